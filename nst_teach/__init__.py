@@ -1,0 +1,64 @@
+"""nst-teach: Neural Style Transfer (Gatys et al., 2015), taught step by step.
+
+The package is what the notebooks in ``notebooks/`` call.  Each public name
+below lives in the module that owns its idea:
+
+========================  ==========================================
+``nst_teach.defaults``    the seed's settings (sizes, α, β, layers...)
+``nst_teach.errors``      the error vocabulary (``NSTError`` ...)
+``nst_teach.images``      loading, preprocessing and saving images
+``nst_teach.layers``      the VGG-19 layer table
+``nst_teach.model``       the VGG-19 feature extractor and its weights
+``nst_teach.costs``       content, Gram, style, total-variation, total cost
+``nst_teach.engine``      the optimisation loop (``StyleTransfer``)
+========================  ==========================================
+
+Names are imported lazily, so ``import nst_teach`` is quick and TensorFlow
+is loaded only when something needs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # defaults
+    "IMG_SIZE": "defaults", "ALPHA": "defaults", "BETA": "defaults", "NOISE_RATIO": "defaults",
+    "CONTENT_LAYER": "defaults", "STYLE_LAYERS": "defaults", "ITERATIONS": "defaults",
+    "LEARNING_RATE": "defaults", "SAVE_EVERY": "defaults", "VGG_MEANS_BGR": "defaults",
+    # errors
+    "NSTError": "errors", "ImageError": "errors", "ImageNotFoundError": "errors",
+    "LayerError": "errors", "WeightsError": "errors", "OptionError": "errors",
+    # images
+    "load_image": "images", "read_image": "images", "preprocess": "images", "to_rgb": "images",
+    "save_image": "images", "noisy_image": "images",
+    # layers
+    "VGG19_LAYERS": "layers", "Layer": "layers", "layer_table": "layers",
+    "layer_index": "layers", "layer_name": "layers",
+    # model
+    "build_extractor": "model", "weights_status": "model", "Extractor": "model",
+    # costs
+    "content_cost": "costs", "gram_matrix": "costs", "gram_cost": "costs",
+    "layer_style_cost": "costs", "style_cost": "costs", "total_variation_cost": "costs",
+    "total_cost": "costs",
+    # engine
+    "StyleTransfer": "engine", "Step": "engine", "Result": "engine",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nst_teach' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
