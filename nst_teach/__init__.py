@@ -20,7 +20,11 @@ is loaded only when something needs it.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
+
+# TensorFlow's C++ start-up chatter (CUDA probes, oneDNN notices) buries what students need to read.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 
