@@ -52,10 +52,18 @@ _EXPORTS: dict[str, str] = {
     "StyleTransfer": "engine", "Step": "engine", "Result": "engine",
 }
 
+#: Submodules reachable as attributes (``nst.viz.feature_maps``) without importing them first.
+_SUBMODULES = frozenset({
+    "checks", "cli", "costs", "course", "defaults", "download", "engine", "errors", "images", "layers",
+    "lbfgs", "model", "precision", "samples", "viz", "widgets",
+})
+
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'nst_teach' has no attribute {name!r}")
