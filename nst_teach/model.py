@@ -28,7 +28,7 @@ import urllib.parse
 import urllib.request
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Union
@@ -331,7 +331,9 @@ def _read_weights_file(path: str | os.PathLike[str], load: bool = True) -> _File
             f"(download it from {WEIGHTS_URL}), or use weights='auto'."
         )
     if path.is_dir():
-        raise WeightsError(f"weights path {str(path)!r} is a folder; give the path of the {WEIGHTS_FILENAME} file in it.")
+        raise WeightsError(
+            f"weights path {str(path)!r} is a folder; give the path of the {WEIGHTS_FILENAME} file in it."
+        )
     if not h5py.is_hdf5(path):
         raise WeightsError(
             f"weights file {str(path)!r} is not an HDF5 (.h5) file, so not Keras weights. "
@@ -555,39 +557,45 @@ def weights_status(weights: WeightsSource = "auto", seed: int = SEED) -> Weights
     )
 
 
-# In-process cache of weight arrays: {source key: arrays}, most recent last.
-_ARRAY_CACHE: OrderedDict[tuple, list[np.ndarray]] = OrderedDict()
+# In-process cache of loaded weights: {source key: arrays or file contents}, most recent last.
+_ARRAY_CACHE: OrderedDict[tuple, Any] = OrderedDict()
 _ARRAY_CACHE_SIZE = 3
 
 
-def _cached_arrays(key: tuple, load: Any) -> list[np.ndarray]:
-    if key in _ARRAY_CACHE:
-        _ARRAY_CACHE.move_to_end(key)
-        return _ARRAY_CACHE[key]
-    arrays = load()
+def _cached(key: tuple, load: Callable[[], Any]) -> Any:
+    """Returns ``load()``, remembering the last few results so repeated builds skip the disk."""
+    if key not in _ARRAY_CACHE:
+        _ARRAY_CACHE[key] = load()
+        while len(_ARRAY_CACHE) > _ARRAY_CACHE_SIZE:
+            _ARRAY_CACHE.popitem(last=False)
+    _ARRAY_CACHE.move_to_end(key)
+    return _ARRAY_CACHE[key]
+
+
+def _read_only(arrays: list[np.ndarray]) -> list[np.ndarray]:
     for array in arrays:
-        array.setflags(write=False)
-    _ARRAY_CACHE[key] = arrays
-    while len(_ARRAY_CACHE) > _ARRAY_CACHE_SIZE:
-        _ARRAY_CACHE.popitem(last=False)
+        array.setflags(write=False)  # shared by every extractor built from the cache
     return arrays
 
 
+def _load_random(seed: int) -> list[np.ndarray]:
+    return _cached(("random", seed), lambda: _read_only(_random_arrays(seed)))
+
+
 def _load_file(path: Path, kind: WeightsKind, via: str = "") -> tuple[WeightsStatus, list[np.ndarray]]:
-    path = path.resolve() if path.exists() else path
     if not path.exists():
         _read_weights_file(path, load=False)  # raises the "does not exist" error
+    path = path.resolve()
     stat = path.stat()
     key = ("file", str(path), stat.st_mtime_ns, stat.st_size)
-    holder: dict[str, _FileContents] = {}
 
-    def load() -> list[np.ndarray]:
-        holder["contents"] = _read_weights_file(path, load=True)
-        return holder["contents"].arrays
+    def load() -> _FileContents:
+        contents = _read_weights_file(path, load=True)
+        _read_only(contents.arrays)
+        return contents
 
-    arrays = _cached_arrays(key, load)
-    contents = holder.get("contents") or _read_weights_file(path, load=False)
-    return _file_status(path, contents, kind, via), arrays
+    contents = _cached(key, load)
+    return _file_status(path, contents, kind, via), contents.arrays
 
 
 def load_weight_arrays(weights: WeightsSource = "auto", seed: int = SEED) -> tuple[list[np.ndarray], WeightsStatus]:
@@ -613,7 +621,7 @@ def load_weight_arrays(weights: WeightsSource = "auto", seed: int = SEED) -> tup
     _check_source(weights)
     seed = _check_seed(seed)
     if weights == "random":
-        return _cached_arrays(("random", seed), lambda: _random_arrays(seed)), _random_status(seed)
+        return _load_random(seed), _random_status(seed)
     if weights not in _KEYWORDS:
         status, arrays = _load_file(Path(weights).expanduser(), "file")
         return arrays, status
@@ -635,7 +643,7 @@ def load_weight_arrays(weights: WeightsSource = "auto", seed: int = SEED) -> tup
                 ) from None
             status = _random_status(seed, f"no weights file found, and {exc}")
             warnings.warn(_random_warning(f"no weights file found, and {exc}"), WeightsWarning, stacklevel=3)
-            return _cached_arrays(("random", seed), lambda: _random_arrays(seed)), status
+            return _load_random(seed), status
     status, arrays = _load_file(cached, "imagenet", " (Keras cache)")
     return arrays, status
 
@@ -687,7 +695,9 @@ class Extractor:
             try:
                 x = tf.convert_to_tensor(np.asarray(x, dtype=np.float32))
             except (TypeError, ValueError) as exc:
-                raise OptionError(f"images must be a numeric array or tensor, got {type(images).__name__}: {exc}") from None
+                raise OptionError(
+                    f"images must be a numeric array or tensor, got {type(images).__name__}: {exc}"
+                ) from None
         elif x.dtype != tf.float32:
             x = tf.cast(x, tf.float32)
         if x.shape.rank == 3:
@@ -717,7 +727,9 @@ def _requested_layers(layers: Any) -> tuple[str, ...]:
             f"layers must be a layer name, an index, or a list of them, got {type(layers).__name__} {layers!r}."
         )
     if not items:
-        raise LayerError("layers is empty: name at least one layer, e.g. ['block4_conv2'] (see nst_teach.layer_table()).")
+        raise LayerError(
+            "layers is empty: name at least one layer, e.g. ['block4_conv2'] (see nst_teach.layer_table())."
+        )
     return tuple(dict.fromkeys(layer_name(item) for item in items))
 
 
