@@ -24,7 +24,7 @@ import os
 from typing import Any
 
 # TensorFlow's C++ start-up chatter (CUDA probes, oneDNN notices) buries what students need to read.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __version__ = "0.1.0"
 

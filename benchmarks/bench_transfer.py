@@ -1,0 +1,268 @@
+"""Benchmark: nst-teach against the seed program, side by side, on the same images, init, weights and machine.
+
+For each side it reports seconds per iteration, peak resident memory, and the wall
+time (set-up included) to reach the loss the seed reaches after N iterations.
+Every loss is the same float32 reference cost (benchmarks/seed.py) evaluated on
+the image each side produced, so the sides are compared on one yardstick.
+
+Sides:
+  seed        the seed as written: Adam lr 2, float32, full VGG-19 to block5_pool
+  defaults    nst-teach's defaults (L-BFGS, precision "auto")
+  lbfgs-fp32  nst-teach with L-BFGS in float32 (what bfloat16 adds)
+  seed-preset nst-teach's preset="seed" (the seed's recipe on nst-teach's engine)
+  live        nst-teach's defaults with a live callback every 20 iterations (image + activations)
+
+Each side runs in a fresh process, so peak memory is that side's alone.
+
+    python benchmarks/bench_transfer.py            # the full comparison (N = 500; ~10 minutes here)
+    python benchmarks/bench_transfer.py --quick    # a short version (CI runs it)
+
+The figures are printed as a table and written as JSON (--json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SHARED_IMAGES = HERE.parent.parent / "shared" / "images"
+
+SIDES = {
+    "seed": "the seed as written (Adam lr 2, float32, VGG-19 to block5_pool)",
+    "defaults": "nst-teach defaults (L-BFGS, precision auto)",
+    "lbfgs-fp32": "nst-teach L-BFGS, float32",
+    "seed-preset": "nst-teach preset='seed' (Adam lr 2, float32)",
+    "live": "nst-teach defaults + live callback every 20 its",
+}
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+# --- one side, in a child process --------------------------------------------------------------
+
+
+def run_side(side: str, cfg: dict) -> dict:
+    import tensorflow as tf  # noqa: F401  (imported before timing starts, like a warm notebook kernel)
+
+    sys.path.insert(0, str(HERE))
+    import seed as seed_program
+
+    from nst_teach import load_image
+
+    size = tuple(cfg["size"])
+    init = np.load(cfg["init"])
+    snapshots = Path(cfg["workdir"]) / f"snapshots-{side}"
+    snapshots.mkdir(exist_ok=True)
+    out: dict = {"side": side, "description": SIDES[side]}
+
+    if side == "seed":
+        start = time.perf_counter()
+        model = seed_program.load_vgg_model(cfg["weights"])
+        content, style = load_image(cfg["content"], size), load_image(cfg["style"], size)
+        setup = time.perf_counter() - start
+        times: list[float] = []
+        final = seed_program.run_seed(model, content, style, init, cfg["iterations"], on_step=lambda i, t: times.append(t))
+        out.update(setup_s=setup, iterations=cfg["iterations"], optimize_s=times[-1])
+        out["s_per_iteration"] = (times[-1] - times[0]) / max(len(times) - 1, 1)  # without the first (tracing) step
+        out["peak_rss_mib"] = peak_rss_mib()
+        reference = seed_program.make_reference_cost(model, content, style)
+        out["final_loss"] = reference(final)
+        out["time_to_target_s"] = setup + times[-1]
+        out["iterations_to_target"] = cfg["iterations"]
+        return out
+
+    from nst_teach import StyleTransfer
+
+    options = {"weights": cfg["weights"], "size": size, "init": init}
+    if side == "lbfgs-fp32":
+        options.update(optimizer="lbfgs", precision="float32")
+    elif side == "seed-preset":
+        options.update(preset="seed")
+    limit = cfg["iterations"] if side == "seed-preset" else cfg["max_iterations"]
+
+    start = time.perf_counter()
+    transfer = StyleTransfer(cfg["content"], cfg["style"], **options)
+    setup = time.perf_counter() - start
+    step_times: list[float] = []  # wall time since `start`, at the end of each iteration
+    paused = 0.0  # time spent saving snapshots for the yardstick (not part of the run)
+    stream = transfer.steps(limit)
+    for _ in range(limit):
+        try:
+            step = next(stream)
+        except StopIteration:
+            break
+        if side == "live" and step.iteration % 20 == 0:
+            step.image()
+            step.activations(list(transfer.options["style_layers"]))
+        step_times.append(time.perf_counter() - start - paused)
+        t0 = time.perf_counter()
+        np.save(snapshots / f"{step.iteration:05d}.npy", transfer.batch())
+        paused += time.perf_counter() - t0
+    out.update(setup_s=setup, iterations=len(step_times), precision=transfer.precision)
+    out["s_per_iteration"] = (step_times[-1] - step_times[0]) / max(len(step_times) - 1, 1)
+    out["peak_rss_mib"] = peak_rss_mib()
+
+    # The yardstick, after the timed part: the seed's float32 cost of every snapshot.
+    model = seed_program.load_vgg_model(cfg["weights"])
+    content, style = load_image(cfg["content"], size), load_image(cfg["style"], size)
+    reference = seed_program.make_reference_cost(model, content, style)
+    target = cfg.get("target")
+    files = sorted(snapshots.glob("*.npy"))
+    out["final_loss"] = reference(np.load(files[-1]))
+    out["time_to_target_s"] = None
+    out["iterations_to_target"] = None
+    if target is not None:
+        # Losses fall (almost) monotonically: find the first snapshot at or below the target by a coarse
+        # scan every 5 iterations, then step back to the exact first one.
+        coarse = next((i for i in range(4, len(files), 5) if reference(np.load(files[i])) <= target), None)
+        if coarse is None and reference(np.load(files[-1])) <= target:
+            coarse = len(files) - 1
+        if coarse is not None:
+            first = coarse
+            while first > 0 and reference(np.load(files[first - 1])) <= target:
+                first -= 1
+            out["iterations_to_target"] = first + 1
+            out["time_to_target_s"] = step_times[first]
+    return out
+
+
+def child(side: str, cfg: dict) -> dict:
+    """Runs one side in a fresh Python process and returns its figures."""
+    result_path = Path(cfg["workdir"]) / f"result-{side}.json"
+    cfg_path = Path(cfg["workdir"]) / "config.json"
+    cfg_path.write_text(json.dumps(cfg))
+    env = dict(os.environ, NST_TEACH_OFFLINE="1")
+    command = [sys.executable, __file__, "--child", side, str(cfg_path), str(result_path)]
+    subprocess.run(command, check=True, env=env)
+    return json.loads(result_path.read_text())
+
+
+# --- the whole comparison ----------------------------------------------------------------------
+
+
+def default_images(workdir: Path) -> tuple[str, str, str]:
+    """Tübingen + Starry Night when the shared images are beside the repo, else bundled samples."""
+    content, style = SHARED_IMAGES / "tubingen.jpg", SHARED_IMAGES / "starry_night.jpg"
+    if content.exists() and style.exists():
+        return str(content), str(style), "Tübingen + The Starry Night (../shared/images)"
+    from nst_teach import samples
+    from nst_teach.images import save_image, preprocess
+
+    paths = []
+    for kind in ("content", "style"):
+        name = samples.sample_names(kind)[0]
+        path = workdir / f"{name}.png"
+        save_image(preprocess(samples.load_sample(name), None), path)
+        paths.append(str(path))
+    return paths[0], paths[1], "bundled samples"
+
+
+def prepare_weights(workdir: Path) -> tuple[str, str]:
+    from nst_teach.model import weights_status, write_random_weights
+
+    status = weights_status("auto")
+    if status.kind == "imagenet" and status.path and Path(status.path).exists():
+        return str(status.path), "ImageNet"
+    path = workdir / "vgg19_random_seed0.h5"
+    write_random_weights(path, seed=0)
+    return str(path), "seeded random VGG-19 (seed 0), saved once and loaded by path on every side"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a short version: 200x150, N = 30")
+    parser.add_argument("--iterations", type=int, help="N: the seed's iterations (default 500; quick 30)")
+    parser.add_argument("--max-iterations", type=int, help="cap on nst-teach's iterations (default 300; quick 60)")
+    parser.add_argument("--size", default=None, help="WxH (default 400x300; quick 200x150)")
+    parser.add_argument("--content")
+    parser.add_argument("--style")
+    parser.add_argument("--sides", default=",".join(SIDES), help="comma-separated subset of: " + ", ".join(SIDES))
+    parser.add_argument("--json", default=str(HERE / "results" / "bench_transfer.json"), help="where to write the figures")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        side, cfg_path, result_path = args.child
+        result = run_side(side, json.loads(Path(cfg_path).read_text()))
+        Path(result_path).write_text(json.dumps(result))
+        return 0
+
+    size = tuple(int(v) for v in (args.size or ("200x150" if args.quick else "400x300")).split("x"))
+    iterations = args.iterations or (30 if args.quick else 500)
+    max_iterations = args.max_iterations or (60 if args.quick else 300)
+    sides = [s.strip() for s in args.sides.split(",") if s.strip()]
+    unknown = [s for s in sides if s not in SIDES]
+    if unknown or "seed" not in sides:
+        parser.error(f"--sides must include 'seed' and name only {', '.join(SIDES)}; got {args.sides}")
+
+    with tempfile.TemporaryDirectory(prefix="nst-bench-") as tmp:
+        workdir = Path(tmp)
+        content, style, images = default_images(workdir)
+        content, style = args.content or content, args.style or style
+        weights, weights_note = prepare_weights(workdir)
+
+        from nst_teach import load_image, noisy_image
+
+        init = noisy_image(load_image(content, size), seed=0)
+        np.save(workdir / "init.npy", init)
+        cfg = {"size": size, "iterations": iterations, "max_iterations": max_iterations, "content": content,
+               "style": style, "weights": weights, "init": str(workdir / "init.npy"), "workdir": str(workdir)}
+
+        print(f"machine: {cpu_name()}, {os.cpu_count()} cores; size {size[0]}x{size[1]}; N = {iterations}")
+        print(f"images: {images}; weights: {weights_note}")
+        results = {}
+        for side in sides:
+            print(f"running {side}: {SIDES[side]} ...", flush=True)
+            if side != "seed":
+                cfg["target"] = results["seed"]["final_loss"]
+            results[side] = child(side, cfg)
+
+    seed = results["seed"]
+    print()
+    header = f"{'side':<12} {'s/it':>7} {'peak MiB':>9} {'its':>5} {'final loss':>12} {'to seed loss':>13} {'speed-up':>9}"
+    print(header)
+    print("-" * len(header))
+    for side, r in results.items():
+        reach = r["time_to_target_s"]
+        speedup = seed["time_to_target_s"] / reach if reach else None
+        r["speedup_vs_seed"] = speedup
+        print(f"{side:<12} {r['s_per_iteration']:>7.3f} {r['peak_rss_mib']:>9.0f} {r['iterations']:>5} {r['final_loss']:>12.5g} "
+              f"{(f'{reach:.1f} s' if reach else 'not reached'):>13} {(f'{speedup:.1f}x' if speedup else '-'):>9}")
+    if "live" in results and "defaults" in results:
+        overhead = results["live"]["s_per_iteration"] / results["defaults"]["s_per_iteration"] - 1
+        print(f"\nlive callbacks every 20 iterations: {overhead:+.1%} seconds per iteration")
+    summary = {"machine": cpu_name(), "cores": os.cpu_count(), "size": size, "iterations": iterations,
+               "images": images, "weights": weights_note, "results": results}
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=2))
+    print(f"\nwrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
