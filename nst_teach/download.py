@@ -1,0 +1,248 @@
+"""Safe, cached downloads of pictures from the web.
+
+:func:`fetch` downloads an ``http(s)`` address once into the cache folder
+(:func:`cache_dir`) and returns the local path; the next call with the same
+address returns the cached file without touching the network.  A download
+is refused if it is bigger than ``max_bytes``, is written under a temporary
+name and renamed only when complete, and can be checked against a known
+SHA-256 checksum.  Nothing downloaded is ever executed or unpickled: the
+files are only read as pictures.
+
+Introduced in ``notebooks/01_images.ipynb``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import math
+import numbers
+import os
+import re
+import ssl
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import NSTError, OptionError
+
+__all__ = ["DownloadError", "MAX_DOWNLOAD_BYTES", "DOWNLOAD_TIMEOUT", "cache_dir", "fetch"]
+
+#: Largest download :func:`fetch` accepts by default, in bytes (50 MB).
+MAX_DOWNLOAD_BYTES: int = 50_000_000
+
+#: Seconds :func:`fetch` waits for the server (to connect, and for each read).
+DOWNLOAD_TIMEOUT: float = 20.0
+
+_CHUNK_BYTES = 64 * 1024
+_USER_AGENT = "nst-teach/0.1 (Python urllib; teaching Neural Style Transfer)"
+
+
+class DownloadError(NSTError, OSError):
+    """A file could not be downloaded (offline, server error, too big, wrong checksum...)."""
+
+
+def cache_dir() -> Path:
+    """The folder where nst-teach keeps downloads: ``$NST_TEACH_CACHE`` or ``~/.cache/nst-teach``.
+
+    The folder is created if it does not exist yet.
+
+    Returns:
+        The cache folder.
+
+    Raises:
+        DownloadError: The folder cannot be created.
+
+    Introduced in ``notebooks/01_images.ipynb``.
+    """
+    path = Path(os.environ.get("NST_TEACH_CACHE") or "~/.cache/nst-teach").expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DownloadError(
+            f"cannot create the cache folder '{path}' ({exc.strerror or exc}); "
+            "set the environment variable NST_TEACH_CACHE to a folder you can write to"
+        ) from None
+    return path
+
+
+def fetch(
+    url: str,
+    *,
+    max_bytes: int = MAX_DOWNLOAD_BYTES,
+    timeout: float = DOWNLOAD_TIMEOUT,
+    expected_sha256: str | None = None,
+    filename: str | None = None,
+) -> Path:
+    """Downloads ``url`` into the cache (once) and returns the local file's path.
+
+    The file is stored as ``cache_dir()/downloads/<key>-<name>``, where
+    ``<key>`` is the start of the SHA-256 of the address and ``<name>`` the
+    last part of the address (or ``filename``).  If that file exists, it is
+    returned at once, without any network access.
+
+    Args:
+        url: An ``http://`` or ``https://`` address.
+        max_bytes: Refuse files bigger than this many bytes.
+        timeout: Seconds to wait for the server before giving up.
+        expected_sha256: The file's known SHA-256 checksum (64 hex digits), or
+            ``None`` to accept whatever the server sends.
+        filename: Name to store the file under, instead of the address's last part.
+
+    Returns:
+        The path of the downloaded (or cached) file.
+
+    Raises:
+        OptionError: ``url`` is not an http(s) address, or another argument is invalid.
+        DownloadError: The download failed (offline, server error, too big,
+            wrong checksum); the message says what to do.
+
+    Introduced in ``notebooks/01_images.ipynb``.
+    """
+    _check_url(url)
+    max_bytes = _check_max_bytes(max_bytes)
+    timeout = _check_timeout(timeout)
+    expected = _check_sha256(expected_sha256)
+
+    target = cache_dir() / "downloads" / _cache_name(url, filename)
+    if target.is_file():
+        if expected is None or _sha256_of(target) == expected:
+            return target
+        target.unlink()  # an old copy with another checksum: download it again
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _download(url, target, max_bytes=max_bytes, timeout=timeout, expected_sha256=expected)
+    return target
+
+
+def _download(url: str, target: Path, *, max_bytes: int, timeout: float, expected_sha256: str | None) -> None:
+    """Streams ``url`` into ``target`` (via a temporary file), enforcing size and checksum."""
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
+    digest = hashlib.sha256()
+    received = 0
+    opener = urllib.request.build_opener(_HttpOnlyRedirects)
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            length = _content_length(response)
+            if length is not None and length > max_bytes:
+                raise _too_big(url, f"{length:_} bytes", max_bytes)
+            with open(partial, "xb") as file:
+                while chunk := response.read(_CHUNK_BYTES):
+                    received += len(chunk)
+                    if received > max_bytes:
+                        raise _too_big(url, f"more than {max_bytes:_} bytes", max_bytes)
+                    digest.update(chunk)
+                    file.write(chunk)
+        if length is not None and received < length:
+            raise DownloadError(
+                f"the download of {url} stopped after {received:_} of {length:_} bytes; try again"
+            )
+        if expected_sha256 is not None and digest.hexdigest() != expected_sha256:
+            raise DownloadError(
+                f"the file at {url} has SHA-256 {digest.hexdigest()}, not the expected {expected_sha256}: "
+                "the file on the server changed (or the download was corrupted), so it was not kept. "
+                "Check the source; if the new file is right, pass its checksum as expected_sha256=..., "
+                "or expected_sha256=None to skip the check."
+            )
+        os.replace(partial, target)
+    except DownloadError:
+        raise
+    except urllib.error.HTTPError as exc:
+        raise DownloadError(
+            f"could not download {url}: the server answered {exc.code} {exc.reason}; "
+            "check the address in a browser, or download the file by hand and pass its path instead"
+        ) from None
+    except urllib.error.URLError as exc:
+        raise _offline(url, exc.reason) from None
+    except (TimeoutError, ConnectionError, http.client.HTTPException, ssl.SSLError) as exc:
+        raise _offline(url, exc) from None
+    finally:
+        partial.unlink(missing_ok=True)  # still there only if something failed
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects to http(s) addresses only (never to ftp: or file:)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            raise DownloadError(
+                f"{req.full_url} redirects to {newurl}, which is not an http(s) address; "
+                "not following it. Download the file by hand and pass its path instead."
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _content_length(response: Any) -> int | None:
+    value = response.headers.get("Content-Length")
+    return int(value) if value is not None and value.strip().isdigit() else None
+
+
+def _too_big(url: str, size: str, max_bytes: int) -> DownloadError:
+    return DownloadError(
+        f"{url} is {size}, more than max_bytes={max_bytes:_}; if you trust the file, "
+        "pass a bigger max_bytes=..., or download it by hand and pass its path instead"
+    )
+
+
+def _offline(url: str, reason: Any) -> DownloadError:
+    return DownloadError(
+        f"could not download {url}: {reason or 'no answer'}; are you offline? "
+        "Download it by hand and pass the file path instead."
+    )
+
+
+def _cache_name(url: str, filename: str | None) -> str:
+    """``<first 16 hex digits of sha256(url)>-<safe file name>``."""
+    key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+    name = filename or PurePosixPath(urllib.parse.unquote(urllib.parse.urlsplit(url).path)).name
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[-80:]
+    return f"{key}-{name or 'download'}"
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_url(url: Any) -> None:
+    if not isinstance(url, str):
+        raise OptionError(f"url must be a string such as 'https://.../picture.jpg', got {type(url).__name__}")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise OptionError(
+            f"can only download http:// and https:// addresses, got {url!r}; "
+            "for a file on this machine, pass its path instead"
+        )
+
+
+def _check_max_bytes(max_bytes: Any) -> int:
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Integral) or max_bytes <= 0:
+        raise OptionError(f"max_bytes must be a positive whole number of bytes, got {max_bytes!r}")
+    return int(max_bytes)
+
+
+def _check_timeout(timeout: Any) -> float:
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, numbers.Real)
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise OptionError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def _check_sha256(expected: Any) -> str | None:
+    if expected is None:
+        return None
+    if not isinstance(expected, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", expected.strip()):
+        raise OptionError(
+            f"expected_sha256 must be 64 hexadecimal digits (as printed by 'sha256sum'), got {expected!r}"
+        )
+    return expected.strip().lower()
