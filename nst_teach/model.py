@@ -328,7 +328,7 @@ def _read_weights_file(path: str | os.PathLike[str], load: bool = True) -> _File
     if not path.exists():
         raise WeightsError(
             f"weights file {str(path)!r} does not exist. Give the path of Keras' {WEIGHTS_FILENAME} "
-            f"(download it from {WEIGHTS_URL}), or use weights='auto'."
+            f"(download it from {WEIGHTS_URL}), or one of weights='auto', 'imagenet', 'random'."
         )
     if path.is_dir():
         raise WeightsError(
@@ -673,6 +673,7 @@ class Extractor:
         self.weights = weights
         self.precision = precision
         self.pooling = pooling
+        self._deepest = VGG19_LAYERS[max(layer_index(name) for name in layers)]
 
     def __call__(self, images: Any) -> dict[str, Any]:
         """Returns the activations of :attr:`layers` for a batch of preprocessed images.
@@ -706,6 +707,13 @@ class Extractor:
             raise OptionError(
                 f"images must have shape (batch, height, width, 3), got {tuple(x.shape)}; "
                 "use nst_teach.load_image() or nst_teach.preprocess() to make one."
+            )
+        deepest = self._deepest
+        sides = [side for side in x.shape[1:3] if side is not None]
+        if sides and min(sides) < deepest.scale:
+            raise OptionError(
+                f"images of {x.shape[1]}×{x.shape[2]} pixels are too small for layer {deepest.name!r}, which "
+                f"shrinks each side {deepest.scale} times: give images at least {deepest.scale} pixels a side."
             )
         outputs = self.model(x, training=False)
         return {name: tf.cast(outputs[name], tf.float32) for name in self.layers}

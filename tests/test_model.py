@@ -67,6 +67,12 @@ def _keras_outputs(keras_model, image):
 
 
 @pytest.fixture(scope="module")
+def keras_vgg19():
+    """A Keras VGG-19 (max pools); each test sets all its weights before use."""
+    return keras.applications.VGG19(weights=None, include_top=False)
+
+
+@pytest.fixture(scope="module")
 def keras_outputs_from_file(random_file, image):
     """Keras' VGG-19 (max pools) after Keras' own ``load_weights`` of the random file."""
     reference = keras.applications.VGG19(weights=None, include_top=False)
@@ -119,9 +125,9 @@ def test_input_layer_can_be_requested(image):
 # --------------------------------------------------------------------------- values vs Keras
 
 
-def test_max_pool_outputs_equal_keras_vgg19_same_arrays(image):
+def test_max_pool_outputs_equal_keras_vgg19_same_arrays(image, keras_vgg19):
     arrays, status = load_weight_arrays("random", seed=5)
-    reference = keras.applications.VGG19(weights=None, include_top=False)
+    reference = keras_vgg19
     reference.set_weights(arrays)
     expected = _keras_outputs(reference, image)
     out = build_extractor(CONTENT_AND_STYLE + ["block5_pool"], pooling="max", weights="random", seed=5)(image)
@@ -161,9 +167,9 @@ def test_average_pool_is_the_mean_of_2x2_blocks(image):
     np.testing.assert_allclose(out["block1_pool"].numpy()[0], by_hand, rtol=1e-5, atol=1e-4)
 
 
-def test_keras3_weights_format(tmp_path, image):
+def test_keras3_weights_format(tmp_path, image, keras_vgg19):
     arrays, _ = load_weight_arrays("random", seed=7)
-    reference = keras.applications.VGG19(weights=None, include_top=False)
+    reference = keras_vgg19
     reference.set_weights(arrays)
     path = tmp_path / "vgg19.weights.h5"
     reference.save_weights(str(path))
@@ -237,6 +243,10 @@ def test_bad_images():
     with pytest.raises(OptionError, match="numeric"):
         extractor("not an image")
     assert extractor(np.zeros((8, 8, 3))).get("block1_conv1").shape == (1, 8, 8, 64)
+    deep = build_extractor(["block1_conv1", "block5_conv1"], weights="random")
+    with pytest.raises(OptionError, match="block5_conv1.*16"):
+        deep(np.zeros((1, 8, 40, 3), np.float32))
+    assert deep(np.zeros((1, 16, 40, 3), np.float32))["block5_conv1"].shape == (1, 1, 2, 512)
 
 
 def test_bad_weights_argument_and_seed():
@@ -270,13 +280,12 @@ def test_random_weights_keep_activations_in_range(image):
         assert 0.1 < rms < 1e4, (name, rms)
 
 
-def test_weight_arrays_cached_and_read_only():
+def test_weight_arrays_cached_and_read_only(keras_vgg19):
     first, _ = load_weight_arrays("random", seed=21)
     second, _ = load_weight_arrays("random", seed=21)
     assert first is second
     assert len(first) == 32 and not first[0].flags.writeable
-    reference = keras.applications.VGG19(weights=None, include_top=False)
-    assert [a.shape for a in first] == [tuple(w.shape) for w in reference.weights]
+    assert [a.shape for a in first] == [tuple(w.shape) for w in keras_vgg19.weights]
 
 
 def test_imagenet_unavailable_raises_with_instructions(monkeypatch, tmp_path):
