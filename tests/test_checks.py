@@ -1,0 +1,574 @@
+"""Tests for nst_teach.checks: right answers pass, typical mistakes are named, nothing raises.
+
+Every check is run on a correct student function and on several wrong ones written the way
+students write them; a wrong one must fail with the key of its mistake and an explanation
+that names the fix.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from nst_teach import costs
+from nst_teach.checks import (
+    EXERCISES,
+    CheckReport,
+    CheckResult,
+    check_all,
+    check_content_cost,
+    check_gram_matrix,
+    check_layer_style_cost,
+    check_preprocess,
+    check_style_cost,
+    solution,
+    solution_source,
+)
+from nst_teach.defaults import STYLE_LAYERS, VGG_MEANS_BGR
+from nst_teach.errors import OptionError
+
+MEANS = np.array(VGG_MEANS_BGR, np.float32)
+
+
+def assert_fails(result: CheckResult, mistake: str | None, *keywords: str) -> None:
+    assert isinstance(result, CheckResult)
+    assert not result.passed and not result, str(result)
+    if mistake is not None:
+        assert result.mistake is not None and mistake in result.mistake.split("+"), (result.mistake, str(result))
+    for word in keywords:
+        assert word in result.message, (word, result.message)
+
+
+def assert_passes(result: CheckResult) -> None:
+    assert result.passed and result, str(result)
+    assert result.mistake is None
+    assert "Well done" in result.message
+
+
+# ------------------------------------------------------------------------ content cost (notebook 03)
+
+
+def content_ok(a_c, a_g):
+    _, n_h, n_w, n_c = a_g.shape
+    return tf.reduce_sum(tf.square(a_c - a_g)) / (4 * n_h * n_w * n_c)
+
+
+def content_reduce_mean(a_c, a_g):
+    return tf.reduce_mean(tf.square(a_c - a_g))
+
+
+def content_unnormalised(a_c, a_g):
+    return tf.reduce_sum(tf.square(a_c - a_g))
+
+
+def content_numpy(a_c, a_g):
+    _, n_h, n_w, n_c = a_g.shape
+    return np.sum(np.square(a_c - a_g)) / (4 * n_h * n_w * n_c)
+
+
+def content_numpy_wrapped(a_c, a_g):
+    _, n_h, n_w, n_c = a_g.shape
+    return tf.constant(np.sum(np.square(a_c.numpy() - a_g.numpy())) / (4 * n_h * n_w * n_c))
+
+
+def content_numpy_size_only(a_c, a_g):
+    n = int(tf.size(a_g).numpy())  # fine eagerly, symbolic inside tf.function
+    return tf.reduce_sum(tf.square(a_c - a_g)) / (4 * n)
+
+
+def content_elementwise(a_c, a_g):
+    _, n_h, n_w, n_c = a_g.shape
+    return tf.square(a_c - a_g) / (4 * n_h * n_w * n_c)
+
+
+def content_abs(a_c, a_g):
+    _, n_h, n_w, n_c = a_g.shape
+    return tf.reduce_sum(tf.abs(a_c - a_g)) / (4 * n_h * n_w * n_c)
+
+
+def content_batch_axis(a_c, a_g):
+    n_h, n_w, n_c = a_g.shape[:3]
+    return tf.reduce_sum(tf.square(a_c - a_g)) / (4 * n_h * n_w * n_c)
+
+
+def content_negative(a_c, a_g):
+    _, n_h, n_w, n_c = a_g.shape
+    return -tf.reduce_sum(tf.square(a_c - a_g)) / (4 * n_h * n_w * n_c)
+
+
+def content_sum_not_difference(a_c, a_g):
+    _, n_h, n_w, n_c = a_g.shape
+    return tf.reduce_sum(tf.square(a_c + a_g)) / (4 * n_h * n_w * n_c)
+
+
+def content_half_and_abs(a_c, a_g):
+    _, n_h, n_w, n_c = a_g.shape
+    return tf.reduce_sum(tf.abs(a_c - a_g)) / (2 * n_h * n_w * n_c)
+
+
+@pytest.mark.parametrize("fn", [content_ok, costs.content_cost, solution("content_cost")])
+def test_content_cost_passes_correct_functions(fn):
+    assert_passes(check_content_cost(fn))
+
+
+@pytest.mark.parametrize(
+    "fn, mistake, keywords",
+    [
+        (content_reduce_mean, "missing_4", ["4 × the expected", "forgot the 4", "reduce_mean"]),
+        (content_unnormalised, "no_normalisation", ["4·n_H·n_W·n_C"]),
+        (content_numpy, "uses_numpy", ["NumPy", "tf.reduce_sum"]),
+        (content_numpy_wrapped, "uses_numpy", ["NumPy", "gradient is None"]),
+        (content_numpy_size_only, "uses_numpy", ["tf.function", "NumPy", "at line", ".numpy()"]),
+        (content_elementwise, "not_scalar", ["reduce_sum", "(1, 4, 6, 3)"]),
+        (content_abs, "abs", ["absolute value", "tf.square"]),
+        (content_batch_axis, "missing_n_C", ["batch axis", "_, n_H, n_W, n_C = a_g.shape"]),
+        (content_negative, "sign", ["minus sign"]),
+        (content_sum_not_difference, "not_zero", ["must be 0", "a_c − a_g"]),
+        (content_half_and_abs, "abs", ["absolute value", "2·n_H·n_W·n_C"]),
+    ],
+)
+def test_content_cost_names_typical_mistakes(fn, mistake, keywords):
+    result = check_content_cost(fn)
+    assert_fails(result, mistake, *keywords)
+    assert "Well done" not in result.message
+
+
+def test_content_cost_half_and_abs_names_both_mistakes():
+    result = check_content_cost(content_half_and_abs)
+    assert result.mistake == "abs+wrong_normalisation"
+
+
+# ------------------------------------------------------------------------ Gram matrix (notebook 04)
+
+
+def gram_ok(A):
+    return tf.matmul(A, tf.transpose(A))
+
+
+def gram_transposed(A):
+    return tf.matmul(tf.transpose(A), A)
+
+
+def gram_elementwise(A):
+    return A * A
+
+
+def gram_normalised(A):
+    return tf.matmul(A, A, transpose_b=True) / A.shape[1]
+
+
+def gram_numpy(A):
+    return np.dot(A, np.transpose(A))
+
+
+def gram_no_transpose(A):
+    return tf.matmul(A, A)
+
+
+def gram_covariance(A):
+    centred = A - tf.reduce_mean(A, axis=1, keepdims=True)
+    return tf.matmul(centred, tf.transpose(centred))
+
+
+@pytest.mark.parametrize("fn", [gram_ok, costs.gram_matrix, solution("gram_matrix")])
+def test_gram_matrix_passes_correct_functions(fn):
+    assert_passes(check_gram_matrix(fn))
+
+
+@pytest.mark.parametrize(
+    "fn, mistake, keywords",
+    [
+        (gram_transposed, "transposed", ["Aᵀ·A", "tf.transpose(A)", "(24, 24)"]),
+        (gram_elementwise, "elementwise", ["element by element", "tf.matmul"]),
+        (gram_normalised, "normalised", ["n_H·n_W", "style cost does the normalisation"]),
+        (gram_numpy, "uses_numpy", ["NumPy", "tf.matmul"]),
+        (gram_no_transpose, "raised", ["InvalidArgumentError", "transpose"]),
+        (gram_covariance, "centred", ["covariance"]),
+    ],
+)
+def test_gram_matrix_names_typical_mistakes(fn, mistake, keywords):
+    assert_fails(check_gram_matrix(fn), mistake, *keywords)
+
+
+# ------------------------------------------------------------------------ style cost of a layer (notebook 04)
+
+
+def unroll(a):
+    _, n_h, n_w, n_c = a.shape
+    return tf.transpose(tf.reshape(a, (n_h * n_w, n_c)))
+
+
+def make_layer_style_cost(unroll_fn=unroll, gram=gram_ok, denominator=None, square=tf.square):
+    def layer_style_cost(a_s, a_g):
+        _, n_h, n_w, n_c = a_g.shape
+        g_s, g_g = gram(unroll_fn(a_s)), gram(unroll_fn(a_g))
+        norm = 4 * n_c**2 * (n_h * n_w) ** 2 if denominator is None else denominator(n_h * n_w, n_c)
+        return tf.reduce_sum(square(g_s - g_g)) / norm
+
+    return layer_style_cost
+
+
+def reshape_only(a):
+    _, n_h, n_w, n_c = a.shape
+    return tf.reshape(a, (n_c, n_h * n_w))  # the classic bug: scrambles the channels
+
+
+def layer_style_not_zero(a_s, a_g):
+    _, n_h, n_w, n_c = a_g.shape
+    return tf.reduce_sum(tf.square(gram_ok(unroll(a_s)) + gram_ok(unroll(a_g)))) / (4 * n_c**2 * (n_h * n_w) ** 2)
+
+
+def layer_style_like_content(a_s, a_g):
+    _, n_h, n_w, n_c = a_g.shape
+    return tf.reduce_sum(tf.square(a_s - a_g)) / (4 * n_c * n_h * n_w)
+
+
+@pytest.mark.parametrize(
+    "fn", [make_layer_style_cost(), costs.layer_style_cost, solution("layer_style_cost")]
+)
+def test_layer_style_cost_passes_correct_functions(fn):
+    assert_passes(check_layer_style_cost(fn))
+
+
+@pytest.mark.parametrize(
+    "fn, mistake, keywords",
+    [
+        (make_layer_style_cost(unroll_fn=reshape_only), "no_transpose", ["transpose", "(n_H·n_W, n_C)"]),
+        (make_layer_style_cost(denominator=lambda n, c: c**2 * n**2), "missing_4", ["4", "4·n_C²·(n_H·n_W)²"]),
+        (make_layer_style_cost(denominator=lambda n, c: 4 * c * n**2), "missing_square", ["n_C²"]),
+        (make_layer_style_cost(denominator=lambda n, c: 4 * c**2 * n), "missing_square", ["(n_H·n_W)²"]),
+        (make_layer_style_cost(denominator=lambda n, c: (4 * c * n) ** 2), "four_squared", ["squares the 4"]),
+        (make_layer_style_cost(square=tf.abs), "abs", ["|G_S − G_G|"]),
+        (layer_style_not_zero, "not_zero", ["must be 0", "G_S − G_G"]),
+        (layer_style_like_content, "no_gram", ["Gram matrices"]),
+    ],
+)
+def test_layer_style_cost_names_typical_mistakes(fn, mistake, keywords):
+    assert_fails(check_layer_style_cost(fn), mistake, *keywords)
+
+
+def test_layer_style_cost_names_combined_mistakes():
+    fn = make_layer_style_cost(unroll_fn=reshape_only, denominator=lambda n, c: c**2 * n**2)
+    result = check_layer_style_cost(fn)
+    assert result.mistake == "no_transpose+missing_4"
+    assert "transpose" in result.message and "forgot the 4" in result.message
+
+
+def test_layer_style_cost_reports_a_wrong_gram_matrix_shape_as_an_exception():
+    fn = make_layer_style_cost(gram=gram_no_transpose)
+    assert_fails(check_layer_style_cost(fn), "raised", "Matrix size-incompatible", "at line")
+
+
+# ------------------------------------------------------------------------ style cost over layers (notebook 04)
+
+
+def style_ok(a_s_layers, a_g_layers, coefficients):
+    j = 0.0
+    for name, coefficient in coefficients.items():
+        j += coefficient * costs.layer_style_cost(a_s_layers[name], a_g_layers[name])
+    return j
+
+
+def style_ignores_coefficients(a_s_layers, a_g_layers, coefficients):
+    return tf.add_n([costs.layer_style_cost(a_s_layers[n], a_g_layers[n]) for n in coefficients])
+
+
+def style_average(a_s_layers, a_g_layers, coefficients):
+    return style_ok(a_s_layers, a_g_layers, coefficients) / len(coefficients)
+
+
+def style_last_layer(a_s_layers, a_g_layers, coefficients):
+    j = 0.0
+    for name, coefficient in coefficients.items():
+        j = coefficient * costs.layer_style_cost(a_s_layers[name], a_g_layers[name])
+    return j
+
+
+def style_global_layers(a_s_layers, a_g_layers, coefficients):
+    j = 0.0
+    for name, coefficient in STYLE_LAYERS.items():
+        j += coefficient * costs.layer_style_cost(a_s_layers[name], a_g_layers[name])
+    return j
+
+
+def style_global_coefficients(a_s_layers, a_g_layers, coefficients):
+    j = 0.0
+    for name in a_s_layers:
+        j += STYLE_LAYERS[name] * costs.layer_style_cost(a_s_layers[name], a_g_layers[name])
+    return j
+
+
+def style_with_wrong_layer_cost(a_s_layers, a_g_layers, coefficients):
+    wrong = make_layer_style_cost(denominator=lambda n, c: c**2 * n**2)
+    j = 0.0
+    for name, coefficient in coefficients.items():
+        j += coefficient * wrong(a_s_layers[name], a_g_layers[name])
+    return j
+
+
+@pytest.mark.parametrize("fn", [style_ok, costs.style_cost, solution("style_cost")])
+def test_style_cost_passes_correct_functions(fn):
+    assert_passes(check_style_cost(fn))
+
+
+@pytest.mark.parametrize(
+    "fn, mistake, keywords",
+    [
+        (style_ignores_coefficients, "ignores_coefficients", ["coefficient"]),
+        (style_average, "averages", ["average", "sum"]),
+        (style_last_layer, "last_layer_only", ["J_style += ..."]),
+        (style_global_layers, "raised", ["KeyError", "coefficients.items()"]),
+        (style_global_coefficients, "global_coefficients", ["STYLE_LAYERS", "`coefficients` argument"]),
+        (style_with_wrong_layer_cost, "layer_cost_wrong", ["check_layer_style_cost"]),
+    ],
+)
+def test_style_cost_names_typical_mistakes(fn, mistake, keywords):
+    assert_fails(check_style_cost(fn), mistake, *keywords)
+
+
+# ------------------------------------------------------------------------ preprocess (notebook 01)
+
+
+def preprocess_ok(rgb, size):
+    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    return (cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC).astype(np.float32) - MEANS)[np.newaxis]
+
+
+def preprocess_float_first(rgb, size):
+    bgr = rgb[:, :, ::-1].astype(np.float32)
+    return (cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC) - MEANS)[np.newaxis]
+
+
+def preprocess_linear(rgb, size):
+    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    return (cv2.resize(bgr, size, interpolation=cv2.INTER_LINEAR).astype(np.float32) - MEANS)[np.newaxis]
+
+
+def preprocess_rgb(rgb, size):
+    return (cv2.resize(rgb, size, interpolation=cv2.INTER_CUBIC).astype(np.float32) - MEANS)[np.newaxis]
+
+
+def preprocess_rgb_means(rgb, size):
+    return preprocess_ok(rgb, size) + MEANS - MEANS[::-1]
+
+
+def preprocess_no_means(rgb, size):
+    return preprocess_ok(rgb, size) + MEANS
+
+
+def preprocess_means_added(rgb, size):
+    return preprocess_ok(rgb, size) + 2 * MEANS
+
+
+def preprocess_no_batch(rgb, size):
+    return preprocess_ok(rgb, size)[0]
+
+
+def preprocess_swapped(rgb, size):
+    width, height = size
+    return preprocess_ok(rgb, (height, width))
+
+
+def preprocess_uint8(rgb, size):
+    return preprocess_ok(rgb, size).astype(np.uint8)
+
+
+def preprocess_float64(rgb, size):
+    return preprocess_ok(rgb, size).astype(np.float64)
+
+
+def preprocess_in_place(rgb, size):
+    rgb[...] = rgb[:, :, ::-1].copy()
+    return preprocess_ok(rgb, size)
+
+
+def preprocess_not_resized(rgb, size):
+    return (rgb[:, :, ::-1].astype(np.float32) - MEANS)[np.newaxis]
+
+
+def test_preprocess_passes_correct_functions():
+    from nst_teach.images import preprocess
+
+    for fn in (preprocess, preprocess_ok, preprocess_float_first, solution("preprocess")):
+        assert_passes(check_preprocess(fn))
+    assert_passes(check_preprocess(lambda rgb, size: tf.constant(preprocess_ok(rgb, size))))
+
+
+def test_preprocess_accepts_another_interpolation_with_a_note():
+    result = check_preprocess(preprocess_linear)
+    assert_passes(result)
+    assert "Note" in result.message and "INTER_LINEAR" in result.message
+
+
+@pytest.mark.parametrize(
+    "fn, mistake, keywords",
+    [
+        (preprocess_rgb, "rgb_order", ["BGR", "rgb[:, :, ::-1]"]),
+        (preprocess_rgb_means, "rgb_means", ["RGB order", "VGG_MEANS_BGR"]),
+        (preprocess_no_means, "no_means", ["means"]),
+        (preprocess_means_added, "means_added", ["subtract"]),
+        (preprocess_no_batch, "no_batch", ["batch", "np.newaxis"]),
+        (preprocess_swapped, "size_swapped", ["(width, height)", "swapped"]),
+        (preprocess_uint8, "dtype", ["float32", "uint8"]),
+        (preprocess_float64, "dtype", ["float32", "float64"]),
+        (preprocess_in_place, "in_place", ["in place"]),
+        (preprocess_not_resized, "not_resized", ["cv2.resize"]),
+        (lambda rgb, size: (preprocess_ok(rgb, size) + MEANS) / 255.0 - MEANS, "scaled", ["255"]),
+    ],
+)
+def test_preprocess_names_typical_mistakes(fn, mistake, keywords):
+    assert_fails(check_preprocess(fn), mistake, *keywords)
+
+
+def test_preprocess_combined_mistakes_are_all_named():
+    result = check_preprocess(lambda rgb, size: preprocess_rgb(rgb, size) + MEANS - MEANS[::-1])
+    assert result.mistake == "rgb_order+rgb_means"
+
+
+# ------------------------------------------------------------------------ never raising on the student's bugs
+
+CHECKS = {
+    "preprocess": check_preprocess,
+    "content_cost": check_content_cost,
+    "gram_matrix": check_gram_matrix,
+    "layer_style_cost": check_layer_style_cost,
+    "style_cost": check_style_cost,
+}
+
+
+def raises_value_error(*args):
+    raise ValueError("boom: something the student did")
+
+
+def not_written_yet(*args):
+    raise NotImplementedError
+
+
+def forgets_return(*args):
+    _ = args
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_exceptions_of_the_student_are_explained_not_raised(name):
+    check = CHECKS[name]
+    result = check(raises_value_error)
+    assert_fails(result, "raised", "ValueError", "boom: something the student did", "Hint:", "at line")
+    assert_fails(check(not_written_yet), "not_written", "NotImplementedError")
+    assert_fails(check(forgets_return), "returned_none", "return")
+    assert_fails(check(lambda *args: "a string"), "not_array")
+    assert_fails(check(42), "not_callable", f"check_{name}({name})")
+
+
+def layer_style_numpy_methods(a_s, a_g):
+    _, n_h, n_w, n_c = a_g.shape
+    return tf.reduce_sum(a_s.reshape((n_h * n_w, n_c)))
+
+
+def layer_style_int_sizes(a_s, a_g):
+    n = tf.shape(a_g)
+    return tf.reduce_sum(tf.square(gram_ok(unroll(a_s)) - gram_ok(unroll(a_g)))) / (4 * n[3] ** 2)
+
+
+def layer_style_bad_reshape(a_s, a_g):
+    _, n_h, n_w, n_c = a_g.shape
+    return tf.reduce_sum(tf.reshape(a_s, (n_h, n_c)))
+
+
+@pytest.mark.parametrize(
+    "fn, keywords",
+    [
+        (layer_style_numpy_methods, ["AttributeError", "tf.reshape(x, shape)"]),
+        (layer_style_int_sizes, ["int32", "tf.cast"]),
+        (layer_style_bad_reshape, ["number of values", "(n_H·n_W, n_C)"]),
+    ],
+)
+def test_exceptions_get_a_hint_for_their_cause(fn, keywords):
+    assert_fails(check_layer_style_cost(fn), "raised", "at line", *keywords)
+
+
+def test_name_error_hints_at_globals():
+    def content_cost(a_c, a_g):
+        return tf.reduce_sum(tf.square(a_c - a_G)) / 4  # noqa: F821 - the typo is the test
+
+    assert_fails(check_content_cost(content_cost), "raised", "NameError", "another cell")
+
+
+# ------------------------------------------------------------------------ CheckResult and check_all
+
+
+def test_check_result_is_bool_like_and_displays_in_text_and_html():
+    good = CheckResult("content_cost", True, "all fine")
+    bad = CheckResult("gram_matrix", False, "G < 0 & wrong", "transposed")
+    assert bool(good) and not bool(bad)
+    assert str(good).startswith("✔ content_cost") and "all fine" in str(good)
+    assert str(bad).startswith("✘ gram_matrix") and repr(bad) == str(bad)
+    assert "#2e7d32" in good._repr_html_() and "#c62828" in bad._repr_html_()
+    assert "G &lt; 0 &amp; wrong" in bad._repr_html_()
+
+
+def test_check_all_checks_every_exercise_found():
+    namespace = {name: solution(name) for name in EXERCISES}
+    namespace["unrelated"] = 3
+    report = check_all(namespace)
+    assert isinstance(report, CheckReport)
+    assert [r.exercise for r in report] == list(EXERCISES)
+    assert report.passed, str(report)
+
+    partial = check_all({"content_cost": content_reduce_mean, "gram_matrix": gram_ok})
+    assert len(partial) == 2 and not partial
+    assert [r.passed for r in partial] == [False, True]
+    assert "✘ content_cost" in partial._repr_html_()
+
+    empty = check_all({})
+    assert not empty and "No exercise found" in str(empty)
+
+
+# ------------------------------------------------------------------------ solutions and the registry
+
+
+def test_registry_maps_names_to_check_reference_and_source():
+    from nst_teach import images
+
+    assert list(EXERCISES) == ["preprocess", "content_cost", "gram_matrix", "layer_style_cost", "style_cost"]
+    check, reference, source = EXERCISES["content_cost"]
+    assert check is check_content_cost and reference is costs.content_cost
+    assert source == solution_source("content_cost")
+    assert EXERCISES["preprocess"].reference is images.preprocess
+    for name, exercise in EXERCISES.items():
+        assert exercise.source.startswith(f"def {name}(")
+        assert exercise.notebook.startswith("notebooks/") and exercise.notebook.endswith(".ipynb")
+
+
+@pytest.mark.parametrize("name", list(EXERCISES))
+def test_solutions_exec_into_functions_that_pass_their_checks(name):
+    scope = {"tf": tf, "np": np, "cv2": cv2, "VGG_MEANS_BGR": VGG_MEANS_BGR,
+             "gram_matrix": costs.gram_matrix, "layer_style_cost": costs.layer_style_cost}
+    exec(solution_source(name), scope)  # noqa: S102 - what the solved notebooks will do
+    assert_passes(EXERCISES[name].check(scope[name]))
+    assert_passes(EXERCISES[name].check(solution(name)))
+
+
+def test_solutions_match_the_package_functions_on_fresh_inputs():
+    from nst_teach.images import preprocess
+
+    rng = np.random.default_rng(123)
+    rgb = rng.integers(0, 256, (50, 41, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(solution("preprocess")(rgb, (33, 47)), preprocess(rgb, (33, 47)))
+
+    a, b = (tf.constant(rng.random((1, 9, 5, 7), dtype=np.float32)) for _ in range(2))
+    np.testing.assert_allclose(solution("content_cost")(a, b), costs.content_cost(a, b), rtol=1e-5)
+    np.testing.assert_allclose(solution("layer_style_cost")(a, b), costs.layer_style_cost(a, b), rtol=1e-5)
+    m = tf.constant(rng.random((6, 11), dtype=np.float32))
+    np.testing.assert_allclose(solution("gram_matrix")(m), m.numpy() @ m.numpy().T, rtol=1e-5)
+    layers = {"block1_conv1": 0.7, "block4_conv1": 1.3}
+    c, d = ({n: rng.random((1, 4, 3, 2), dtype=np.float32) for n in layers} for _ in range(2))
+    np.testing.assert_allclose(solution("style_cost")(c, d, layers), costs.style_cost(c, d, layers), rtol=1e-5)
+
+
+def test_unknown_exercise_names_the_choices():
+    with pytest.raises(OptionError, match="content_cost"):
+        solution_source("content_cots")
+    with pytest.raises(OptionError, match="name must be one of"):
+        solution("nope")
