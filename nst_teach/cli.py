@@ -193,7 +193,7 @@ def _refuse_overwrite(output: Path, inputs: Sequence[str], flag: str) -> None:
             continue
         path = Path(src)
         if path.exists() and output.exists() and os.path.samefile(path, output):
-            raise OptionError(f"{flag} {output} is one of the input images; choose another file name so the input is not overwritten")
+            raise OptionError(f"{flag} {output} is one of the input images and would overwrite it; choose another file name")
 
 
 def _run_with_progress(transfer: Any, output: Path, snapshot_every: int | None, snapshot_dir: Path | None,
@@ -272,9 +272,10 @@ def _weights(args: argparse.Namespace) -> int:
         return 0
     if args.path:
         status = model.check_weights_file(args.path)
-        print(status.message)
+        print(f"{args.path}: every layer's name and shape match VGG-19 (notop).")
+        print(status)
         return 0
-    print(model.weights_status().message)
+    print(model.weights_status())
     return 0
 
 
