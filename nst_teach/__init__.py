@@ -35,21 +35,30 @@ _EXPORTS: dict[str, str] = {
     "LEARNING_RATE": "defaults", "SAVE_EVERY": "defaults", "VGG_MEANS_BGR": "defaults",
     # errors
     "NSTError": "errors", "ImageError": "errors", "ImageNotFoundError": "errors",
-    "LayerError": "errors", "WeightsError": "errors", "OptionError": "errors",
+    "LayerError": "errors", "WeightsError": "errors", "OptionError": "errors", "DownloadError": "errors",
     # images
     "load_image": "images", "read_image": "images", "preprocess": "images", "to_rgb": "images",
-    "save_image": "images", "noisy_image": "images",
+    "save_image": "images", "noisy_image": "images", "resize_to": "images", "MIN_SIDE": "images",
+    "MAX_PIXELS": "images",
     # layers
     "VGG19_LAYERS": "layers", "Layer": "layers", "layer_table": "layers",
     "layer_index": "layers", "layer_name": "layers",
     # model
-    "build_extractor": "model", "weights_status": "model", "Extractor": "model",
+    "build_extractor": "model", "weights_status": "model", "Extractor": "model", "WeightsStatus": "model",
+    "write_random_weights": "model", "check_weights_file": "model", "download_weights": "model",
+    # precision
+    "resolve_precision": "precision",
     # costs
     "content_cost": "costs", "gram_matrix": "costs", "gram_cost": "costs",
     "layer_style_cost": "costs", "style_cost": "costs", "total_variation_cost": "costs",
     "total_cost": "costs",
     # engine
-    "StyleTransfer": "engine", "Step": "engine", "Result": "engine",
+    "StyleTransfer": "engine", "Step": "engine", "Result": "engine", "History": "engine",
+    # samples
+    "load_sample": "samples", "sample_names": "samples", "gallery_or_fallback": "samples",
+    # checks
+    "check_preprocess": "checks", "check_content_cost": "checks", "check_gram_matrix": "checks",
+    "check_layer_style_cost": "checks", "check_style_cost": "checks",
 }
 
 #: Submodules reachable as attributes (``nst.viz.feature_maps``) without importing them first.

@@ -27,7 +27,7 @@ import uuid
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import NSTError, OptionError
+from .errors import DownloadError, OptionError
 
 __all__ = ["DownloadError", "MAX_DOWNLOAD_BYTES", "DOWNLOAD_TIMEOUT", "cache_dir", "fetch"]
 
@@ -39,10 +39,6 @@ DOWNLOAD_TIMEOUT: float = 20.0
 
 _CHUNK_BYTES = 64 * 1024
 _USER_AGENT = "nst-teach/0.1 (Python urllib; teaching Neural Style Transfer)"
-
-
-class DownloadError(NSTError, OSError):
-    """A file could not be downloaded (offline, server error, too big, wrong checksum...)."""
 
 
 def cache_dir() -> Path:

@@ -18,6 +18,7 @@ __all__ = [
     "LayerError",
     "WeightsError",
     "OptionError",
+    "DownloadError",
 ]
 
 
@@ -43,3 +44,7 @@ class WeightsError(NSTError, RuntimeError):
 
 class OptionError(NSTError, ValueError):
     """An option or argument has a value that cannot work (NaN, negative, wrong shape...)."""
+
+
+class DownloadError(NSTError, OSError):
+    """A file could not be downloaded (offline, server error, too big, wrong checksum...)."""
