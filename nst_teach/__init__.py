@@ -56,6 +56,11 @@ _EXPORTS: dict[str, str] = {
     "StyleTransfer": "engine", "Step": "engine", "Result": "engine", "History": "engine",
     # samples
     "load_sample": "samples", "sample_names": "samples", "gallery_or_fallback": "samples",
+    # viz
+    "show_images": "viz", "feature_maps": "viz", "gram_heatmaps": "viz", "cost_curves": "viz",
+    # widgets
+    "ImagePicker": "widgets", "LayerExplorer": "widgets", "GramExplorer": "widgets",
+    "StyleTransferDashboard": "widgets", "PreviewGrid": "widgets",
     # checks
     "check_preprocess": "checks", "check_content_cost": "checks", "check_gram_matrix": "checks",
     "check_layer_style_cost": "checks", "check_style_cost": "checks",
