@@ -613,12 +613,16 @@ class _Adam:
     """Adam on a ``tf.Variable`` image; one traced ``tf.function`` per step."""
 
     def __init__(self, objective: _Objective, x0: np.ndarray, learning_rate: float) -> None:
+        self.objective = objective
+        self.learning_rate = learning_rate
+        self.variable = tf.Variable(x0, dtype=tf.float32, trainable=True)
+        self._new_optimizer()
+
+    def _new_optimizer(self) -> None:
         import keras
 
-        self.objective = objective
-        self.variable = tf.Variable(x0, dtype=tf.float32, trainable=True)
-        self.optimizer = keras.optimizers.Adam(learning_rate)
-        self.optimizer.build([self.variable])
+        self.optimizer = keras.optimizers.Adam(self.learning_rate)
+        self.optimizer.build([self.variable])  # its moments exist before the step is traced
         self._step = tf.function(self._train_step, input_signature=[])
 
     def _train_step(self) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
@@ -644,8 +648,7 @@ class _Adam:
     def restore(self, x: Any) -> None:
         """Puts ``x`` back and forgets Adam's moments (they may hold NaN)."""
         self.variable.assign(x)
-        for v in self.optimizer.variables:
-            v.assign(tf.zeros_like(v))
+        self._new_optimizer()
 
 
 class _Lbfgs:
@@ -995,12 +998,11 @@ class StyleTransfer:
 
     def _non_finite_message(self, what: str, value: float, iteration: int) -> str:
         o = self.options
-        kept = f"the image of iteration {iteration - 1} is kept" if iteration > 1 else "the initial image is kept"
         if o["optimizer"] == "adam":
             advice = f"try a smaller learning_rate (now {o['learning_rate']:g})"
         else:
             advice = "check the images and the weights, or try optimizer='adam' with a small learning_rate"
-        return f"the {what} became {value} at iteration {iteration}; {advice}. ({kept}.)"
+        return f"the {what} became {value} at iteration {iteration}; {advice}. The last image with a finite cost is kept."
 
     def steps(self, iterations: int | None = None, *, every: int = SAVE_EVERY) -> Iterator[Step]:
         """Optimises the image, one iteration per ``next()``, yielding a :class:`Step` each.

@@ -222,6 +222,8 @@ def test_an_absurd_learning_rate_stops_with_the_last_finite_image():
     # The image kept is the last one whose cost was finite: the one the last Step reported.
     again = _make(optimizer="adam", init=kept)
     assert next(again.steps(1)).total == pytest.approx(result.history.total[-1], rel=1e-5)
+    # The same object can go on (with fresh Adam moments): the first step from the kept image is finite.
+    assert np.isfinite(next(st.steps(1)).total)
 
 
 # --------------------------------------------------------------------------- extras
