@@ -131,6 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
     tut.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
     tut.add_argument("--print-only", action="store_true", help="print the layer table and exit (no JupyterLab)")
 
+    app = sub.add_parser("app", help="serve the classroom app (notebooks/app.ipynb) with Voila: no code, just the controls",
+                         description="Serve the classroom app with Voila: image pickers, the live dashboard and the "
+                                     "preview grid, without code. Ctrl-C stops it.")
+    app.add_argument("notebook", nargs="?", help="the notebook to serve (default: the course's notebooks/app.ipynb)")
+    app.add_argument("--port", type=_positive_int, default=8866, help="port to serve on (default 8866)")
+    app.add_argument("--ip", default="localhost",
+                     help="address to listen on (default localhost; 0.0.0.0 lets students on the room's network connect)")
+    app.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    app.add_argument("--quick", action="store_true", help="quick mode: tiny images and few iterations (rehearsals)")
+
     nb = sub.add_parser("notebooks", help="copy the course notebooks, optionally with the exercises solved")
     nb.add_argument("dest", help="folder to write the notebooks into")
     nb.add_argument("--solutions", action="store_true", help="fill every exercise with its reference solution")
@@ -313,6 +323,35 @@ def _tutorial(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
 
 
+def _app(args: argparse.Namespace) -> int:
+    if args.notebook is not None:
+        notebook = Path(args.notebook)
+        if notebook.suffix != ".ipynb" or not notebook.is_file():
+            raise OptionError(f"notebook must be an existing .ipynb file, got {args.notebook!r}; "
+                              "leave it out to serve the course's notebooks/app.ipynb")
+    else:
+        notebook = _notebooks_dir() / "app.ipynb"
+        if not notebook.is_file():
+            raise NSTError(f"the classroom app {notebook} is missing; update your copy of the repository")
+    command = [
+        sys.executable, "-m", "voila", str(notebook.resolve()),
+        f"--port={args.port}",
+        f"--Voila.ip={args.ip}",
+        "--theme=light",
+        "--strip_sources=True",  # no code on screen, only what the cells display
+        "--show_tracebacks=True",  # an error says what went wrong instead of a blank page
+        "--VoilaExecutor.timeout=300",  # the first cell imports TensorFlow: slow on a cold laptop
+    ]
+    if args.no_browser:
+        command.append("--no-browser")
+    env = dict(os.environ, NST_TEACH_QUICK="1") if args.quick else None
+    print(f"nst-teach: serving {notebook.name} at http://{args.ip}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
 def _notebooks(args: argparse.Namespace) -> int:
     from .course import copy_notebooks
 
@@ -329,6 +368,7 @@ COMMANDS = {
     "demo": _demo,
     "tutorial": _tutorial,
     "notebooks": _notebooks,
+    "app": _app,
 }
 
 

@@ -1,0 +1,140 @@
+"""Benchmark: peak memory of a Jupyter kernel running the course's heaviest cells in normal mode.
+
+Binder gives a session about 2 GB of RAM and one CPU.  The heaviest cells of the
+course are the live dashboard of ``notebooks/05_style_transfer_live.ipynb`` (and
+the classroom app) at the normal-mode size, 400×300 with the "Inside the network"
+panels, and the preview grid of ``notebooks/06_experiments.ipynb``.  This script
+runs each in a fresh ipykernel, as the notebook does (widgets, matplotlib, the
+asyncio runner), for a few iterations — memory levels off after the first ones —
+and prints the kernel's peak resident memory (``VmHWM``).
+
+    python benchmarks/bench_kernel_memory.py                 # float32 (what a Binder CPU runs), 10 iterations
+    python benchmarks/bench_kernel_memory.py --precision auto
+    python benchmarks/bench_kernel_memory.py --quick         # 2 iterations: checks the script, same sizes
+
+Seeded random VGG-19 weights are used when the ImageNet file is not available; the
+memory needed is the same (same shapes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+SETUP = """
+from nst_teach.course import settings
+from nst_teach.samples import load_sample, sample_names
+course = settings()
+assert not course.quick, "unset NST_TEACH_QUICK: this measures normal mode"
+content, style = load_sample(sample_names("content")[0]), load_sample(sample_names("style")[0])
+"""
+
+CELLS = {
+    "dashboard (05, app): 400×300 with layer panels": """
+from nst_teach.widgets import StyleTransferDashboard
+dashboard = StyleTransferDashboard(content, style, size=course.size, iterations={iterations}, every=1,
+                                   precision={precision!r})
+display(dashboard)
+dashboard.start()
+await dashboard.wait()
+print(dashboard.status)
+""",
+    "preview grid (06): 4 runs at the small size": """
+from nst_teach.widgets import PreviewGrid
+grid = PreviewGrid(content, style, vary={{"beta": [1e1, 1e2, 1e3, 1e4]}}, size=course.small_size,
+                   iterations={iterations}, precision={precision!r})
+display(grid)
+grid.start()
+await grid.wait()
+print(grid.status)
+""",
+}
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The peak resident memory (VmHWM) of a process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/<pid>/status (Linux only)")
+
+
+def run_in_kernel(code: str, env: dict[str, str], timeout: float = 1800) -> tuple[float, str]:
+    """Runs ``SETUP`` and ``code`` in a fresh ipykernel; returns (peak RSS in MiB, what it printed)."""
+    from jupyter_client.manager import KernelManager
+
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(env=env)
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        printed: list[str] = []
+
+        def keep(msg: dict) -> None:
+            if msg["header"]["msg_type"] == "stream":
+                printed.append(msg["content"]["text"])
+            elif msg["header"]["msg_type"] == "error":
+                printed.append("\n".join(msg["content"]["traceback"]))
+
+        for source in (SETUP, code):
+            reply = client.execute_interactive(source, timeout=timeout, output_hook=keep)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError("the cell failed:\n" + "".join(printed))
+        pid = manager.provisioner.process.pid
+        return peak_rss_mib(pid), "".join(printed).strip()
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--iterations", type=int, default=10, help="iterations per run (default 10)")
+    parser.add_argument("--precision", default="float32", choices=["float32", "bfloat16", "auto"])
+    parser.add_argument("--quick", action="store_true", help="2 iterations per run")
+    parser.add_argument("--json", default=str(HERE / "results" / "bench_kernel_memory.json"))
+    args = parser.parse_args(argv)
+    iterations = 2 if args.quick else args.iterations
+
+    from nst_teach.model import weights_status, write_random_weights
+
+    with tempfile.TemporaryDirectory(prefix="nst-kernel-mem-") as tmp:
+        env = {k: v for k, v in os.environ.items() if k != "NST_TEACH_QUICK"}
+        env.update(NST_TEACH_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="3")
+        status = weights_status("auto")
+        if status.kind == "imagenet" and status.path and Path(status.path).exists():
+            note = "ImageNet"
+        else:
+            weights = Path(tmp) / "vgg19_random.h5"
+            write_random_weights(weights, seed=0)
+            env["NST_TEACH_WEIGHTS"] = str(weights)
+            note = "seeded random VGG-19 (same shapes as ImageNet)"
+        print(f"weights: {note}; precision: {args.precision}; {iterations} iterations per run")
+        figures: dict[str, float] = {}
+        for name, template in CELLS.items():
+            code = textwrap.dedent(template.format(iterations=iterations, precision=args.precision))
+            started = time.perf_counter()
+            peak, printed = run_in_kernel(code, env)
+            figures[name] = round(peak, 1)
+            last = printed.splitlines()[-1] if printed else ""
+            print(f"{name}: kernel peak RSS {peak:.0f} MiB ({time.perf_counter() - started:.0f} s) — {last[:100]}",
+                  flush=True)
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"weights": note, "precision": args.precision, "iterations": iterations,
+                               "kernel_peak_rss_mib": figures}, indent=2))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
