@@ -967,20 +967,27 @@ class StyleTransferDashboard(_Widget):
                 raise OptionError(f"{name} = {value!r} cannot be shown by the dashboard's control: {exc}") from None
 
         wide = {"style": {"description_width": "120px"}, "layout": widgets.Layout(width="380px")}
-        self.alpha = widgets.FloatLogSlider(base=10, min=-3, max=6, step=0.1, description="α (content)", **wide)
-        self.beta = widgets.FloatLogSlider(base=10, min=-3, max=6, step=0.1, description="β (style)", **wide)
+        # continuous_update=False: a browser drawing a slider with continuous updates snaps the value to the
+        # slider's step and sends it back (β 40 -> 39.81, learning rate 2 -> 1.995, λ 1/3 -> 0.33) before
+        # anyone touches it; without them the value changes only when the student moves the slider.
+        # (tests/e2e/test_browser.py::test_showing_the_dashboard_in_the_page_keeps_its_settings)
+        settle = {"continuous_update": False}
+        self.alpha = widgets.FloatLogSlider(base=10, min=-3, max=6, step=0.1, description="α (content)", **settle,
+                                            **wide)
+        self.beta = widgets.FloatLogSlider(base=10, min=-3, max=6, step=0.1, description="β (style)", **settle,
+                                           **wide)
         self.tv_weight = widgets.FloatText(description="TV weight", **wide)
         self.optimizer = widgets.Dropdown(
             options=[("L-BFGS", "lbfgs"), ("Adam", "adam")], description="optimizer", **wide
         )
         self.learning_rate = widgets.FloatLogSlider(
-            base=10, min=-2, max=2, step=0.05, description="learning rate", **wide
+            base=10, min=-2, max=2, step=0.05, description="learning rate", **settle, **wide
         )
         self.iterations = widgets.BoundedIntText(min=1, max=1_000_000, description="iterations", **wide)
         self.every = widgets.BoundedIntText(min=1, max=10_000, description="show every", **wide)
         self.content_layer = widgets.Dropdown(options=[r.name for r in VGG19_LAYERS[1:]], value=CONV_LAYERS[0],
                                              description="content layer", **wide)
-        self.noise_ratio = widgets.FloatSlider(min=0, max=1, step=0.05, description="noise ratio", **wide)
+        self.noise_ratio = widgets.FloatSlider(min=0, max=1, step=0.05, description="noise ratio", **settle, **wide)
         self.pooling = widgets.ToggleButtons(options=["avg", "max"], description="pooling",
                                              style={"description_width": "120px"})
         self.precision = widgets.Dropdown(options=["auto", "float32", "bfloat16"], description="precision", **wide)
@@ -1026,7 +1033,8 @@ class StyleTransferDashboard(_Widget):
             value = chosen.get(name, 0.2)
             self.style_enabled[name] = widgets.Checkbox(value=name in chosen, description=name, indent=False,
                                                         layout=widgets.Layout(width="140px"))
-            slider = widgets.FloatSlider(min=0.0, step=0.01, description="λ", style={"description_width": "20px"})
+            slider = widgets.FloatSlider(min=0.0, step=0.01, description="λ", style={"description_width": "20px"},
+                                         **settle)
             slider.max = max(1.0, float(value)) if isinstance(value, (int, float)) and math.isfinite(value) else 1.0
             set_value(slider, value, f"style_layers[{name!r}]")
             self.style_weights[name] = slider
@@ -1084,7 +1092,8 @@ class StyleTransferDashboard(_Widget):
             widgets.HBox([self.start_button, self.pause_button, self.stop_button, self.reset_button,
                           self.save_button, self.save_path]),
             self.status_widget,
-            widgets.HBox([self.image_widget, self.costs_widget]),
+            # flex-start: each picture keeps its aspect ratio (the default, stretch, makes it as tall as the plot)
+            widgets.HBox([self.image_widget, self.costs_widget], layout=widgets.Layout(align_items="flex-start")),
             settings,
             outputs,
         ])
