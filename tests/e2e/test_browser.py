@@ -232,20 +232,22 @@ def test_live_notebook_runs_and_its_dashboard_renders(live_page):
     save_shot(page, "live-notebook")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "ipywidgets' FloatLogSlider snaps its value to its step (10**0.1 for α and β, 10**0.05 for the "
-    "learning rate) when the browser renders it, and sends the snapped value back: β 40 becomes 39.81 "
-    "and the learning rate 2 becomes 1.995 before anyone touches a control. Fix in nst_teach/widgets.py, "
-    "then remove this marker."))
 def test_showing_the_dashboard_in_the_page_keeps_its_settings(live_page):
-    """Rendering the controls must not change the options the next Start uses (the notebook's are the seed's)."""
-    from nst_teach.defaults import ALPHA, BETA, LEARNING_RATE
+    """Drawing the controls must not change the options the next Start uses (the notebook's are the seed's).
+
+    A slider that updates continuously snaps its value to its step when the browser draws it, and sends
+    the snapped value back to the kernel (β 40 would become 39.81).
+    """
+    from nst_teach.defaults import ALPHA, BETA, LEARNING_RATE, NOISE_RATIO, STYLE_LAYERS
 
     code = ("from nst_teach.widgets import StyleTransferDashboard\n"
             "shown = [v for v in get_ipython().user_ns.values() if isinstance(v, StyleTransferDashboard)]\n"
-            "print({k: shown[-1].options()[k] for k in ('alpha', 'beta', 'learning_rate')})")
+            "keys = ('alpha', 'beta', 'learning_rate', 'noise_ratio', 'style_layers')\n"
+            "print({k: shown[-1].options()[k] for k in keys})")
     seen = ast.literal_eval(live_page.evaluate(KERNEL_EXECUTE, code).strip())
-    assert seen == {"alpha": ALPHA, "beta": BETA, "learning_rate": LEARNING_RATE}
+    expected = {"alpha": ALPHA, "beta": BETA, "learning_rate": LEARNING_RATE, "noise_ratio": NOISE_RATIO,
+                "style_layers": dict(STYLE_LAYERS)}
+    assert seen == expected
 
 
 def test_start_changes_the_image_and_the_cost_plot_and_stop_freezes_them(live_page):
