@@ -876,6 +876,14 @@ class StyleTransfer:
                     f"style_scale = {self.options['style_scale']:g} makes the style image {style_size} at scale "
                     f"{factor:g}, smaller than {MIN_SIDE} pixels a side; use a larger style_scale."
                 )
+        # Refuse a run that would not fit in memory before any weight is loaded (a killed kernel loses work).
+        from .layers import layer_index
+        from .memory import check_memory
+
+        o = self.options
+        deepest = max([layer_index(o["content_layer"]), *(layer_index(n) for n in o["style_layers"])])
+        largest = max((s for _, s in self._scale_plan), key=lambda wh: wh[0] * wh[1])
+        check_memory(largest, deepest)
 
     def _make_optimizer(self, objective: _Objective, x0: np.ndarray) -> _Adam | _Lbfgs:
         kind = _Adam if self.options["optimizer"] == "adam" else _Lbfgs
