@@ -103,10 +103,6 @@ class Dashboard:
         box.fill(value)
         box.press("Enter")
 
-    def choose(self, label: str, option: str) -> None:
-        """Picks ``option`` in the drop-down labelled ``label``."""
-        self.root.locator(f".widget-inline-hbox:has(> label:text-is('{label}')) select").select_option(label=option)
-
     def slider_readout(self, label: str) -> Any:
         return self.root.locator(f".widget-inline-hbox:has(> label:text-is('{label}')) .widget-readout")
 
@@ -114,8 +110,6 @@ class Dashboard:
         """Start: the image and the cost plot change while it runs; Stop: the image stays as it is."""
         self.set_number("iterations", "100000")  # long enough to still be running when we look
         self.set_number("show every", "1")
-        # Adam moves every pixel at every step, whatever the (random) weights: a change shows within an iteration.
-        self.choose("optimizer", "Adam")
         self.start.click()
         wait_until(lambda: self.iteration() >= 2, RUN_TIMEOUT, "the run to reach iteration 2")
         first_image, first_costs, k = shot(self.image), shot(self.costs), self.iteration()
