@@ -1,0 +1,215 @@
+"""The course notebooks: well formed, committed clean, and runnable top to bottom.
+
+The static tests read every notebook of :data:`nst_teach.course.NOTEBOOKS` with
+nbformat: valid nbformat 4, no outputs committed, a goal at the top, a summary
+with exercises at the end, the set-up cell first among the code cells, and
+exercise cells that :mod:`nst_teach.checks` knows.
+
+The slow tests execute each notebook with nbclient in quick mode
+(``NST_TEACH_QUICK=1``, offline, random VGG-19 filters), in a temporary working
+folder so nothing is written into the repository: once as committed (the
+exercises unsolved: every check must say "not yet" instead of raising) and once
+solved by :func:`nst_teach.course.solve_notebook` (every check must pass).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nst_teach import checks, course
+from nst_teach.cli import main
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+START, END = "### START CODE HERE ###", "### END CODE HERE ###"
+CELL_TIMEOUT_S = 300
+
+
+def _read(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+
+
+def _solved(name: str) -> nbformat.NotebookNode:
+    """The notebook solved by ``course.solve_notebook``, from its file as the CLI reads it."""
+    raw = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))
+    return nbformat.reads(json.dumps(course.solve_notebook(raw)), as_version=4)
+
+
+def _exercise_cells(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
+    return [(i, course.exercise_name(cell)) for i, cell in enumerate(nb.cells) if course.exercise_name(cell)]
+
+
+# ------------------------------------------------------------------------------------------------
+# Static checks
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", course.NOTEBOOKS)
+def test_notebook_is_valid_and_committed_without_outputs(name: str) -> None:
+    path = NOTEBOOK_DIR / name
+    assert path.is_file(), f"{path} is missing"
+    nb = _read(name)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    assert "widgets" not in nb.metadata, "widget state was saved with the notebook: clear it before committing"
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"cell {i} has outputs committed"
+            assert cell.execution_count is None, f"cell {i} has an execution count committed"
+
+
+@pytest.mark.parametrize("name", course.NOTEBOOKS)
+def test_notebook_starts_with_its_goal_and_ends_with_summary_and_exercises(name: str) -> None:
+    nb = _read(name)
+    first, last = nb.cells[0], nb.cells[-1]
+    number = name.split("_")[0]
+    assert first.cell_type == "markdown"
+    assert re.match(rf"# {number} · ", first.source), "the first cell should be the numbered title"
+    assert "**Goal of this notebook:**" in first.source
+    assert last.cell_type == "markdown"
+    assert "## Summary" in last.source and "## Exercises" in last.source
+    assert re.search(r"^1\. ", last.source, flags=re.M), "the exercises should be a numbered list"
+
+
+@pytest.mark.parametrize("name", course.NOTEBOOKS)
+def test_first_code_cell_is_the_setup_cell(name: str) -> None:
+    nb = _read(name)
+    setup = next(cell for cell in nb.cells if cell.cell_type == "code")
+    assert 'if "google.colab" in sys.modules:' in setup.source
+    assert '%pip install -q "nst-teach @ git+' in setup.source
+    assert "import nst_teach as nst" in setup.source
+    assert "S = nst.course.settings()" in setup.source
+    assert "S.quick" in setup.source  # says whether quick mode is on
+
+
+@pytest.mark.parametrize("name", course.NOTEBOOKS)
+def test_exercise_cells_are_known_marked_and_checked(name: str) -> None:
+    nb = _read(name)
+    for i, exercise in _exercise_cells(nb):
+        cell = nb.cells[i]
+        assert exercise in checks.EXERCISES, f"cell {i}: unknown exercise {exercise!r}"
+        assert checks.EXERCISES[exercise].notebook == f"notebooks/{name}"
+        assert cell.cell_type == "code"
+        assert "exercise" in cell.metadata.get("tags", [])
+        assert f"def {exercise}(" in cell.source
+        assert START in cell.source and END in cell.source
+        body = cell.source.split(START, 1)[1].split(END, 1)[0]
+        assert "raise NotImplementedError" in body or "return None" in body
+        following = next(c for c in nb.cells[i + 1:] if c.cell_type == "code")
+        assert f"nst.checks.check_{exercise}({exercise})" in following.source, (
+            f"the cell after exercise {exercise!r} should run its check"
+        )
+
+
+def test_every_exercise_is_in_the_notebook_that_checks_names() -> None:
+    found = {exercise: name for name in course.NOTEBOOKS for _, exercise in _exercise_cells(_read(name))}
+    assert sorted(found) == sorted(checks.EXERCISES)
+    for exercise, name in found.items():
+        assert checks.EXERCISES[exercise].notebook == f"notebooks/{name}"
+
+
+def test_solve_notebook_replaces_each_exercise_with_its_solution() -> None:
+    for name in course.NOTEBOOKS:
+        solved = _solved(name)
+        nbformat.validate(solved)
+        original = _read(name)
+        assert len(solved.cells) == len(original.cells)
+        for i, exercise in _exercise_cells(original):
+            assert START not in solved.cells[i].source
+            assert checks.solution_source(exercise).strip() in solved.cells[i].source
+        others = [i for i, cell in enumerate(original.cells) if not course.exercise_name(cell)]
+        assert all(solved.cells[i].source == original.cells[i].source for i in others)
+
+
+def test_cli_writes_solved_copies(tmp_path: Path) -> None:
+    assert main(["notebooks", "--solutions", str(tmp_path)]) == 0
+    for name in course.NOTEBOOKS:
+        nb = nbformat.read(tmp_path / name, as_version=4)
+        nbformat.validate(nb)
+        exercises = _exercise_cells(nb)
+        assert exercises == _exercise_cells(_read(name))
+        for i, exercise in exercises:
+            assert START not in nb.cells[i].source and END not in nb.cells[i].source
+            assert f"def {exercise}(" in nb.cells[i].source
+
+
+def test_cli_copies_the_notebooks_unchanged_without_solutions(tmp_path: Path) -> None:
+    assert main(["notebooks", str(tmp_path)]) == 0
+    for name in course.NOTEBOOKS:
+        assert (tmp_path / name).read_bytes() == (NOTEBOOK_DIR / name).read_bytes()
+
+
+# ------------------------------------------------------------------------------------------------
+# Running the notebooks
+# ------------------------------------------------------------------------------------------------
+
+
+def _outputs_text(nb: nbformat.NotebookNode) -> str:
+    """All text the executed notebook printed or displayed (streams and text/plain)."""
+    parts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                parts.append(output.text)
+            elif output.output_type in ("execute_result", "display_data"):
+                parts.append(output.data.get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def _execute(nb: nbformat.NotebookNode, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("NST_TEACH_QUICK", "1")
+    monkeypatch.setenv("NST_TEACH_OFFLINE", "1")
+    monkeypatch.setenv("NST_TEACH_CACHE", str(workdir / "cache"))
+    monkeypatch.delenv("NST_TEACH_WEIGHTS", raising=False)
+    workdir.mkdir(exist_ok=True)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                            resources={"metadata": {"path": str(workdir)}})
+    client.execute()  # raises CellExecutionError, naming the cell, on any error
+    return nb
+
+
+def _notebook_files() -> dict[str, float]:
+    return {p.name: p.stat().st_mtime for p in NOTEBOOK_DIR.iterdir()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", course.NOTEBOOKS)
+def test_notebook_runs_as_committed(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _notebook_files()
+    nb = _execute(_read(name), tmp_path / "work", monkeypatch)
+    text = _outputs_text(nb)
+    assert "Quick mode is ON" in text
+    for _, exercise in _exercise_cells(nb):
+        assert f"✘ {exercise}: not yet" in text, f"the check of {exercise!r} should report 'not yet'"
+    assert _notebook_files() == before, "running the notebook changed files in notebooks/"
+
+
+EXERCISE_NOTEBOOKS = [name for name in course.NOTEBOOKS if _exercise_cells(_read(name))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", EXERCISE_NOTEBOOKS)
+def test_notebook_runs_solved_and_every_check_passes(name: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    nb = _execute(_solved(name), tmp_path / "work", monkeypatch)
+    text = _outputs_text(nb)
+    exercises = [exercise for _, exercise in _exercise_cells(nb)]
+    assert exercises
+    for exercise in exercises:
+        assert f"✔ {exercise}: correct" in text, f"the check of {exercise!r} did not pass in the solved copy"
+        assert f"✘ {exercise}" not in text
+    assert "not done yet" not in text  # the notebook went on with the student's functions
+
+
+def test_notebooks_without_exercises_are_their_own_solution() -> None:
+    for name in course.NOTEBOOKS:
+        if name in EXERCISE_NOTEBOOKS:
+            continue
+        raw = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))
+        assert course.solve_notebook(raw) == raw
