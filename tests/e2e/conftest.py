@@ -89,8 +89,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _stop(process: subprocess.Popen, name: str) -> None:
-    """Terminates a server and everything it started (its kernels): SIGTERM, then SIGKILL."""
+def _stop(process: subprocess.Popen) -> None:
+    """Terminates a server and everything it started: SIGTERM to its process group, then SIGKILL.
+
+    Kernels run in sessions of their own (jupyter_client starts them so), so they are
+    listed before the server goes and killed afterwards if the server left any behind.
+    """
+    import psutil
+
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -100,9 +110,12 @@ def _stop(process: subprocess.Popen, name: str) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
-    # Kernels live in the same process group; make sure none outlives the server.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
+    _, alive = psutil.wait_procs(children, timeout=5)
+    for child in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
 
 
 def _log_tail(path: Path, lines: int = 40) -> str:
@@ -250,7 +263,7 @@ def jupyter_lab(course_dir: Path, server_env: dict[str, str], tmp_path_factory: 
         _wait_for(f"{url}/api/status", process, log, {"Authorization": f"token {token}"})
         yield Server(url, token, log, process)
     finally:
-        _stop(process, "jupyter lab")
+        _stop(process)
         _keep_log(log)
 
 
@@ -267,7 +280,7 @@ def voila_app(course_dir: Path, server_env: dict[str, str], tmp_path_factory: py
         _wait_for_port(port, process, log)
         yield Server(url, "", log, process)
     finally:
-        _stop(process, "voila")
+        _stop(process)
         _keep_log(log)
 
 
