@@ -108,9 +108,27 @@ def fetch(
         if expected is None or _sha256_of(target) == expected:
             return target
         target.unlink()  # an old copy with another checksum: download it again
+    _refuse_when_offline(url)
     target.parent.mkdir(parents=True, exist_ok=True)
     _download(url, target, max_bytes=max_bytes, timeout=timeout, expected_sha256=expected)
     return target
+
+
+#: Set to 1 to promise there is no internet (CI, an offline classroom): downloads fail at once
+#: instead of waiting for a time-out. Servers on this machine (localhost) are still reached.
+OFFLINE_ENV = "NST_TEACH_OFFLINE"
+
+
+def _refuse_when_offline(url: str) -> None:
+    if os.environ.get(OFFLINE_ENV, "").strip().lower() not in {"1", "true", "yes", "on"}:
+        return
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host in {"localhost", "127.0.0.1", "::1"}:
+        return
+    raise DownloadError(
+        f"could not download {url}: {OFFLINE_ENV} is set, so nst-teach does not go online; "
+        f"unset {OFFLINE_ENV}, or download the file by hand and pass its path instead"
+    )
 
 
 def _download(url: str, target: Path, *, max_bytes: int, timeout: float, expected_sha256: str | None) -> None:

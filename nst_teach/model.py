@@ -85,6 +85,10 @@ WeightsKind = Literal["imagenet", "file", "random"]
 WeightsSource = Union[str, "os.PathLike[str]"]
 
 
+#: Seeds whose random-filter fallback was already announced in this process.
+_WARNED_RANDOM: set[int] = set()
+
+
 class WeightsWarning(UserWarning):
     """Warned when VGG-19 falls back to random filters because no real weights were found."""
 
@@ -642,7 +646,9 @@ def load_weight_arrays(weights: WeightsSource = "auto", seed: int = SEED) -> tup
                     f"and could not be downloaded: {exc}\n{_how_to_get_weights()}"
                 ) from None
             status = _random_status(seed, f"no weights file found, and {exc}")
-            warnings.warn(_random_warning(f"no weights file found, and {exc}"), WeightsWarning, stacklevel=3)
+            if seed not in _WARNED_RANDOM:  # loud once per process; weights_status() tells it any time
+                _WARNED_RANDOM.add(seed)
+                warnings.warn(_random_warning(f"no weights file found, and {exc}"), WeightsWarning, stacklevel=3)
             return _load_random(seed), status
     status, arrays = _load_file(cached, "imagenet", " (Keras cache)")
     return arrays, status

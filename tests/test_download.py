@@ -318,3 +318,22 @@ def test_read_image_when_offline_raises_download_error(base):
 
 def test_module_exports():
     assert set(download.__all__) >= {"fetch", "cache_dir", "DownloadError"}
+
+
+def test_offline_mode_refuses_remote_hosts_at_once_but_not_localhost(monkeypatch, tmp_path):
+    from nst_teach import download
+    from nst_teach.errors import DownloadError
+
+    monkeypatch.setenv("NST_TEACH_CACHE", str(tmp_path))
+    monkeypatch.setenv("NST_TEACH_OFFLINE", "1")
+    class WentOnline(Exception):
+        pass
+
+    def download_called(*args, **kwargs):
+        raise WentOnline
+
+    monkeypatch.setattr(download, "_download", download_called)
+    with pytest.raises(DownloadError, match="NST_TEACH_OFFLINE"):
+        download.fetch("https://example.org/picture.jpg")
+    with pytest.raises(WentOnline):  # localhost is not "online"
+        download.fetch("http://127.0.0.1:9/picture.jpg")

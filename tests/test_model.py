@@ -40,6 +40,7 @@ def _offline_and_empty_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("NST_TEACH_OFFLINE", "1")
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     monkeypatch.delenv("NST_TEACH_WEIGHTS", raising=False)
+    monkeypatch.setattr(model_module, "_WARNED_RANDOM", set())  # each test sees the first, loud warning
 
 
 def _no_network(*args, **kwargs):
@@ -308,6 +309,15 @@ def test_offline_never_touches_the_network(monkeypatch):
         build_extractor("block1_conv1", weights="auto")
     with pytest.raises(WeightsError, match="NST_TEACH_OFFLINE"):
         download_weights()
+
+
+def test_the_random_fallback_is_announced_once_per_process():
+    with pytest.warns(WeightsWarning):
+        build_extractor("block1_conv1", weights="auto")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", WeightsWarning)
+        extractor = build_extractor("block1_conv1", weights="auto")  # no second wall of text
+    assert extractor.weights.kind == "random"
 
 
 def test_auto_falls_back_to_random_with_loud_warning(monkeypatch):
