@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from typing import Any
 
 # TensorFlow's C++ start-up chatter (CUDA probes, oneDNN notices) buries what students need to read.
@@ -73,6 +74,17 @@ _SUBMODULES = frozenset({
 })
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def _in_ipython() -> bool:
+    shell = sys.modules.get("IPython")
+    return bool(shell is not None and getattr(shell, "get_ipython", lambda: None)() is not None)
+
+
+if _in_ipython():  # notebooks need TensorFlow anyway: load it now, without its start-up lines in the cell output
+    from ._quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
 
 
 def __getattr__(name: str) -> Any:

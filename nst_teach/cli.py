@@ -379,6 +379,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if args.command in {"stylize", "demo", "weights"}:
+        from ._quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
     try:
         return COMMANDS[args.command](args)
     except NSTError as exc:
