@@ -95,6 +95,7 @@ _WANTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM", "ICO", "A
 #: What a file that is not a picture usually starts with, and what it then is.
 _NOT_IMAGE_SIGNATURES = (
     (b"%PDF", "a PDF document"),
+    (b"%!PS", "a PostScript (EPS) document"),
     (b"PK\x03\x04", "a ZIP archive (Word, PowerPoint and .zip files are ZIP archives)"),
     (b"\x1f\x8b", "a gzip archive"),
     (b"<!doctype html", "an HTML web page"),
@@ -770,16 +771,16 @@ def _not_an_image(what: str, head: bytes) -> ImageError:
     """The error for a file Pillow could not identify, saying what it seems to be instead."""
     start = head[:8].decode("latin-1")
     shown = "".join(c if c.isprintable() and ord(c) < 127 else f"\\x{ord(c):02x}" for c in start)
-    lowered = head.lstrip().lower()
+    lowered = head.lstrip().lower()  # so the signatures below are compared in lower case too
     for signature, kind in _UNSUPPORTED_SIGNATURES:
-        if lowered.startswith(signature) or (lowered.startswith(b"<?xml") and signature == b"<svg"):
+        if lowered.startswith(signature.lower()) or (lowered.startswith(b"<?xml") and signature == b"<svg"):
             return ImageError(f"{what} is {kind}, which nst-teach cannot read: export it as PNG or JPEG first")
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         return ImageError(
             f"{what} is a HEIC/HEIF photo (the iPhone format), which nst-teach cannot read: "
             "convert it to JPEG first (or set the camera to 'Most Compatible')"
         )
-    kind = next((kind for signature, kind in _NOT_IMAGE_SIGNATURES if lowered.startswith(signature)), None)
+    kind = next((kind for signature, kind in _NOT_IMAGE_SIGNATURES if lowered.startswith(signature.lower())), None)
     if kind is None and _looks_like_text(head):
         kind = "text"
     if kind is not None:

@@ -188,6 +188,27 @@ def _value_of(source: Any, what: str) -> np.ndarray:
     return source
 
 
+def _inputs_on_disk(*sources: Any) -> list[Any]:
+    """The inputs that may be files on disk: paths (not URLs) and ImagePickers (whose file is known at Save)."""
+    found = []
+    for source in sources:
+        for item in source if isinstance(source, (list, tuple)) else [source]:
+            if isinstance(item, ImagePicker) or (isinstance(item, (str, os.PathLike)) and "://" not in str(item)):
+                found.append(item)
+    return found
+
+
+def _refuse_overwriting_an_input(target: Path, inputs: Sequence[Any]) -> None:
+    """Raises OptionError if ``target`` is the same file as one of the input images."""
+    if not target.exists():
+        return
+    for item in inputs:
+        name = item.source if isinstance(item, ImagePicker) else item  # a picker: where its image came from
+        if name and isinstance(name, (str, os.PathLike)) and os.path.isfile(name) and os.path.samefile(name, target):
+            raise OptionError(f"Save: {target} is one of the input images and saving would overwrite it; "
+                              "choose another file name.")
+
+
 def _layer_option(layer: Any, what: str, choices: Sequence[str]) -> str:
     from .errors import LayerError
 
@@ -933,6 +954,9 @@ class StyleTransferDashboard(_Widget):
             [_read(s, f"style[{i}]") for i, s in enumerate(style)] if isinstance(style, (list, tuple))
             else _read(style, "style")
         )
+        init = o.get("init")
+        init = None if isinstance(init, str) and init.lower() in ("noise", "content", "style") else init
+        self._inputs = _inputs_on_disk(content, style, init)  # Save never overwrites these
 
         self._make_controls(o, every, panel_layer)
         self._make_layout()
@@ -1458,12 +1482,14 @@ class StyleTransferDashboard(_Widget):
 
         Raises:
             NSTError: there is no image yet (press Start first).
+            OptionError: ``path`` is one of the input images (it would be overwritten).
         """
         image = self.image
         if image is None:
             raise NSTError("There is no image to save yet: press Start, and Save once an iteration has run.")
         if path is None:
             path = self.save_path.value.strip() or f"nst-teach-{datetime.datetime.now():%Y%m%d-%H%M%S}.jpg"
+        _refuse_overwriting_an_input(Path(path).expanduser(), self._inputs)
         written = images.save_image(image, path).resolve()
         self._set_status(f"Saved iteration {self.history[-1]['iteration']} to {written}", "ok")
         return written
