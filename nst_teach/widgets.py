@@ -92,6 +92,16 @@ _PNG_MAGIC = b"\x89PNG"
 # ----------------------------------------------------------------------------------------------
 
 
+def _hide_when_empty(image: widgets.Image) -> None:
+    """Keeps an Image widget out of the page while it has no picture (no broken-image icon)."""
+
+    def follow(_: Any = None) -> None:
+        image.layout.display = None if image.value else "none"
+
+    follow()
+    image.observe(follow, "value")
+
+
 def _png(rgb: np.ndarray) -> bytes:
     """A uint8 RGB array as PNG bytes (what an ``ipywidgets.Image`` shows)."""
     from PIL import Image
@@ -1090,6 +1100,9 @@ class StyleTransferDashboard(_Widget):
         self.style_maps_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.generated_maps_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.gram_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        # An empty Image widget draws as a broken-picture icon: show each panel once it has a picture.
+        for panel in (self.costs_widget, self.style_maps_widget, self.generated_maps_widget, self.gram_widget):
+            _hide_when_empty(panel)
 
         rows = [widgets.HBox([self.style_enabled[n], self.style_weights[n]]) for n in self.style_weights]
         settings = widgets.Tab(children=[
@@ -1121,6 +1134,13 @@ class StyleTransferDashboard(_Widget):
             settings,
             outputs,
         ])
+        # Stable names for the page's CSS and for the browser tests.
+        self.root.add_class("nst-dashboard")
+        for name in ("start", "pause", "stop", "reset", "save"):
+            getattr(self, f"{name}_button").add_class(f"nst-{name}")
+        self.image_widget.add_class("nst-image")
+        self.costs_widget.add_class("nst-costs")
+        self.status_widget.add_class("nst-status")
 
     # -- what the dashboard says ---------------------------------------------------------------
 
@@ -1155,7 +1175,9 @@ class StyleTransferDashboard(_Widget):
         if t is None:
             return ""
         mark = "" if t.weights.is_pretrained else " (NOT ImageNet: results will not look like art)"
-        return f"weights: {t.weights.detail}{mark} · precision: {t.precision}"
+        o = t.options
+        return (f"α = {o['alpha']:g}, β = {o['beta']:g}, {o['optimizer']} · "
+                f"weights: {t.weights.detail}{mark} · precision: {t.precision}")
 
     def options(self) -> dict[str, Any]:
         """The options the controls describe: what Start passes to :class:`StyleTransfer`."""

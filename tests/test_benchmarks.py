@@ -14,7 +14,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("script", ["bench_transfer.py", "bench_memory.py"])
+@pytest.mark.parametrize("script", ["bench_transfer.py", "bench_memory.py", "bench_kernel_memory.py"])
 def test_benchmark_runs_in_quick_mode(script, tmp_path):
     out = tmp_path / "figures.json"
     done = subprocess.run([sys.executable, str(BENCH / script), "--quick", "--json", str(out)],

@@ -288,6 +288,9 @@ def test_dashboard_invalid_controls_show_a_message(content, style):
 def test_dashboard_start_pause_resume_stop_save_reset(content, style, tmp_path, monkeypatch):
     dash = widgets.StyleTransferDashboard(content, style, every=2, iterations=500, panel_layer="block1_conv1", **FAST)
     before = dash.image_widget.value
+    # Panels without a picture yet stay out of the page (no broken-image icons).
+    assert dash.costs_widget.layout.display == "none" and dash.gram_widget.layout.display == "none"
+    dash.beta.value = 55.0
 
     async def scenario():
         dash.start_button.click()
@@ -298,6 +301,8 @@ def test_dashboard_start_pause_resume_stop_save_reset(content, style, tmp_path, 
         assert dash.style_maps_widget.value[:4] == PNG and dash.gram_widget.value[:4] == PNG
         assert re.search(r"iteration \d+/\d+ · [\d.]+ it/s · ETA", dash.status)
         assert "precision: float32" in dash.status and "random" in dash.status
+        assert "β = 55" in dash.status  # the kernel's run uses what the control says
+        assert dash.costs_widget.layout.display is None  # shown now that it has a picture
 
         dash.pause_button.click()
         assert dash.paused and dash.pause_button.description == "Resume"
