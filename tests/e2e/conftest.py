@@ -154,7 +154,7 @@ def _start(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> sub
 # --- the course folder -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def course_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A temporary copy of the course (exercises solved, so "Run All" reaches the end)."""
     from nst_teach.course import copy_notebooks
@@ -169,7 +169,7 @@ def course_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of the servers and their kernels: quick, offline, seeded random weights, isolated."""
     from nst_teach.model import write_random_weights
@@ -242,7 +242,7 @@ class Server:
                 self.api("DELETE", f"/api/kernels/{kernel['id']}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def jupyter_lab(course_dir: Path, server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """JupyterLab on 127.0.0.1 at a free port, serving the course copy; stopped at the end (also on failure)."""
     port, token = free_port(), secrets.token_hex(16)
@@ -267,7 +267,7 @@ def jupyter_lab(course_dir: Path, server_env: dict[str, str], tmp_path_factory: 
         _keep_log(log)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def voila_app(course_dir: Path, server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The classroom app as ``nst-teach app`` serves it (Voila), from the course copy, at a free port."""
     port = free_port()
@@ -305,7 +305,7 @@ def _keep_log(log: Path) -> None:
 # --- the browser -------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless system Chromium driven by Playwright (skipped loudly without it; failing under CI)."""
     try:
@@ -343,7 +343,7 @@ def browser_page(browser: Any, name: str) -> Iterator[Any]:
         context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def new_page(browser: Any) -> Any:
     """``with new_page(name) as page:`` a fresh page outside the per-test ``page`` fixture."""
     return functools.partial(browser_page, browser)
@@ -357,7 +357,7 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         yield page
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def artifacts() -> Path:
     """The folder the screenshots go to (git-ignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
