@@ -42,6 +42,7 @@ styles, ``style_scale``, ``preserve_colors``, ``tv_weight``, ``scales``) in
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import math
 import numbers
 import os
@@ -448,6 +449,8 @@ def _resolve_options(options: dict[str, Any]) -> dict[str, Any]:
 
     if o["log_dir"] is not None and not isinstance(o["log_dir"], (str, os.PathLike)):
         raise OptionError(f"log_dir must be a folder path or None, got {type(o['log_dir']).__name__} {o['log_dir']!r}.")
+    if o["log_dir"] is not None and importlib.util.find_spec("tensorboard") is None:
+        raise OptionError("log_dir needs TensorBoard, which is not installed: `pip install tensorboard`, or leave log_dir out.")
     if not isinstance(o["preserve_colors"], (bool, np.bool_)):
         raise OptionError(f"preserve_colors must be True or False, got {o['preserve_colors']!r}.")
     o["preserve_colors"] = bool(o["preserve_colors"])

@@ -390,3 +390,14 @@ def test_history_columns_and_rows():
     rows = history.rows()
     assert rows[1]["total"] == history.total[1] and set(rows[0]["style_by_layer"]) == set(STYLE_LAYERS)
     assert set(history.style_by_layer) == set(STYLE_LAYERS) and len(history.style_by_layer["block1_conv1"]) == 3
+
+
+def test_log_dir_without_tensorboard_is_a_clear_option_error(monkeypatch, tmp_path):
+    import importlib.util
+
+    from nst_teach.errors import OptionError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else real(name, *a))
+    with pytest.raises(OptionError, match="pip install tensorboard"):
+        StyleTransfer(np.zeros((40, 40, 3), np.uint8), np.zeros((40, 40, 3), np.uint8), log_dir=tmp_path)
