@@ -304,6 +304,26 @@ class _Widget:
         return self.root._repr_mimebundle_(**kwargs)
 
 
+class _Explorer(_Widget):
+    """A widget whose numbers are shown in one HTML panel (``_text_widget``) and readable as ``text``."""
+
+    _text = ""
+    _text_widget: widgets.HTML
+
+    @property
+    def text(self) -> str:
+        """What the panel says, as plain text."""
+        return self._text
+
+    def _set_status(self, text: str, level: str = "info") -> None:
+        self._text = text
+        self._text_widget.value = _status_html(text, level)
+
+    def _show_lines(self, lines: list[str]) -> None:
+        self._text = "\n".join(lines)
+        self._text_widget.value = _lines_html(lines)
+
+
 def _safe(owner: Any, method: Callable[[], Any]) -> Callable[[Any], None]:
     """A button callback that calls ``method`` and shows any error in ``owner``'s status line."""
 
@@ -567,7 +587,7 @@ class _ImageInput:
         return _value_of(self.source, self.what) if self._fixed is None else self._fixed
 
 
-class LayerExplorer(_Widget):
+class LayerExplorer(_Explorer):
     """What one VGG-19 layer sees: its feature maps and their statistics.
 
     Shows the layer table (:func:`nst_teach.layers.layer_table`), a layer
@@ -610,7 +630,6 @@ class LayerExplorer(_Widget):
         self.size = _check_size(size)
         self._build = {"weights": weights, "pooling": pooling, "precision": precision}
         self._input = _ImageInput(image, "image", self._recompute)
-        self._text = ""
         self.stats: dict[str, Any] = {}
         self.activations: np.ndarray | None = None
 
@@ -623,6 +642,7 @@ class LayerExplorer(_Widget):
         self.channel = widgets.IntSlider(value=0, min=0, max=_layer_record(first).channels - 1, description="channel")
         self.image_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.stats_widget = widgets.HTML()
+        self._text_widget = self.stats_widget
         self.weights_widget = widgets.HTML()
 
         self.layer.observe(lambda _: self._recompute(), "value")
@@ -641,14 +661,6 @@ class LayerExplorer(_Widget):
         ])
         self._recompute()
 
-    @property
-    def text(self) -> str:
-        """The statistics as plain text."""
-        return self._text
-
-    def _set_status(self, text: str, level: str = "info") -> None:
-        self._text = text
-        self.stats_widget.value = _status_html(text, level)
 
     def _recompute(self) -> None:
         """Runs VGG-19 up to the chosen layer on the image."""
@@ -712,8 +724,7 @@ class LayerExplorer(_Widget):
             stats["channels"] = [int(c) for c in order]
             lines.append(f"the {k} most active channels (largest mean first): {', '.join(map(str, stats['channels']))}")
         self.stats = stats
-        self._text = "\n".join(lines)
-        self.stats_widget.value = _lines_html(lines)
+        self._show_lines(lines)
         self.image_widget.value = _figure_png(fig)
 
 
@@ -722,7 +733,7 @@ class LayerExplorer(_Widget):
 # ----------------------------------------------------------------------------------------------
 
 
-class GramExplorer(_Widget):
+class GramExplorer(_Explorer):
     r"""Gram matrices of a style image (and a generated one), and what one layer's style cost is made of.
 
     For the chosen layer it shows :math:`G^{(S)}`, :math:`G^{(G)}` and their
@@ -770,25 +781,17 @@ class GramExplorer(_Widget):
         self.a_style: np.ndarray | None = None
         self.a_generated: np.ndarray | None = None
         self.terms: dict[str, Any] = {}
-        self._text = ""
 
         self.layer = widgets.Dropdown(options=list(CONV_LAYERS), value=first, description="Layer")
         self.log = widgets.Checkbox(value=bool(log), description="log colour scale")
         self.image_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.cost_widget = widgets.HTML()
+        self._text_widget = self.cost_widget
         self.layer.observe(lambda _: self._recompute(), "value")
         self.log.observe(lambda _: self._redraw(), "value")
         self.root = widgets.VBox([widgets.HBox([self.layer, self.log]), self.image_widget, self.cost_widget])
         self._recompute()
 
-    @property
-    def text(self) -> str:
-        """The cost's terms as plain text."""
-        return self._text
-
-    def _set_status(self, text: str, level: str = "info") -> None:
-        self._text = text
-        self.cost_widget.value = _status_html(text, level)
 
     def _recompute(self) -> None:
         from .model import build_extractor
@@ -838,8 +841,7 @@ class GramExplorer(_Widget):
             terms.update(sum_sq=None, cost=None)
             lines.append("(give generated=... to compare with a second image and see the cost)")
         self.terms = terms
-        self._text = "\n".join(lines)
-        self.cost_widget.value = _lines_html(lines)
+        self._show_lines(lines)
         fig = viz.gram_heatmaps(self.a_style, self.a_generated, name, log=self.log.value)
         self.image_widget.value = _figure_png(fig)
 
