@@ -32,6 +32,7 @@ from .errors import LayerError
 __all__ = [
     "Layer",
     "VGG19_LAYERS",
+    "CONV_LAYERS",
     "LayerTable",
     "receptive_fields",
     "layer_index",
@@ -140,6 +141,9 @@ def _build_layers() -> tuple[Layer, ...]:
 
 #: The 22 layers of VGG-19 without its classifier, index 0 (input) to 21 (``block5_pool``).
 VGG19_LAYERS: tuple[Layer, ...] = _build_layers()
+
+#: The 16 convolutions (the layers with weights, and the only ones a cost can use), in order.
+CONV_LAYERS: tuple[Layer, ...] = tuple(layer for layer in VGG19_LAYERS if layer.kind == "conv")
 
 _INDEX_OF_NAME: dict[str, int] = {layer.name: layer.index for layer in VGG19_LAYERS}
 _ALIASES: dict[str, int] = {"input": 0}
