@@ -11,7 +11,15 @@ Introduced in ``notebooks/00_welcome.ipynb``.
 
 from __future__ import annotations
 
+import sys
+import warnings
+from typing import Any
+
 __all__ = [
+    "NSTWarning",
+    "spell_option",
+    "set_interface",
+    "warn",
     "NSTError",
     "ImageError",
     "ImageNotFoundError",
@@ -48,3 +56,65 @@ class OptionError(NSTError, ValueError):
 
 class DownloadError(NSTError, OSError):
     """A file could not be downloaded (offline, server error, too big, wrong checksum...)."""
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+class NSTWarning(UserWarning):
+    """Base class of every warning nst-teach gives: shown as one line, ``nst-teach: warning: …``.
+
+    No file name, line number or source line: the student did nothing wrong in a line of code, and
+    the message already says what happened and what to do.
+    """
+
+
+_PACKAGE_DIR = __file__.rsplit("/", 1)[0].rsplit("\\", 1)[0]
+
+#: How messages spell an option: ``"python"`` (``weights='random'``) or ``"cli"`` (``--weights random``).
+_interface = "python"
+
+
+def set_interface(name: str) -> None:
+    """Says which interface the user is in, so messages name options in its words (the CLI calls this)."""
+    global _interface
+    if name not in ("python", "cli"):
+        raise ValueError(f"interface must be 'python' or 'cli', got {name!r}")
+    _interface = name
+
+
+def spell_option(name: str, value: Any) -> str:
+    """An option as the user would type it: ``weights='random'`` in Python, ``--weights random`` on the CLI.
+
+    >>> spell_option("weights", "random")
+    "weights='random'"
+    """
+    if _interface == "cli":
+        return f"--{name.replace('_', '-')} {value}"
+    return f"{name}={value!r}"
+
+
+def warn(message: str, category: type[Warning] = NSTWarning) -> None:
+    """Warns, pointing at the first frame outside nst-teach (the student's own code)."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+_show_other_warnings = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001 - warnings' signature
+    if isinstance(category, type) and issubclass(category, NSTWarning):
+        stream = file if file is not None else sys.stderr
+        text = " ".join(str(message).split())  # one line, whatever the message's layout
+        try:
+            stream.write(f"nst-teach: warning: {text}\n")
+        except (AttributeError, OSError):  # no stderr (pythonw): like warnings itself, stay silent
+            pass
+        return
+    _show_other_warnings(message, category, filename, lineno, file, line)
+
+
+warnings.showwarning = _show_warning
