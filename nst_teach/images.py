@@ -34,7 +34,7 @@ import warnings
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import cv2
 import numpy as np
@@ -44,7 +44,13 @@ from . import download
 from .defaults import IMG_SIZE, NOISE_RANGE, NOISE_RATIO, VGG_MEANS_BGR
 from .errors import ImageError, ImageNotFoundError, OptionError
 
+#: What every function that takes a picture accepts: a file path, an http(s) URL, a NumPy array
+#: (uint8 RGB, grayscale, RGBA, 16-bit or float), a PIL image, or an already preprocessed
+#: float32 ``(1, H, W, 3)`` batch (a NumPy array or a TensorFlow tensor).
+ImageLike = Union[str, os.PathLike, np.ndarray, Image.Image, Any]
+
 __all__ = [
+    "ImageLike",
     "MAX_PIXELS",
     "MIN_SIDE",
     "read_image",
