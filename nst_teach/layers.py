@@ -87,16 +87,22 @@ class Layer:
     scale: int
     receptive_field: int
 
-    def output_size(self, size: tuple[int, int] = IMG_SIZE) -> tuple[int, int]:
+    def output_size(self, size: tuple[int, int] = IMG_SIZE, pooling: str = "avg") -> tuple[int, int]:
         """Returns the activation's ``(n_H, n_W)`` for an input image of ``size`` = (width, height).
 
-        Each 2×2 pool halves the height and the width, rounding down.
+        Each 2×2 pool halves the height and the width. The course's average pools are the seed's
+        ``tf.nn.avg_pool(..., padding="SAME")``: an odd side keeps its last row, so halving rounds
+        *up*. Keras' max pools (``pooling="max"``) use ``"valid"`` padding and round *down*.
 
-        >>> VGG19_LAYERS[13].output_size((400, 300))
+        >>> VGG19_LAYERS[13].output_size((400, 300))  # block4_conv2: 300 -> 150 -> 75 -> 38
+        (38, 50)
+        >>> VGG19_LAYERS[13].output_size((400, 300), pooling="max")  # 300 -> 150 -> 75 -> 37
         (37, 50)
         """
         width, height = size
-        return height // self.scale, width // self.scale
+        if pooling == "max":
+            return height // self.scale, width // self.scale
+        return -(-height // self.scale), -(-width // self.scale)  # ceil(side / scale)
 
 
 def receptive_fields(kinds: list[str]) -> list[tuple[int, int]]:

@@ -33,12 +33,11 @@ _ACTIVATION_FACTOR = 1.9
 
 def activation_bytes(size: tuple[int, int], deepest_layer: str | int) -> int:
     """float32 bytes of VGG-19's activations for an image of ``size`` = (width, height), up to a layer."""
-    width, height = size
     last = layer_index(deepest_layer)
     total = 0
     for layer in VGG19_LAYERS[1 : last + 1]:
-        # A 2×2 pool halves each side (rounding down), so a layer at scale s has ⌊side / s⌋ positions per side.
-        total += (height // layer.scale) * (width // layer.scale) * layer.channels
+        n_h, n_w = layer.output_size(size)  # the average pools' sizes (the larger of the two poolings)
+        total += n_h * n_w * layer.channels
     return 4 * total
 
 

@@ -69,7 +69,21 @@ def test_scale_matches_keras_output_size(keras_vgg19):
     outputs = probe(np.zeros((1, 64, 96, 3), np.float32))
     for layer, out in zip(VGG19_LAYERS, outputs):
         assert out.shape[1:3] == (64 // layer.scale, 96 // layer.scale)
-        assert layer.output_size((96, 64)) == tuple(out.shape[1:3])
+        assert layer.output_size((96, 64), pooling="max") == tuple(out.shape[1:3])
+
+
+def test_output_size_at_sizes_that_do_not_halve_evenly(keras_vgg19):
+    # Keras' own max pools ("valid": round down) and the seed's average pools ("same": round up),
+    # both run on a 61x97 image whose sides do not halve evenly at every pool.
+    x = np.zeros((1, 61, 97, 3), np.float32)
+    probe = keras.Model(keras_vgg19.input, [layer.output for layer in keras_vgg19.layers])
+    for layer, out in zip(VGG19_LAYERS, probe(x)):
+        assert layer.output_size((97, 61), pooling="max") == tuple(out.shape[1:3]), layer.name
+    size = (61, 97)
+    for layer in VGG19_LAYERS:
+        if layer.kind == "pool":
+            size = tuple(-(-side // 2) for side in size)  # tf.nn.avg_pool(..., "SAME") keeps the odd row
+        assert layer.output_size((97, 61)) == size, layer.name
 
 
 def test_receptive_fields_recurrence_by_hand():
