@@ -1,7 +1,7 @@
 """The seed program, as written: the baseline every benchmark compares against.
 
 A faithful TensorFlow 2 rendering of the original teaching script: the full
-VGG-19 up to ``block5_pool`` (max pools swapped for average pools), the seed's
+VGG-19 up to ``block5_pool`` (max pools swapped for the seed's ``tf.nn.avg_pool(..., padding="SAME")``), the seed's
 own cost functions (unroll, Gram, normalisations), Adam with learning rate 2 on
 the image itself, float32 throughout.  It deliberately does not use nst_teach,
 so it doubles as an independent reference for the package's costs.
@@ -29,7 +29,7 @@ def load_vgg_model(weights_path: str) -> keras.Model:
     outputs = {}
     for layer in vgg.layers[1:]:
         if isinstance(layer, keras.layers.MaxPooling2D):
-            x = keras.layers.AveragePooling2D(2, 2, name=layer.name)(x)
+            x = keras.layers.AveragePooling2D(2, 2, padding="same", name=layer.name)(x)  # tf.nn.avg_pool(..., "SAME")
         else:
             x = layer(x)
         outputs[layer.name] = x
