@@ -48,10 +48,36 @@ def test_environment_yml_lists_the_same_runtime_dependencies_as_pyproject():
     assert conda == runtime
 
 
-def test_environment_yml_installs_the_package_itself_on_python_3_11():
+def test_environment_yml_is_python_3_11_with_nothing_local_and_postbuild_installs_the_package():
     text = (ROOT / "environment.yml").read_text()
     assert re.search(r"^\s*-\s*python=3\.11\s*$", text, re.M)
-    assert "-e ." in _environment_pip_section() or "." in _environment_pip_section()
+    local = [e for e in _environment_pip_section() if e.startswith(("-e", ".", "/", "file:")) or e == "."]
+    assert not local, f"environment.yml names the repository ({local}): repo2docker then copies it before the install"
+    post_build = (ROOT / "postBuild").read_text()
+    assert re.search(r"^python -m pip install .*-e \.\s*$", post_build, re.M), "postBuild must install the package"
+
+
+@pytest.mark.slow
+def test_repo2docker_installs_the_environment_before_copying_the_repository(tmp_path):
+    """Binder's cache: the real repo2docker (no Docker needed for --no-build) renders the Dockerfile."""
+    import shutil
+    import subprocess
+
+    repo2docker = shutil.which("repo2docker") or str(Path(sys.executable).with_name("repo2docker"))
+    if not Path(repo2docker).exists():
+        pytest.skip("jupyter-repo2docker is not installed (it is in the test extra)")
+    # Only the files repo2docker looks at, so the test does not depend on what else is in the working tree.
+    for name in ("environment.yml", "postBuild"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    out = subprocess.run([repo2docker, "--no-build", "--debug", str(tmp_path)], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    dockerfile = (out.stdout + out.stderr).splitlines()
+    copy_env = next(i for i, line in enumerate(dockerfile) if re.match(r"COPY .*src/environment\.yml ", line))
+    env_update = next(i for i, line in enumerate(dockerfile) if "env update" in line and "environment.yml" in line)
+    copy_repo = next(i for i, line in enumerate(dockerfile) if re.match(r"COPY .*src/ \$\{REPO_DIR\}/?$", line))
+    post_build = next(i for i, line in enumerate(dockerfile) if line.strip() == "RUN ./postBuild")
+    assert copy_env < env_update < copy_repo < post_build
 
 
 def test_required_dependencies_are_declared():
