@@ -6,7 +6,7 @@ and so can an instructor rehearsing a lesson on a slow laptop.
 
 Exercise cells are marked in the notebooks' metadata
 (``{"nst_teach": {"exercise": "content_cost"}}``); :func:`solve_notebook`
-replaces each with the reference solution from :mod:`nst_teach.checks`, so
+replaces each with the reference solution from :mod:`nst_teach.checks.solutions`, so
 solved copies for instructors are generated, never maintained by hand.
 
 Introduced in ``notebooks/00_welcome.ipynb``.
@@ -104,7 +104,7 @@ def exercise_name(cell: dict[str, Any]) -> str | None:
 
 def solve_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
     """A copy of a notebook (nbformat JSON dict) with each exercise cell replaced by its solution."""
-    from .checks import solution_source
+    from .checks.solutions import solution_source
 
     solved = json.loads(json.dumps(notebook))
     for cell in solved.get("cells", []):

@@ -1,4 +1,4 @@
-"""Tests for nst_teach.checks: right answers pass, typical mistakes are named, nothing raises.
+"""Tests for the checks of nst_teach.checks: right answers pass, typical mistakes are named, nothing raises.
 
 Every check is run on a correct student function and on several wrong ones written the way
 students write them; a wrong one must fail with the key of its mistake and an explanation
@@ -23,11 +23,9 @@ from nst_teach.checks import (
     check_layer_style_cost,
     check_preprocess,
     check_style_cost,
-    solution,
-    solution_source,
 )
+from nst_teach.checks.solutions import solution
 from nst_teach.defaults import STYLE_LAYERS, VGG_MEANS_BGR
-from nst_teach.errors import OptionError
 
 MEANS = np.array(VGG_MEANS_BGR, np.float32)
 
@@ -225,9 +223,7 @@ def layer_style_like_content(a_s, a_g):
     return tf.reduce_sum(tf.square(a_s - a_g)) / (4 * n_c * n_h * n_w)
 
 
-@pytest.mark.parametrize(
-    "fn", [make_layer_style_cost(), costs.layer_style_cost, solution("layer_style_cost")]
-)
+@pytest.mark.parametrize("fn", [make_layer_style_cost(), costs.layer_style_cost, solution("layer_style_cost")])
 def test_layer_style_cost_passes_correct_functions(fn):
     assert_passes(check_layer_style_cost(fn))
 
@@ -523,52 +519,3 @@ def test_check_all_checks_every_exercise_found():
 
     empty = check_all({})
     assert not empty and "No exercise found" in str(empty)
-
-
-# ------------------------------------------------------------------------ solutions and the registry
-
-
-def test_registry_maps_names_to_check_reference_and_source():
-    from nst_teach import images
-
-    assert list(EXERCISES) == ["preprocess", "content_cost", "gram_matrix", "layer_style_cost", "style_cost"]
-    check, reference, source = EXERCISES["content_cost"]
-    assert check is check_content_cost and reference is costs.content_cost
-    assert source == solution_source("content_cost")
-    assert EXERCISES["preprocess"].reference is images.preprocess
-    for name, exercise in EXERCISES.items():
-        assert exercise.source.startswith(f"def {name}(")
-        assert exercise.notebook.startswith("notebooks/") and exercise.notebook.endswith(".ipynb")
-
-
-@pytest.mark.parametrize("name", list(EXERCISES))
-def test_solutions_exec_into_functions_that_pass_their_checks(name):
-    scope = {"tf": tf, "np": np, "cv2": cv2, "VGG_MEANS_BGR": VGG_MEANS_BGR,
-             "gram_matrix": costs.gram_matrix, "layer_style_cost": costs.layer_style_cost}
-    exec(solution_source(name), scope)  # noqa: S102 - what the solved notebooks will do
-    assert_passes(EXERCISES[name].check(scope[name]))
-    assert_passes(EXERCISES[name].check(solution(name)))
-
-
-def test_solutions_match_the_package_functions_on_fresh_inputs():
-    from nst_teach.images import preprocess
-
-    rng = np.random.default_rng(123)
-    rgb = rng.integers(0, 256, (50, 41, 3), dtype=np.uint8)
-    np.testing.assert_array_equal(solution("preprocess")(rgb, (33, 47)), preprocess(rgb, (33, 47)))
-
-    a, b = (tf.constant(rng.random((1, 9, 5, 7), dtype=np.float32)) for _ in range(2))
-    np.testing.assert_allclose(solution("content_cost")(a, b), costs.content_cost(a, b), rtol=1e-5)
-    np.testing.assert_allclose(solution("layer_style_cost")(a, b), costs.layer_style_cost(a, b), rtol=1e-5)
-    m = tf.constant(rng.random((6, 11), dtype=np.float32))
-    np.testing.assert_allclose(solution("gram_matrix")(m), m.numpy() @ m.numpy().T, rtol=1e-5)
-    layers = {"block1_conv1": 0.7, "block4_conv1": 1.3}
-    c, d = ({n: rng.random((1, 4, 3, 2), dtype=np.float32) for n in layers} for _ in range(2))
-    np.testing.assert_allclose(solution("style_cost")(c, d, layers), costs.style_cost(c, d, layers), rtol=1e-5)
-
-
-def test_unknown_exercise_names_the_choices():
-    with pytest.raises(OptionError, match="content_cost"):
-        solution_source("content_cots")
-    with pytest.raises(OptionError, match="name must be one of"):
-        solution("nope")

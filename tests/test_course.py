@@ -22,13 +22,24 @@ def test_quick_mode_shrinks_everything(monkeypatch):
 
 
 def test_solve_notebook_replaces_only_exercise_cells():
-    from nst_teach.checks import solution_source
+    from nst_teach.checks.solutions import solution_source
 
-    nb = {"cells": [
-        {"cell_type": "markdown", "metadata": {}, "source": "# Goal"},
-        {"cell_type": "code", "metadata": {"nst_teach": {"exercise": "content_cost"}}, "source": "def content_cost(a_c, a_g):\n    ### START CODE HERE ###\n    return None\n    ### END CODE HERE ###\n", "outputs": [], "execution_count": None},
-        {"cell_type": "code", "metadata": {}, "source": "print(1)", "outputs": [], "execution_count": None},
-    ]}
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# Goal"},
+            {
+                "cell_type": "code",
+                "metadata": {"nst_teach": {"exercise": "content_cost"}},
+                "source": (
+                    "def content_cost(a_c, a_g):\n    ### START CODE HERE ###\n"
+                    "    return None\n    ### END CODE HERE ###\n"
+                ),
+                "outputs": [],
+                "execution_count": None,
+            },
+            {"cell_type": "code", "metadata": {}, "source": "print(1)", "outputs": [], "execution_count": None},
+        ]
+    }
     solved = course.solve_notebook(nb)
     assert solution_source("content_cost").strip() in solved["cells"][1]["source"]
     assert "START CODE HERE" not in solved["cells"][1]["source"]
@@ -37,7 +48,9 @@ def test_solve_notebook_replaces_only_exercise_cells():
 
 
 def test_copy_notebooks_refuses_to_write_over_the_course(tmp_path):
-    (tmp_path / "00_welcome.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    (tmp_path / "00_welcome.ipynb").write_text(
+        json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
     with pytest.raises(OptionError, match="course folder"):
         course.copy_notebooks(tmp_path, source=tmp_path)
     written = course.copy_notebooks(tmp_path / "out", solutions=True, source=tmp_path)

@@ -1,0 +1,80 @@
+r"""Checks for the notebooks' exercises: run the student's function, explain the mistake.
+
+Each exercise of the notebooks has a ``check_…`` function here.  It runs the
+student's function on a few seeded random inputs (non-square shapes, one and
+several channels), compares the results with the package's own function (the
+reference solution), and when they differ it works out *which* typical mistake
+would give exactly the student's numbers — a missing 4, a transposed Gram
+matrix, channels in RGB order... — and says so, with the formula.  It also
+checks what the optimizer needs: a single number, a gradient (NumPy breaks it),
+and that the function runs inside ``tf.function``.
+
+A check never raises because of the student's code: an exception raised by the
+student's function is caught and explained.  It returns a :class:`CheckResult`,
+which is true when the exercise is solved, prints as text, and shows as a
+green or red box in a notebook.
+
+>>> import tensorflow as tf
+>>> from nst_teach.checks import check_content_cost
+>>> def content_cost(a_c, a_g):
+...     return tf.reduce_sum(tf.square(a_c - a_g))     # the normalisation is missing
+>>> result = check_content_cost(content_cost)
+>>> result.passed, result.mistake
+(False, 'no_normalisation')
+
+The package, one module per idea:
+
+==============================  ==================================================
+``checks.feedback``             running the student's function, explaining errors
+``checks.diagnosis``            naming the mistake; the recipe of the cost checks
+``checks.preprocess``           notebook 01: ``check_preprocess``
+``checks.content``              notebook 03: ``check_content_cost``
+``checks.style``                notebook 04: Gram matrix, layer and total style cost
+``checks.exercises``            the registry (``EXERCISES``) and ``check_all``
+``checks.solutions``            the reference solutions' code (not imported here)
+==============================  ==================================================
+
+The reference solutions, the short student-facing code the solved notebooks
+show, live apart in :mod:`nst_teach.checks.solutions`: importing the checks
+does not import them.  ``nst_teach.checks.solution_source`` and
+``nst_teach.checks.solution`` still reach them, loading that module on first use.
+
+Introduced in ``notebooks/01_images.ipynb``; used in every notebook with exercises.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .content import check_content_cost
+from .exercises import EXERCISES, CheckReport, Exercise, check_all
+from .feedback import CheckResult
+from .preprocess import check_preprocess
+from .style import check_gram_matrix, check_layer_style_cost, check_style_cost
+
+__all__ = [
+    "CheckResult",
+    "CheckReport",
+    "Exercise",
+    "EXERCISES",
+    "check_preprocess",
+    "check_content_cost",
+    "check_gram_matrix",
+    "check_layer_style_cost",
+    "check_style_cost",
+    "check_all",
+]
+
+#: Names reachable from here that live in :mod:`nst_teach.checks.solutions`, imported when first asked for.
+_FROM_SOLUTIONS = frozenset({"solution_source", "solution"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_SOLUTIONS:
+        return getattr(importlib.import_module(".solutions", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _FROM_SOLUTIONS)

@@ -1,0 +1,133 @@
+"""The reference solutions of the exercises, as the short code a solved notebook shows.
+
+Kept apart from the checks: ``import nst_teach.checks`` does not import this
+module (the checks compare with the package's own functions,
+:mod:`nst_teach.costs` and :mod:`nst_teach.images`).  It is read by
+``nst-teach notebooks --solutions`` (:func:`nst_teach.course.solve_notebook`),
+by :attr:`Exercise.source <nst_teach.checks.exercises.Exercise.source>`, and
+by the tests, which check that each solution passes its own check, i.e.
+gives the package's results.
+
+Introduced in ``notebooks/01_images.ipynb``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import linecache
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from ..defaults import VGG_MEANS_BGR
+from .exercises import exercise
+
+__all__ = ["SOURCES", "solution_source", "solution"]
+
+#: The solution code of every exercise, by the name of the function the student writes.
+SOURCES: dict[str, str] = {
+    "preprocess": '''\
+def preprocess(rgb, size):
+    """uint8 RGB image (H, W, 3) -> VGG-19 input: float32 (1, height, width, 3), BGR, means subtracted."""
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)                     # VGG-19 was trained on BGR images
+    bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC)     # size is (width, height)
+    x = bgr.astype(np.float32) - np.array(VGG_MEANS_BGR, np.float32)
+    return x[np.newaxis]                                           # a batch of one: (1, height, width, 3)
+''',
+    "content_cost": '''\
+def content_cost(a_c, a_g):
+    """J_content = 1/(4·n_H·n_W·n_C) · Σ (a_c − a_g)², for activations of shape (1, n_H, n_W, n_C)."""
+    _, n_H, n_W, n_C = a_g.shape
+    return tf.reduce_sum(tf.square(a_c - a_g)) / (4 * n_H * n_W * n_C)
+''',
+    "gram_matrix": '''\
+def gram_matrix(A):
+    """G = A·Aᵀ for the unrolled activations A of shape (n_C, n_H·n_W); G has shape (n_C, n_C)."""
+    return tf.matmul(A, tf.transpose(A))
+''',
+    "layer_style_cost": '''\
+def layer_style_cost(a_s, a_g):
+    """J_style[l] = 1/(4·n_C²·(n_H·n_W)²) · Σ (G_S − G_G)², for activations of shape (1, n_H, n_W, n_C)."""
+    _, n_H, n_W, n_C = a_g.shape
+    # Unroll to (n_C, n_H·n_W): one row per position first, then transpose, so that each row is one channel.
+    A_s = tf.transpose(tf.reshape(a_s, (n_H * n_W, n_C)))
+    A_g = tf.transpose(tf.reshape(a_g, (n_H * n_W, n_C)))
+    G_s = gram_matrix(A_s)
+    G_g = gram_matrix(A_g)
+    return tf.reduce_sum(tf.square(G_s - G_g)) / (4 * n_C**2 * (n_H * n_W) ** 2)
+''',
+    "style_cost": '''\
+def style_cost(a_s_layers, a_g_layers, coefficients):
+    """J_style = Σ_l λ_l · J_style[l]; the three arguments are dicts keyed by layer name."""
+    J_style = 0.0
+    for name, coefficient in coefficients.items():
+        J_style += coefficient * layer_style_cost(a_s_layers[name], a_g_layers[name])
+    return J_style
+''',
+}
+
+
+def solution_source(name: str) -> str:
+    """The reference solution of an exercise, as the code a solved notebook shows.
+
+    The code is short and student-facing; it expects the names listed in
+    ``EXERCISES[name].uses`` (``tf``, ``np``, ``cv2``, ``VGG_MEANS_BGR``, or an earlier
+    exercise's function) to be defined, as they are in the notebook.
+
+    Args:
+        name: the exercise, one of :data:`~nst_teach.checks.EXERCISES`.
+
+    Returns:
+        The source code of one ``def``.
+
+    Raises:
+        OptionError: ``name`` is not an exercise.
+
+    Introduced in ``notebooks/01_images.ipynb``.
+
+    >>> print(solution_source("gram_matrix").splitlines()[0])
+    def gram_matrix(A):
+    """
+    return SOURCES[exercise(name).name]
+
+
+def solution(name: str) -> Callable:
+    """The reference solution of an exercise as a function, built from :func:`solution_source`.
+
+    The names the code uses are provided: ``tf``, ``np``, ``cv2``, ``VGG_MEANS_BGR``,
+    and the solutions of the exercises it builds on.
+
+    Args:
+        name: the exercise, one of :data:`~nst_teach.checks.EXERCISES`.
+
+    Returns:
+        The solution function.
+
+    Raises:
+        OptionError: ``name`` is not an exercise.
+
+    Introduced in ``notebooks/01_images.ipynb``.
+
+    >>> float(solution("content_cost")(tf.ones((1, 2, 3, 4)), tf.zeros((1, 2, 3, 4))))
+    0.25
+    """
+    source = solution_source(name)
+    scope: dict[str, Any] = {}
+    for used in exercise(name).uses:
+        if used == "tf":
+            scope["tf"] = tf
+        elif used == "np":
+            scope["np"] = np
+        elif used == "cv2":
+            scope["cv2"] = importlib.import_module("cv2")
+        elif used == "VGG_MEANS_BGR":
+            scope["VGG_MEANS_BGR"] = VGG_MEANS_BGR
+        else:
+            scope[used] = solution(used)
+    filename = f"<nst_teach solution of {name}>"
+    # Registered like a file, so that inspect.getsource and tf.function's AutoGraph can read the code.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), scope)  # noqa: S102 - our own code
+    return scope[name]
