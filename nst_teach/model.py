@@ -557,7 +557,7 @@ def weights_status(weights: WeightsSource = "auto", seed: int = SEED) -> Weights
     fallback = "; if that fails, random filters (with a warning)" if weights == "auto" else ""
     return _unavailable(
         "imagenet", cached, f"ImageNet weights not downloaded yet: would download {WEIGHTS_URL} (80 MB){fallback}",
-        f"build_extractor() will download them into {cached}{fallback}.\n{_how_to_get_weights()}",
+        f"They will be saved as {cached}.\n{_how_to_get_weights()}",  # the line above already says what happens
     )
 
 
