@@ -27,6 +27,7 @@ from nst_teach.errors import NSTError, OptionError  # noqa: E402
 from nst_teach.images import preprocess, read_image  # noqa: E402
 from nst_teach.layers import VGG19_LAYERS, layer_index  # noqa: E402
 from nst_teach.samples import load_sample  # noqa: E402
+from nst_teach.widgets.preview import _settings  # noqa: E402
 
 SIZE = (64, 48)
 FAST = {"size": SIZE, "weights": "random", "precision": "float32"}
@@ -79,10 +80,15 @@ def png_bytes(rgb):
 
 def upload(picker, data, name):
     """What the browser does when a file is chosen in the FileUpload widget."""
-    picker.upload.value = ({
-        "name": name, "type": "image/png", "size": len(data), "content": memoryview(data),
-        "last_modified": datetime.datetime.now(datetime.timezone.utc),
-    },)
+    picker.upload.value = (
+        {
+            "name": name,
+            "type": "image/png",
+            "size": len(data),
+            "content": memoryview(data),
+            "last_modified": datetime.datetime.now(datetime.timezone.utc),
+        },
+    )
 
 
 def free_port():
@@ -384,8 +390,9 @@ def test_dashboard_restart_and_new_dashboard_stop_the_previous_run(content, styl
 
 
 def test_preview_grid_fills_one_thumbnail_per_setting(content, style):
-    grid = widgets.PreviewGrid(content, style, vary={"noise_ratio": [0.2, 0.8]}, size=SIZE, iterations=3,
-                               weights="random", precision="float32")
+    grid = widgets.PreviewGrid(
+        content, style, vary={"noise_ratio": [0.2, 0.8]}, size=SIZE, iterations=3, weights="random", precision="float32"
+    )
     placeholders = [image.value for image, _ in grid.cells]
     assert [label for label, _ in grid.settings] == ["noise_ratio=0.2", "noise_ratio=0.8"]
 
@@ -406,22 +413,26 @@ def test_preview_grid_fills_one_thumbnail_per_setting(content, style):
 
 
 def test_preview_grid_settings():
-    settings = widgets._settings({"pooling": ["avg", "max"], "style_layers": {"shallow": {"block1_conv1": 1.0},
-                                                                              "deep": {"block5_conv1": 1.0}}})
+    settings = _settings(
+        {"pooling": ["avg", "max"], "style_layers": {"shallow": {"block1_conv1": 1.0}, "deep": {"block5_conv1": 1.0}}}
+    )
     assert [label for label, _ in settings] == [
-        "pooling=avg · style_layers=shallow", "pooling=avg · style_layers=deep",
-        "pooling=max · style_layers=shallow", "pooling=max · style_layers=deep",
+        "pooling=avg · style_layers=shallow",
+        "pooling=avg · style_layers=deep",
+        "pooling=max · style_layers=shallow",
+        "pooling=max · style_layers=deep",
     ]
     assert settings[3][1] == {"pooling": "max", "style_layers": {"block5_conv1": 1.0}}
     with pytest.raises(OptionError, match="Did you mean 'beta'"):
-        widgets._settings({"betta": [1, 2]})
+        _settings({"betta": [1, 2]})
     with pytest.raises(OptionError, match="non-empty dict"):
-        widgets._settings([1, 2])
+        _settings([1, 2])
 
 
 def test_preview_grid_stop_keeps_it_usable(content, style):
-    grid = widgets.PreviewGrid(content, style, vary={"pooling": ["avg", "max"]}, size=SIZE, iterations=2,
-                               weights="random")
+    grid = widgets.PreviewGrid(
+        content, style, vary={"pooling": ["avg", "max"]}, size=SIZE, iterations=2, weights="random"
+    )
 
     async def scenario():
         task = grid.start()

@@ -1,0 +1,591 @@
+"""The live dashboard: Neural Style Transfer with every option as a control, and pictures while it runs.
+
+The controls (which options, their starting values, what Start runs) are in
+:mod:`nst_teach.widgets.controls`; this module is the run: Start / Pause / Stop
+/ Reset / Save, the asyncio task that pulls one iteration at a time from
+:meth:`StyleTransfer.steps`, and the live pictures (the image, the cost curves,
+one layer's feature maps and Gram matrices).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import images
+from ..errors import NSTError
+from ._base import _batch_at, _duration, _figure_png, _hide_when_empty, _placeholder, _png, _safe, _StatusLine
+from ._runs import _RUNNING, _running_loop, _stop_the_others, running
+from .controls import _DashboardControls, _same
+from .picker import _inputs_on_disk, _refuse_overwriting_an_input, _take_images, _value_of
+
+__all__ = ["StyleTransferDashboard"]
+
+
+class _LayerPanels:
+    """One layer's feature maps (style and generated, same channels) and Gram matrices, updated live."""
+
+    def __init__(self, transfer: Any, style_batch: np.ndarray, layer: str, top_k: int = 8) -> None:
+        from .. import viz
+
+        self.layer = layer
+        self.transfer = transfer
+        self.size = transfer.size
+        a_s = transfer.activations(layer, style_batch)[layer]
+        a_g = transfer.activations(layer)[layer]
+        means = a_s.astype(np.float64).mean(axis=(0, 1, 2))
+        self.channels = [int(c) for c in np.argsort(-means, kind="stable")[: min(top_k, a_s.shape[-1])]]
+        self.style_png = _figure_png(viz.feature_maps(a_s, layer, channels=self.channels))
+        # A Gram matrix sums over positions: put the style's on the generated image's scale.
+        ratio = (a_g.shape[1] * a_g.shape[2]) / (a_s.shape[1] * a_s.shape[2])
+        self.maps = viz.LiveFeatureMaps(a_g, layer, channels=self.channels)
+        self.gram = viz.LiveGram(a_s * np.float32(math.sqrt(ratio)), a_g, layer)
+
+    def update(self, a_g: np.ndarray) -> tuple[bytes, bytes]:
+        self.maps.update(a_g)
+        self.gram.update(a_g)
+        return self.maps.to_png(), self.gram.to_png()
+
+    def close(self) -> None:
+        self.maps.close()
+        self.gram.close()
+
+
+class StyleTransferDashboard(_DashboardControls, _StatusLine):
+    """Neural Style Transfer, live: every option as a control, Start / Pause / Stop / Reset / Save.
+
+    The optimization runs in the background (an asyncio task on the kernel's
+    event loop), so the cell returns at once and the buttons keep working.
+    Every ``every`` iterations the dashboard shows the generated image, the
+    cost curves, and — for the layer chosen under "Inside the network" — the
+    generated image's feature maps and Gram matrix next to the style image's.
+    The status line gives the iteration, the speed, the time left, and which
+    weights and number format VGG-19 runs with.
+
+    * **Start** stops any other run, then runs ``iterations`` iterations from the
+      current image (from the start the first time).  Controls changed since the
+      last run take effect: the run continues from the current image with the
+      new settings.  Invalid values (all style weights 0, NaN...) show a message.
+    * **Pause** suspends the run; **Resume** (the same button) continues it.
+    * **Stop** ends the run; the image and the cost history are kept.
+    * **Reset** goes back to the start: no history, no image.
+    * **Save** writes the current image (:func:`nst_teach.images.save_image`) to the
+      path in the box, by default ``nst-teach-<date>-<time>.jpg``.
+
+    Creating a new dashboard (re-running the cell) stops the previous one.
+
+    Args:
+        content: the content image (path, URL, array, batch, or an :class:`ImagePicker`, read at each Start).
+        style: the style image (same forms).
+        every: update the pictures every this many iterations.
+        panel_layer: the layer shown under "Inside the network" (None: none).
+        **options: any option of :class:`nst_teach.engine.StyleTransfer`: those with a
+            control set its starting value; the others (``weights``, ``style_scale``,
+            ``init``, ``preserve_colors``, ``scales``...) are passed through.
+
+    Attributes:
+        start_button, pause_button, stop_button, reset_button, save_button, save_path: the run controls.
+        alpha, beta, tv_weight, learning_rate, iterations, every, optimizer, content_layer, noise_ratio,
+            pooling, size, precision, seed, panel_layer: the option controls.
+        style_enabled, style_weights: ``{layer: Checkbox}`` and ``{layer: FloatSlider}`` of the style layers.
+        image_widget, costs_widget, style_maps_widget, generated_maps_widget, gram_widget, status_widget:
+            the outputs.
+        history: one dict of costs per iteration (``iteration``, ``total``, ``content``, ``style``,
+            ``tv``, ``style_by_layer``, ``elapsed``); kept by Stop and Pause, cleared by Reset.
+        task: the asyncio task of the current (or last) run.
+
+    Introduced in ``notebooks/05_style_transfer_live.ipynb``.
+
+    >>> dashboard = StyleTransferDashboard("content.jpg", "style.jpg")  # doctest: +SKIP
+    >>> dashboard          # shows it; press Start, or:                   # doctest: +SKIP
+    >>> task = dashboard.start()                                          # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        content: Any,
+        style: Any,
+        *,
+        every: int = 5,
+        panel_layer: Any = "",
+        **options: Any,
+    ) -> None:
+        options = self._take_options(options)
+        self._content, self._style = _take_images(content, style)
+        init = options.get("init")
+        init = None if isinstance(init, str) and init.lower() in ("noise", "content", "style") else init
+        self._inputs = _inputs_on_disk(content, style, init)  # Save never overwrites these
+
+        self._make_controls(options, every, panel_layer)
+        self._make_layout()
+
+        self.history: list[dict[str, Any]] = []
+        self.task: asyncio.Task | None = None
+        self._transfer: Any = None
+        self._transfer_key: dict[str, Any] | None = None
+        self._continued = False  # the transfer started from an earlier transfer's image
+        self._offset = 0  # iterations (and seconds) of earlier transfers since the last Reset
+        self._elapsed_offset = 0.0
+        self._state = "idle"
+        self._run_id = 0
+        self._resume_event: asyncio.Event | None = None
+        self._panels: _LayerPanels | None = None
+        self._costs: Any = None
+        self._last_status = 0.0
+        self._clock: dict[str, float] = {}
+        self._show_start()
+        for old in running():  # the cell was re-run: the previous dashboard stops
+            if isinstance(old, StyleTransferDashboard):
+                old.stop()
+
+    # -- the page --------------------------------------------------------------------------------
+
+    def _make_layout(self) -> None:
+        """The run buttons, the status line, the pictures and the settings tabs, in one box (``root``)."""
+        self.start_button = widgets.Button(description="Start", button_style="success", icon="play")
+        self.pause_button = widgets.Button(description="Pause", icon="pause")
+        self.stop_button = widgets.Button(description="Stop", button_style="danger", icon="stop")
+        self.reset_button = widgets.Button(description="Reset", icon="undo")
+        self.save_button = widgets.Button(description="Save", icon="save")
+        self.save_path = widgets.Text(placeholder="nst-teach-<date>-<time>.jpg", layout=widgets.Layout(width="300px"))
+        self.start_button.on_click(_safe(self, self.start))
+        self.pause_button.on_click(_safe(self, self._toggle_pause))
+        self.stop_button.on_click(_safe(self, self.stop))
+        self.reset_button.on_click(_safe(self, self.reset))
+        self.save_button.on_click(_safe(self, self.save))
+        self.panel_layer.observe(lambda _: self._panel_layer_changed(), "value")
+
+        self._make_status_line()
+        self.image_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="45%"))
+        self.costs_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="55%"))
+        self.style_maps_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.generated_maps_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.gram_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        # An empty Image widget draws as a broken-picture icon: show each panel once it has a picture.
+        for panel in (self.costs_widget, self.style_maps_widget, self.generated_maps_widget, self.gram_widget):
+            _hide_when_empty(panel)
+
+        settings = self._settings_tabs()
+        inside = widgets.VBox(
+            [
+                self.panel_layer,
+                widgets.HBox(
+                    [
+                        widgets.VBox(
+                            [widgets.HTML("<b>style image</b>: feature maps"), self.style_maps_widget],
+                            layout=widgets.Layout(width="50%"),
+                        ),
+                        widgets.VBox(
+                            [widgets.HTML("<b>generated image</b>: the same channels"), self.generated_maps_widget],
+                            layout=widgets.Layout(width="50%"),
+                        ),
+                    ]
+                ),
+                widgets.HTML("<b>Gram matrices</b>: style, generated, difference"),
+                self.gram_widget,
+            ]
+        )
+        outputs = widgets.Accordion(children=[inside], titles=("Inside the network",))
+        outputs.selected_index = 0
+        self.root = widgets.VBox(
+            [
+                widgets.HBox(
+                    [
+                        self.start_button,
+                        self.pause_button,
+                        self.stop_button,
+                        self.reset_button,
+                        self.save_button,
+                        self.save_path,
+                    ]
+                ),
+                self.status_widget,
+                # flex-start: each picture keeps its aspect ratio (the default, stretch, makes it as tall as the plot)
+                widgets.HBox([self.image_widget, self.costs_widget], layout=widgets.Layout(align_items="flex-start")),
+                settings,
+                outputs,
+            ]
+        )
+        # Stable names for the page's CSS and for the browser tests.
+        self.root.add_class("nst-dashboard")
+        for name in ("start", "pause", "stop", "reset", "save"):
+            getattr(self, f"{name}_button").add_class(f"nst-{name}")
+        self.image_widget.add_class("nst-image")
+        self.costs_widget.add_class("nst-costs")
+        self.status_widget.add_class("nst-status")
+
+    # -- what the dashboard says ---------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True while a run is going on (paused counts as running)."""
+        return self._state in ("running", "paused")
+
+    @property
+    def paused(self) -> bool:
+        """True while the run is paused."""
+        return self._state == "paused"
+
+    @property
+    def image(self) -> np.ndarray | None:
+        """The current image, uint8 RGB ``(H, W, 3)``; None before the first iteration and after Reset."""
+        if self._transfer is None or not self.history:
+            return None
+        return self._transfer.image()
+
+    def _engine_note(self) -> str:
+        t = self._transfer
+        if t is None:
+            return ""
+        mark = "" if t.weights.is_pretrained else " (NOT ImageNet: results will not look like art)"
+        options = t.options
+        return (
+            f"α = {options['alpha']:g}, β = {options['beta']:g}, {options['optimizer']} · "
+            f"weights: {t.weights.detail}{mark} · precision: {t.precision}"
+        )
+
+    # -- the run ---------------------------------------------------------------------------------
+
+    def _prepare(self) -> tuple[Any, str]:
+        """The StyleTransfer to run: the current one, or a new one if the settings changed."""
+        from ..engine import StyleTransfer
+
+        content = _value_of(self._content, "content")
+        style = _value_of(self._style, "style")
+        opts = self.options()
+        key = {k: v for k, v in opts.items() if k != "iterations"}
+        key["_images"] = (content, style)
+        if self._transfer is not None and self._transfer_key is not None and _same(key, self._transfer_key):
+            return self._transfer, ""
+        note = ""
+        if self._transfer is not None and self.history:
+            # New settings, same picture: continue from the current image instead of starting over.
+            opts["init"] = self._transfer.batch()
+            transfer = StyleTransfer(content, style, **opts)
+            self._offset = self.history[-1]["iteration"]
+            self._elapsed_offset = self.history[-1]["elapsed"]
+            self._continued = True
+            note = " with the new settings, from the current image (Reset starts from the beginning)"
+        else:
+            transfer = StyleTransfer(content, style, **opts)
+            self._continued = False
+        if self._panels is not None:
+            self._panels.close()
+            self._panels = None
+        self._transfer, self._transfer_key = transfer, key
+        return transfer, note
+
+    def start(self) -> asyncio.Task | None:
+        """Starts a run of ``iterations`` iterations in the background; returns its asyncio task.
+
+        Stops any other run first (this dashboard's or another's).  The first Start
+        begins from the starting image; later ones continue from the current image.
+
+        Returns:
+            The task (``await dashboard.wait()`` waits for it), or None if the
+            controls hold invalid values (the status line says which).
+
+        Raises:
+            NSTError: there is no running event loop (plain Python outside ``asyncio.run``).
+        """
+        loop = _running_loop()
+        _stop_the_others(self)
+        self._halt()
+        self._set_status("Preparing: reading the images, building VGG-19, computing the targets …")
+        try:
+            transfer, note = self._prepare()
+        except NSTError as exc:
+            self._state = "stopped" if self.history else "idle"
+            self._set_status(f"Cannot start: {exc}", "error")
+            return None
+        self._run_id += 1
+        self._resume_event = asyncio.Event()
+        self._resume_event.set()
+        self._state = "running"
+        self.pause_button.description, self.pause_button.icon = "Pause", "pause"
+        _RUNNING.add(self)
+        iterations = int(self.iterations.value)
+        self._set_status(
+            f"Running{note} ({iterations} iterations; the first one also traces the computation) · "
+            f"{self._engine_note()}"
+        )
+        self.task = loop.create_task(self._run(self._run_id, transfer, iterations))
+        return self.task
+
+    async def _run(self, run_id: int, transfer: Any, iterations: int) -> None:
+        generator = transfer.steps(iterations)
+        first = self._offset + transfer.iteration + 1
+        self._clock = {
+            "start": time.perf_counter(),
+            "paused": 0.0,
+            "first": float(first),
+            "end": float(first + iterations - 1),
+        }
+        outcome, error = "finished", None
+        try:
+            while True:
+                await asyncio.sleep(0)  # let the kernel handle clicks and slider moves
+                if run_id != self._run_id:
+                    return  # stopped, reset or restarted: whoever did it has tidied up
+                if not self._resume_event.is_set():
+                    since = time.perf_counter()
+                    await self._resume_event.wait()
+                    self._clock["paused"] += time.perf_counter() - since
+                    continue
+                try:
+                    step = next(generator)
+                except StopIteration:
+                    break
+                record = self._record(step)
+                self.history.append(record)
+                k = record["iteration"]
+                if k == first or k % max(1, int(self.every.value)) == 0 or step.iteration == step.iterations:
+                    self._show(transfer, step)
+                elif time.perf_counter() - self._last_status > 0.5:
+                    self._status_running(k)
+        except asyncio.CancelledError:
+            if run_id == self._run_id:
+                self._end(transfer, "stopped")
+            raise
+        except Exception as exc:  # noqa: BLE001 - shown in the status line, not lost in a task
+            outcome, error = "error", exc
+        finally:
+            generator.close()
+        if run_id == self._run_id:
+            self._end(transfer, outcome, error)
+
+    def _record(self, step: Any) -> dict[str, Any]:
+        return {
+            "iteration": self._offset + step.iteration,
+            "total": step.total,
+            "content": step.content,
+            "style": step.style,
+            "tv": step.tv,
+            "style_by_layer": dict(step.style_by_layer),
+            "elapsed": self._elapsed_offset + step.elapsed,
+            "scale": step.scale,
+        }
+
+    def _status_running(self, k: int) -> None:
+        c = self._clock
+        spent = time.perf_counter() - c["start"] - c["paused"]
+        done = k - c["first"] + 1
+        rate = done / spent if spent > 0 else float("nan")
+        eta = (c["end"] - k) / rate if rate > 0 else float("nan")
+        self._last_status = time.perf_counter()
+        self._set_status(
+            f"iteration {k}/{int(c['end'])} · {rate:.2f} it/s · ETA {_duration(eta)} · "
+            f"J = {self.history[-1]['total']:.4g} · {self._engine_note()}"
+        )
+
+    def _show(self, transfer: Any, step: Any = None) -> None:
+        """Shows the image, the cost curves and the layer panels (of ``step``, or of the current image)."""
+        from .. import viz
+
+        self.image_widget.value = _png(step.image() if step is not None else transfer.image())
+        if self._costs is None or self._costs.closed:
+            self._costs = viz.LiveCosts(per_layer=True)
+        self._costs.update(self.history)
+        self.costs_widget.value = self._costs.to_png()
+        try:
+            self._show_panels(transfer, step)
+        except NSTError as exc:
+            self.gram_widget.value = b""
+            self._set_status(f"Cannot show the layer panels: {exc}", "warn")
+        if self.history and self._state == "running":
+            self._status_running(self.history[-1]["iteration"])
+
+    def _show_panels(self, transfer: Any, step: Any = None) -> None:
+        layer = self.panel_layer.value
+        if layer is None:
+            for w in (self.style_maps_widget, self.generated_maps_widget, self.gram_widget):
+                w.value = b""
+            return
+        panels = self._panels
+        if panels is None or panels.layer != layer or panels.transfer is not transfer or panels.size != transfer.size:
+            if panels is not None:
+                panels.close()
+            style = self._style_image()
+            scale = float(transfer.options["style_scale"])
+            w, h = transfer.size
+            style_size = (max(1, round(w * scale)), max(1, round(h * scale)))
+            panels = self._panels = _LayerPanels(transfer, _batch_at(style, style_size), layer)
+            self.style_maps_widget.value = panels.style_png
+        a_g = step.activations(layer)[layer] if step is not None else transfer.activations(layer)[layer]
+        self.generated_maps_widget.value, self.gram_widget.value = panels.update(a_g)
+
+    def _style_image(self) -> np.ndarray:
+        style = _value_of(self._style, "style")
+        return style[0] if isinstance(style, list) else style
+
+    def _panel_layer_changed(self) -> None:
+        if self._transfer is not None and self.history and self._state != "running":
+            try:
+                self._show_panels(self._transfer)
+            except NSTError as exc:
+                self._set_status(f"Cannot show the layer panels: {exc}", "warn")
+
+    def _end(self, transfer: Any, outcome: str, error: BaseException | None = None) -> None:
+        """The run is over (finished, stopped or failed): keep and show the image, say why."""
+        self._state = "error" if outcome == "error" else outcome
+        _RUNNING.discard(self)
+        self.pause_button.description, self.pause_button.icon = "Pause", "pause"
+        k = self.history[-1]["iteration"] if self.history else 0
+        if self.history and transfer is not None:
+            try:
+                self._show(transfer)
+            except Exception as exc:  # noqa: BLE001 - the run's own outcome matters more
+                error = error or exc
+        note = self._engine_note()
+        if error is not None:
+            kind = "" if isinstance(error, NSTError) else f"{type(error).__name__}: "
+            self._state = "error"
+            self._set_status(f"The run stopped at iteration {k}: {kind}{error} · {note}", "error")
+        elif outcome == "stopped":
+            self._set_status(
+                f"Stopped at iteration {k}. The image is kept: Save it, Start to continue, "
+                f"Reset to start over. · {note}"
+            )
+        elif transfer is not None and transfer.stopped and transfer.message:
+            self._set_status(f"Ended at iteration {k}: {transfer.message} · {note}", "warn")
+        else:
+            c = self._clock
+            spent = time.perf_counter() - c["start"] - c["paused"] if c else 0.0
+            self._set_status(
+                f"Done: iteration {k} (this run took {_duration(spent)}). Start continues from "
+                f"this image; Reset starts over. · {note}",
+                "ok",
+            )
+
+    def _halt(self) -> bool:
+        """Ends the current run without drawing anything; returns whether one was running."""
+        if not self.running:
+            return False
+        self._run_id += 1
+        if self._resume_event is not None:
+            self._resume_event.set()  # a paused task wakes up, sees it is stale, and leaves
+        self._state = "stopped"
+        _RUNNING.discard(self)
+        return True
+
+    def stop(self) -> None:
+        """Stops the run; the image and the cost history are kept (Start continues from them)."""
+        transfer = self._transfer
+        if self._halt():
+            self._end(transfer, "stopped")
+
+    def pause(self) -> None:
+        """Suspends the run (the same StyleTransfer continues at :meth:`resume`)."""
+        if self._state != "running":
+            return
+        self._state = "paused"
+        self._resume_event.clear()
+        self.pause_button.description, self.pause_button.icon = "Resume", "play"
+        if self.history:
+            self.image_widget.value = _png(self._transfer.image())
+        k = self.history[-1]["iteration"] if self.history else 0
+        self._set_status(
+            f"Paused at iteration {k}. Resume continues the same run; Stop ends it (the image is kept). "
+            f"· {self._engine_note()}"
+        )
+
+    def resume(self) -> None:
+        """Continues a paused run."""
+        if self._state != "paused":
+            return
+        self._state = "running"
+        self.pause_button.description, self.pause_button.icon = "Pause", "pause"
+        self._resume_event.set()
+        self._set_status(f"Resumed · {self._engine_note()}")
+
+    def _toggle_pause(self) -> None:
+        if self._state == "paused":
+            self.resume()
+        else:
+            self.pause()
+
+    def reset(self) -> None:
+        """Stops any run and goes back to the start: no cost history, no image."""
+        self._halt()
+        if self._transfer is not None:
+            if self._continued:
+                self._transfer, self._transfer_key = None, None
+            else:
+                self._transfer.reset()
+        self._continued = False
+        self._offset, self._elapsed_offset = 0, 0.0
+        self.history.clear()
+        if self._panels is not None:
+            self._panels.close()
+            self._panels = None
+        self._state = "idle"
+        self._show_start()
+
+    def _show_start(self) -> None:
+        """The picture before any iteration: the content image at the working size."""
+        try:
+            content = _value_of(self._content, "content")
+            self.image_widget.value = _png(images.to_rgb(_batch_at(content, tuple(self.size.value))))
+        except NSTError:
+            self.image_widget.value = _placeholder(tuple(self.size.value))
+        for w in (self.costs_widget, self.style_maps_widget, self.generated_maps_widget, self.gram_widget):
+            w.value = b""
+        from ..model import weights_status
+
+        try:
+            weights = f"weights: {weights_status(self._passed['weights']).detail}"
+        except NSTError as exc:
+            weights = f"weights: {exc}"
+        self._set_status(
+            f"Ready: press Start (the first iteration also builds VGG-19 and traces the computation). · {weights}"
+        )
+
+    async def wait(self) -> None:
+        """Waits until the current run ends (a paused run waits for Resume or Stop).
+
+        >>> await dashboard.wait()  # doctest: +SKIP
+        """
+        task = self.task
+        if task is not None and not task.done():
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if not task.cancelled():
+                    raise
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Saves the current image; returns the path written.
+
+        Args:
+            path: ``.jpg`` or ``.png``; default the Save box, or ``nst-teach-<date>-<time>.jpg``.
+
+        Raises:
+            NSTError: there is no image yet (press Start first).
+            OptionError: ``path`` is one of the input images (it would be overwritten).
+        """
+        image = self.image
+        if image is None:
+            raise NSTError("There is no image to save yet: press Start, and Save once an iteration has run.")
+        if path is None:
+            path = self.save_path.value.strip() or f"nst-teach-{datetime.datetime.now():%Y%m%d-%H%M%S}.jpg"
+        _refuse_overwriting_an_input(Path(path).expanduser(), self._inputs)
+        written = images.save_image(image, path).resolve()
+        self._set_status(f"Saved iteration {self.history[-1]['iteration']} to {written}", "ok")
+        return written
+
+    def close(self) -> None:
+        """Stops the run and releases the figures."""
+        self.stop()
+        if self._panels is not None:
+            self._panels.close()
+            self._panels = None
+        if self._costs is not None:
+            self._costs.close()
