@@ -2,7 +2,7 @@
 interrupted and diverging runs keep their work, writes are atomic, inputs are never overwritten,
 and repeated runs do not pile up traced graphs.
 
-The module tests check each module's own errors in depth (``tests/test_images.py``,
+The module tests check each module's own errors in depth (``tests/test_image_io.py``,
 ``test_model.py``, ``test_engine.py``...); the table here is the one place that walks every
 kind of bad input a student can produce, through the functions a student calls, and checks
 the promise the issue makes: the error is an :class:`NSTError` of the right subclass (never a
@@ -16,15 +16,15 @@ seeded random filters.  Images are tiny (48×32).
 Already covered elsewhere, so not repeated here (the issue's list of "difficult but valid"
 pictures):
 
-* animated GIF → first frame + warning: ``test_images.py::test_animated_gif_gives_its_first_frame_and_a_warning``
-* RGBA → composited on white + warning: ``test_images.py::test_rgba_png_is_composited_on_white_with_a_warning``
-* EXIF orientation honoured: ``test_images.py::test_exif_orientation_6_is_rotated_clockwise``
-* 16-bit PNG/TIFF: ``test_images.py::test_16bit_rgb_written_by_opencv_is_divided_by_257``,
+* animated GIF → first frame + warning: ``test_image_io.py::test_animated_gif_gives_its_first_frame_and_a_warning``
+* RGBA → composited on white + warning: ``test_image_io.py::test_rgba_png_is_composited_on_white_with_a_warning``
+* EXIF orientation honoured: ``test_image_io.py::test_exif_orientation_6_is_rotated_clockwise``
+* 16-bit PNG/TIFF: ``test_image_io.py::test_16bit_rgb_written_by_opencv_is_divided_by_257``,
   ``test_16bit_gray_png_is_divided_by_257``
-* float TIFF: ``test_images.py::test_float_tiff_in_0_1_is_scaled_by_255`` (and ``..._beyond_255_...``)
+* float TIFF: ``test_image_io.py::test_float_tiff_in_0_1_is_scaled_by_255`` (and ``..._beyond_255_...``)
 * a write that fails with OSError keeps the old file:
   ``test_images.py::test_a_failing_write_leaves_the_old_file_and_no_partial_file``
-* random bytes / random arrays (hypothesis): ``test_images.py::test_any_file_content_gives_a_picture_or_an_nst_error``
+* random bytes / random arrays (hypothesis): ``test_image_io.py::test_any_file_content_gives_a_picture_or_an_nst_error``
 * Ctrl-C (SIGINT) to the CLI mid-run: ``test_cli.py::test_ctrl_c_saves_the_current_image_and_exits_130``
 * Stop during a dashboard run: ``test_widgets.py::test_dashboard_start_pause_resume_stop_save_reset``
 * an absurd Adam learning rate in the engine:
