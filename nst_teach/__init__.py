@@ -55,8 +55,8 @@ _EXPORTS: dict[str, str] = {
     "total_cost": "costs",
     # engine
     "StyleTransfer": "engine", "Step": "engine", "Result": "engine", "History": "engine",
-    # samples
-    "load_sample": "samples", "sample_names": "samples", "gallery_or_fallback": "samples",
+    # samples, gallery
+    "load_sample": "samples", "sample_names": "samples", "gallery_or_fallback": "gallery",
     # viz
     "show_images": "viz", "feature_maps": "viz", "gram_heatmaps": "viz", "cost_curves": "viz",
     # widgets
@@ -69,8 +69,8 @@ _EXPORTS: dict[str, str] = {
 
 #: Submodules reachable as attributes (``nst.viz.feature_maps``) without importing them first.
 _SUBMODULES = frozenset({
-    "checks", "cli", "costs", "course", "defaults", "download", "engine", "errors", "images", "layers",
-    "lbfgs", "model", "precision", "samples", "viz", "widgets",
+    "checks", "cli", "costs", "course", "defaults", "download", "engine", "errors", "gallery", "images", "layers",
+    "lbfgs", "model", "paintings", "precision", "samples", "viz", "widgets",
 })
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
