@@ -19,15 +19,15 @@ Introduced in ``notebooks/02_vgg19.ipynb``.
 
 from __future__ import annotations
 
-import difflib
 import html
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 from .defaults import CONTENT_LAYER, IMG_SIZE, STYLE_LAYERS
 from .errors import LayerError
+from .validate import did_you_mean
 
 __all__ = [
     "Layer",
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 LayerKind = Literal["input", "conv", "pool"]
-LayerRef = Union[str, int]
+LayerRef = str | int
 
 #: The name Keras 3 gives VGG-19's input layer.  ``"input"`` is accepted too.
 INPUT_NAME = "input_layer"
@@ -186,9 +186,7 @@ def layer_index(name_or_index: LayerRef) -> int:
             return _INDEX_OF_NAME[value]
         if value in _ALIASES:
             return _ALIASES[value]
-        candidates = list(_INDEX_OF_NAME) + list(_ALIASES)
-        close = difflib.get_close_matches(value.strip().lower(), candidates, n=1, cutoff=0.5)
-        suggestion = f" Did you mean {close[0]!r}?" if close else ""
+        suggestion = did_you_mean(value, [*_INDEX_OF_NAME, *_ALIASES])
         raise LayerError(f"VGG-19 has no layer named {value!r}.{suggestion} {_valid_names_hint()}")
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         index = int(value)
