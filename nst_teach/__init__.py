@@ -10,7 +10,8 @@ below lives in the module that owns its idea:
 ``nst_teach.layers``      the VGG-19 layer table
 ``nst_teach.model``       the VGG-19 feature extractor and its weights
 ``nst_teach.costs``       content, Gram, style, total-variation, total cost
-``nst_teach.engine``      the optimisation loop (``StyleTransfer``)
+``nst_teach.options``     every run option, defined once (``TABLE``)
+``nst_teach.engine``      the optimization loop (``StyleTransfer``)
 ========================  ==========================================
 
 Names are imported lazily, so ``import nst_teach`` is quick and TensorFlow
@@ -52,9 +53,10 @@ _EXPORTS: dict[str, str] = {
     # costs
     "content_cost": "costs", "gram_matrix": "costs", "gram_cost": "costs",
     "layer_style_cost": "costs", "style_cost": "costs", "total_variation_cost": "costs",
-    "total_cost": "costs",
-    # engine
-    "StyleTransfer": "engine", "Step": "engine", "Result": "engine", "History": "engine",
+    "total_cost": "costs", "weighted_style_cost": "costs",
+    # options, engine, history
+    "resolve_options": "options",
+    "StyleTransfer": "engine", "Step": "history", "Result": "history", "History": "history",
     # samples, gallery
     "load_sample": "samples", "sample_names": "samples", "gallery_or_fallback": "gallery",
     # viz
@@ -69,8 +71,9 @@ _EXPORTS: dict[str, str] = {
 
 #: Submodules reachable as attributes (``nst.viz.feature_maps``) without importing them first.
 _SUBMODULES = frozenset({
-    "checks", "cli", "costs", "course", "defaults", "download", "engine", "errors", "gallery", "images", "layers",
-    "lbfgs", "model", "paintings", "precision", "samples", "viz", "widgets",
+    "checks", "cli", "costs", "course", "defaults", "download", "engine", "errors", "gallery", "history", "images",
+    "layers", "lbfgs", "model", "objective", "optimizers", "options", "paintings", "precision", "samples", "scales",
+    "viz", "widgets",
 })
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -5,7 +5,7 @@ TensorFlow scalar, is differentiable, and works inside ``tf.function``.
 Activations are laid out as Keras produces them: ``(1, n_H, n_W, n_C)``
 (a leading batch axis of size 1; ``(n_H, n_W, n_C)`` is accepted too).
 
-The formulas (Gatys et al., 2015, in the normalisation of the seed):
+The formulas (Gatys et al., 2015, in the normalization of the seed):
 
 .. math::
 
@@ -41,6 +41,7 @@ __all__ = [
     "gram_cost",
     "layer_style_cost",
     "style_cost",
+    "weighted_style_cost",
     "total_variation_cost",
     "total_cost",
 ]
@@ -141,7 +142,7 @@ def _unrolled(a: Any, name: str) -> tf.Tensor:
 
 
 def gram_matrix(a: Any) -> tf.Tensor:
-    r"""The Gram matrix :math:`G = A A^\top` (unnormalised) of a layer's activations.
+    r"""The Gram matrix :math:`G = A A^\top` (unnormalized) of a layer's activations.
 
     ``G[i, j]`` is the sum over all positions of channel ``i`` times channel ``j``:
     how much the two filters fire together, wherever they fire.
@@ -182,7 +183,9 @@ def gram_cost(g_s: Any, g_g: Any, n_hw: Any) -> tf.Tensor:
     s = _as_float32(g_s, "g_s")
     g = _as_float32(g_g, "g_g")
     if s.shape.rank != 2 or g.shape.rank != 2:
-        raise OptionError(f"g_s and g_g must be (n_C, n_C) Gram matrices, got shapes {tuple(s.shape)} and {tuple(g.shape)}.")
+        raise OptionError(
+            f"g_s and g_g must be (n_C, n_C) Gram matrices, got shapes {tuple(s.shape)} and {tuple(g.shape)}."
+        )
     _check_same_shape(s, g, "g_s", "g_g")
     n_c = s.shape[0] if s.shape[0] is not None else tf.shape(s)[0]
     n_c = tf.cast(n_c, tf.float32)
@@ -247,11 +250,13 @@ def style_cost(a_s_layers: Any, a_g_layers: Any, coefficients: Any) -> tf.Tensor
 
     Introduced in ``notebooks/04_gram_and_style_cost.ipynb``.
     """
+    arguments = (a_s_layers, a_g_layers, coefficients)
     if isinstance(a_s_layers, Mapping) or isinstance(a_g_layers, Mapping):
-        if not (isinstance(a_s_layers, Mapping) and isinstance(a_g_layers, Mapping) and isinstance(coefficients, Mapping)):
+        if not all(isinstance(argument, Mapping) for argument in arguments):
+            kinds = ", ".join(type(argument).__name__ for argument in arguments)
             raise OptionError(
                 "style_cost takes either three dicts keyed by layer name or three lists of the same "
-                f"length, got {type(a_s_layers).__name__}, {type(a_g_layers).__name__} and {type(coefficients).__name__}."
+                f"length, got {kinds}."
             )
         names = list(coefficients)
         for side, acts in (("a_s_layers", a_s_layers), ("a_g_layers", a_g_layers)):
@@ -260,7 +265,7 @@ def style_cost(a_s_layers: Any, a_g_layers: Any, coefficients: Any) -> tf.Tensor
                 raise OptionError(f"{side} has no activations for layer(s) {missing}; it has {sorted(acts)}.")
         pairs = [(a_s_layers[n], a_g_layers[n], coefficients[n], n) for n in names]
     else:
-        if not (isinstance(a_s_layers, Sequence) and isinstance(a_g_layers, Sequence) and isinstance(coefficients, Sequence)):
+        if not all(isinstance(argument, Sequence) for argument in arguments):
             raise OptionError("style_cost takes dicts keyed by layer name or lists of the same length.")
         if not len(a_s_layers) == len(a_g_layers) == len(coefficients):
             raise OptionError(
@@ -270,15 +275,42 @@ def style_cost(a_s_layers: Any, a_g_layers: Any, coefficients: Any) -> tf.Tensor
         pairs = [(s, g, c, f"#{i}") for i, (s, g, c) in enumerate(zip(a_s_layers, a_g_layers, coefficients))]
     if not pairs:
         raise OptionError("style_cost needs at least one layer.")
-    total = tf.constant(0.0, tf.float32)
-    for a_s, a_g, coefficient, name in pairs:
-        lam = _check_coefficient(coefficient, f"coefficient of layer {name}")
-        total += lam * layer_style_cost(a_s, a_g)
-    return total
+    lambdas = [_check_coefficient(coefficient, f"coefficient of layer {name}") for _, _, coefficient, name in pairs]
+    return weighted_style_cost([layer_style_cost(a_s, a_g) for a_s, a_g, _, _ in pairs], lambdas)
+
+
+def weighted_style_cost(layer_costs: Sequence[Any], coefficients: Sequence[float]) -> tf.Tensor:
+    r"""The style cost from the layers' style costs: their sum weighted by the :math:`\lambda_l`.
+
+    .. math:: J_{style} = \sum_l \lambda_l J^{[l]}_{style}
+
+    :func:`style_cost` computes each :math:`J^{[l]}_{style}` from activations and calls this; the
+    engine, which keeps the style's Gram matrices from the start, computes them with
+    :func:`gram_cost`, reports each, and calls this too.
+
+    Args:
+        layer_costs: :math:`J^{[l]}_{style}` of each layer (scalars), in the order of ``coefficients``.
+        coefficients: the :math:`\lambda_l`, one per layer, each finite and >= 0.
+
+    Returns:
+        A float32 scalar tensor.
+
+    Introduced in ``notebooks/04_gram_and_style_cost.ipynb``.
+
+    >>> float(weighted_style_cost([2.0, 10.0], [0.5, 0.1]))  # 0.5·2 + 0.1·10
+    2.0
+    """
+    if len(layer_costs) != len(coefficients) or not layer_costs:
+        raise OptionError(
+            f"weighted_style_cost got {len(layer_costs)} layer costs and {len(coefficients)} coefficients; "
+            "give one coefficient per layer (at least one)."
+        )
+    lambdas = [_check_coefficient(coefficient, f"coefficient #{i}") for i, coefficient in enumerate(coefficients)]
+    return tf.add_n([lam * _as_float32(j, "layer_costs") for lam, j in zip(lambdas, layer_costs)])
 
 
 def total_variation_cost(x: Any) -> tf.Tensor:
-    r"""Total variation: a smoothness term that penalises differences between neighbours.
+    r"""Total variation: a smoothness term that penalizes differences between neighbours.
 
     Not in the seed; the usual squared form, averaged over the image so that its
     weight does not depend on the image size:

@@ -1,6 +1,6 @@
 r"""L-BFGS, one iteration at a time.
 
-Neural Style Transfer optimises the pixels of one image: a few hundred thousand
+Neural Style Transfer optimizes the pixels of one image: a few hundred thousand
 numbers and a smooth cost.  That is what L-BFGS (limited-memory BFGS) is made
 for: it remembers the last ``m`` steps ``s_k = x_{k+1} - x_k`` and the changes
 of gradient ``y_k = g_{k+1} - g_k`` they caused, and uses them to guess the
@@ -13,7 +13,7 @@ near the minimum of the local quadratic.  Each iteration usually needs a single
 evaluation of the cost and its gradient, the same price as one Adam step, but
 goes much further downhill.
 
-``scipy.optimize.minimize(method="L-BFGS-B")`` runs a whole optimisation in one
+``scipy.optimize.minimize(method="L-BFGS-B")`` runs a whole optimization in one
 call; a live dashboard needs to see (and stop) every iteration, so this module
 is a small steppable version: :meth:`LBFGS.step` performs exactly one iteration.
 
@@ -25,7 +25,7 @@ The recipe, in the spirit of PyTorch's ``torch.optim.LBFGS``:
   (style-transfer costs are >= 0), the first step is instead Polyak's
   ``(f − f_low)/‖g‖²``: the step that would reach the bound if the cost were
   linear.  (At 400×300 pixels PyTorch's step changes a cost of 10⁸ by less
-  than float32 can resolve, and the optimisation never starts.);
+  than float32 can resolve, and the optimization never starts.);
 * while no curvature is known — the first steps, or the cost curves *down*
   along the steps taken (``yᵀs <= 0``, which happens in style transfer while
   the generated image's Gram matrices are smaller than the style's) — each
@@ -52,10 +52,10 @@ __all__ = ["LBFGS"]
 
 
 class LBFGS:
-    """A steppable L-BFGS minimiser: each :meth:`step` is one iteration.
+    """A steppable L-BFGS minimizer: each :meth:`step` is one iteration.
 
     Args:
-        fun: the function to minimise.  ``fun(x)`` returns ``(f, g)`` (the cost as a
+        fun: the function to minimize.  ``fun(x)`` returns ``(f, g)`` (the cost as a
             float and its gradient, an array shaped like ``x``) or ``(f, g, aux)``
             where ``aux`` is anything the caller wants back for that point (the
             style-transfer engine returns the separate costs); ``aux`` of the
@@ -138,7 +138,7 @@ class LBFGS:
     # -- evaluation ---------------------------------------------------------
 
     def _call(self, x: np.ndarray) -> tuple[float, np.ndarray, Any]:
-        """Calls ``fun`` once and normalises what it returns."""
+        """Calls ``fun`` once and normalizes what it returns."""
         out = self.fun(x)
         self.evaluations += 1
         f, g = out[0], out[1]
@@ -235,7 +235,8 @@ class LBFGS:
                     shrink = min(0.5, max(0.1, -slope * t / denominator))
             t *= shrink
         else:
-            self.message = f"no step along the search direction lowered the cost (tried {self.max_backtracks + 1} lengths)."
+            tried = self.max_backtracks + 1
+            self.message = f"no step along the search direction lowered the cost (tried {tried} lengths)."
             self.reset()
             return False
 

@@ -371,7 +371,7 @@ BAD_INPUTS: dict[str, Bad] = {
                                              ("preserve_colors", "'yes'", "True or False")),
     "option/size-beyond-memory-budget": Bad(_size_beyond_the_memory_budget, OptionError,
                                             ("4000x3000", "GiB", "1.5 GiB", "fits", "NST_TEACH_MEMORY_BUDGET_MB")),
-    "option/size-smaller-than-32": Bad(_st(size=(16, 40)), OptionError, ("size", "(16, 40)", "at least 32")),
+    "option/size-smaller-than-32": Bad(_st(size=(16, 40)), OptionError, ("size", "16×40", "at least 32")),
     "option/callback-not-callable": Bad(lambda c: StyleTransfer(CONTENT, STYLE, **FAST).run(1, callback="print"),
                                         OptionError, ("callback", "str")),
     "option/save-unknown-extension": Bad(lambda c: save_image(CONTENT, c.tmp / "result.gif"), OptionError,

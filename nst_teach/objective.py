@@ -1,0 +1,98 @@
+r"""The cost the loop minimizes, at one image size: targets computed once, one traced ``tf.function``.
+
+.. math:: J(G) = \alpha J_{content}(C, G) + \beta \sum_l \lambda_l J^{[l]}_{style}(S, G) \;+\; w_{TV} J_{TV}(G)
+
+Every term is a function of :mod:`nst_teach.costs`; this module only arranges them for speed.
+The targets — the content image's activations and the style images' Gram matrices — do not
+change during a run, so :class:`Objective` computes them once; each iteration then runs VGG-19 on
+the generated image, the costs and the gradient in one call into TensorFlow.
+
+Introduced in ``notebooks/05_style_transfer_live.ipynb``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import tensorflow as tf
+
+from . import costs
+
+if TYPE_CHECKING:
+    from .model import Extractor
+
+__all__ = ["Objective"]
+
+
+class Objective:
+    """The costs at one image size.
+
+    ``value_and_grad(x)`` returns a float32 vector ``[total, content, style, tv, style of each
+    layer...]`` (:meth:`packed_costs`) and the gradient of ``total`` with respect to ``x``; it is
+    traced once (a fixed ``input_signature``).
+
+    Args:
+        extractor: VGG-19 cut after the deepest layer used (:func:`nst_teach.model.build_extractor`).
+        content: the content image as a preprocessed ``(1, H, W, 3)`` batch; the generated
+            image has its size.
+        styles: the style images, preprocessed batches (any size).
+        blend: one weight per style image, summing to 1 (:func:`nst_teach.options.blend_weights`).
+        settings: the resolved options (:func:`nst_teach.options.resolve_options`); reads
+            ``content_layer``, ``style_layers``, ``alpha``, ``beta`` and ``tv_weight``.
+    """
+
+    def __init__(
+        self,
+        extractor: Extractor,
+        content: np.ndarray,
+        styles: Sequence[np.ndarray],
+        blend: Sequence[float],
+        settings: Mapping[str, Any],
+    ) -> None:
+        self.extractor = extractor
+        self.shape = content.shape
+        self.content_layer: str = settings["content_layer"]
+        self.style_layers: dict[str, float] = dict(settings["style_layers"])
+        self.alpha, self.beta, self.tv_weight = settings["alpha"], settings["beta"], settings["tv_weight"]
+
+        acts = extractor(content)
+        self.content_target = tf.constant(acts[self.content_layer], tf.float32)
+        # The generated image has the content's size, so its layers have the content's n_H·n_W.
+        self.n_hw = {name: int(acts[name].shape[1] * acts[name].shape[2]) for name in self.style_layers}
+        style_acts = [extractor(style) for style in styles]
+        self.style_targets: dict[str, tf.Tensor] = {}
+        for name in self.style_layers:
+            target = tf.zeros((acts[name].shape[-1],) * 2, tf.float32)
+            for a_style, weight in zip(style_acts, blend):
+                a_s = a_style[name]
+                n_hw_s = int(a_s.shape[1] * a_s.shape[2])
+                # A Gram sums over positions, so it grows with the image: G_S / n_hw_S is a
+                # per-position average.  Rescaling to the generated image's n_hw makes
+                # gram_cost(G_S', G_G, n_hw) = Σ (G_S/n_hw_S − G_G/n_hw)² / (4 n_C²),
+                # the seed's formula exactly when both sizes are equal.
+                target += weight * costs.gram_matrix(a_s) * (self.n_hw[name] / n_hw_s)
+            self.style_targets[name] = target
+        self.value_and_grad = tf.function(self._value_and_grad, input_signature=[tf.TensorSpec(self.shape, tf.float32)])
+
+    def packed_costs(self, x: tf.Tensor) -> tf.Tensor:
+        """``[total, content, style, tv, style per layer...]`` of the image ``x`` (float32)."""
+        acts = self.extractor(x)
+        j_content = costs.content_cost(self.content_target, acts[self.content_layer])
+        # Each layer's J_style from the Gram kept since the start (reported per layer), then their λ-sum.
+        by_layer = [
+            costs.gram_cost(self.style_targets[name], costs.gram_matrix(acts[name]), self.n_hw[name])
+            for name in self.style_layers
+        ]
+        j_style = costs.weighted_style_cost(by_layer, list(self.style_layers.values()))
+        j_tv = costs.total_variation_cost(x)
+        total = costs.total_cost(j_content, j_style, self.alpha, self.beta) + self.tv_weight * j_tv
+        return tf.stack([total, j_content, j_style, j_tv, *by_layer])
+
+    def _value_and_grad(self, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            packed = self.packed_costs(x)
+            total = packed[0]  # inside the tape, so that the slice is recorded too
+        return packed, tape.gradient(total, x)
