@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     iterations = 2 if args.quick else args.iterations
 
-    from nst_teach.model import weights_status, write_random_weights
+    from nst_teach.weights import weights_status, write_random_weights
 
     with tempfile.TemporaryDirectory(prefix="nst-kernel-mem-") as tmp:
         env = {k: v for k, v in os.environ.items() if k != "NST_TEACH_QUICK"}

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         Path(out_path).write_text(json.dumps(result))
         return 0
 
-    from nst_teach.model import weights_status, write_random_weights
+    from nst_teach.weights import weights_status, write_random_weights
 
     with tempfile.TemporaryDirectory(prefix="nst-mem-") as tmp:
         status = weights_status("auto")

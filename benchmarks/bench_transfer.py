@@ -186,7 +186,7 @@ def default_images(workdir: Path) -> tuple[str, str, str]:
 
 
 def prepare_weights(workdir: Path) -> tuple[str, str]:
-    from nst_teach.model import weights_status, write_random_weights
+    from nst_teach.weights import weights_status, write_random_weights
 
     status = weights_status("auto")
     if status.kind == "imagenet" and status.path and Path(status.path).exists():

@@ -29,7 +29,7 @@ from typing import Any
 
 from .errors import DownloadError, OptionError
 
-__all__ = ["DownloadError", "MAX_DOWNLOAD_BYTES", "DOWNLOAD_TIMEOUT", "cache_dir", "fetch"]
+__all__ = ["DownloadError", "MAX_DOWNLOAD_BYTES", "DOWNLOAD_TIMEOUT", "OFFLINE_ENV", "cache_dir", "fetch", "is_offline"]
 
 #: Largest download :func:`fetch` accepts by default, in bytes (50 MB).
 MAX_DOWNLOAD_BYTES: int = 50_000_000
@@ -119,8 +119,16 @@ def fetch(
 OFFLINE_ENV = "NST_TEACH_OFFLINE"
 
 
+def is_offline() -> bool:
+    """Whether ``$NST_TEACH_OFFLINE`` promises there is no internet (1, true, yes or on).
+
+    The one rule every download follows: pictures, the gallery and VGG-19's weights.
+    """
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def _refuse_when_offline(url: str) -> None:
-    if os.environ.get(OFFLINE_ENV, "").strip().lower() not in {"1", "true", "yes", "on"}:
+    if not is_offline():
         return
     host = (urllib.parse.urlsplit(url).hostname or "").lower()
     if host in {"localhost", "127.0.0.1", "::1"}:
@@ -151,9 +159,7 @@ def _download(url: str, target: Path, *, max_bytes: int, timeout: float, expecte
                     digest.update(chunk)
                     file.write(chunk)
         if length is not None and received < length:
-            raise DownloadError(
-                f"the download of {url} stopped after {received:_} of {length:_} bytes; try again"
-            )
+            raise DownloadError(f"the download of {url} stopped after {received:_} of {length:_} bytes; try again")
         if expected_sha256 is not None and digest.hexdigest() != expected_sha256:
             raise DownloadError(
                 f"the file at {url} has SHA-256 {digest.hexdigest()}, not the expected {expected_sha256}: "
@@ -242,12 +248,7 @@ def _check_max_bytes(max_bytes: Any) -> int:
 
 
 def _check_timeout(timeout: Any) -> float:
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, numbers.Real)
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not math.isfinite(timeout) or timeout <= 0:
         raise OptionError(f"timeout must be a positive number of seconds, got {timeout!r}")
     return float(timeout)
 

@@ -3,7 +3,7 @@ interrupted and diverging runs keep their work, writes are atomic, inputs are ne
 and repeated runs do not pile up traced graphs.
 
 The module tests check each module's own errors in depth (``tests/test_image_io.py``,
-``test_model.py``, ``test_engine.py``...); the table here is the one place that walks every
+``test_weights.py``, ``test_engine.py``...); the table here is the one place that walks every
 kind of bad input a student can produce, through the functions a student calls, and checks
 the promise the issue makes: the error is an :class:`NSTError` of the right subclass (never a
 raw TensorFlow, OpenCV, Pillow or h5py exception) whose message names the problem, the
@@ -54,7 +54,7 @@ import pytest
 from PIL import Image
 
 from nst_teach import cli, costs
-from nst_teach import model as model_module
+from nst_teach import weights as weights_module
 from nst_teach.download import fetch
 from nst_teach.engine import StyleTransfer
 from nst_teach.errors import (
@@ -68,7 +68,8 @@ from nst_teach.errors import (
 )
 from nst_teach.images import MIN_SIDE, load_image, read_image, save_image, to_rgb
 from nst_teach.layers import layer_index
-from nst_teach.model import build_extractor, check_weights_file
+from nst_teach.model import build_extractor
+from nst_teach.weights import check_weights_file
 
 SIZE = (48, 32)  # (width, height)
 FAST = {"size": SIZE, "weights": "random", "precision": "float32"}
@@ -315,13 +316,13 @@ BAD_INPUTS: dict[str, Bad] = {
                                    ("file:///etc/passwd", "http", "path")),
     # --- weights
     "weights/missing-file": Bad(lambda c: build_extractor("block1_conv1", weights=c.tmp / "vgg19.h5"),
-                                WeightsError, ("vgg19.h5", "does not exist", model_module.WEIGHTS_URL)),
+                                WeightsError, ("vgg19.h5", "does not exist", weights_module.WEIGHTS_URL)),
     "weights/not-hdf5": Bad(lambda c: build_extractor("block1_conv1", weights=c.file("vgg19.h5", b"<html>404")),
                             WeightsError, ("vgg19.h5", "not an HDF5", "delete it")),
     "weights/vgg16-shaped-h5": Bad(
         lambda c: build_extractor("block1_conv1", weights=_write_vgg16_shaped_h5(c.tmp / "vgg16_notop.h5")),
         WeightsError, ("vgg16_notop.h5", "'block4_conv1'", "'block3_conv4'", "(3, 3, 256, 512)", "VGG-16",
-                       model_module.WEIGHTS_FILENAME)),
+                       weights_module.WEIGHTS_FILENAME)),
     "weights/vgg16-shaped-h5-checked-by-path": Bad(
         lambda c: check_weights_file(_write_vgg16_shaped_h5(c.tmp / "vgg16_notop.h5")), WeightsError,
         ("vgg16_notop.h5", "'block3_conv4'", "VGG-16")),

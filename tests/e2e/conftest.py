@@ -172,7 +172,7 @@ def course_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of the servers and their kernels: quick, offline, seeded random weights, isolated."""
-    from nst_teach.model import write_random_weights
+    from nst_teach.weights import write_random_weights
 
     home = tmp_path_factory.mktemp("jupyter-home")
     given = os.environ.get("NST_TEACH_E2E_WEIGHTS")  # e.g. the real ImageNet file, for the README's picture
