@@ -6,9 +6,11 @@ below lives in the module that owns its idea:
 ========================  ==========================================
 ``nst_teach.defaults``    the seed's settings (sizes, α, β, layers...)
 ``nst_teach.errors``      the error vocabulary (``NSTError`` ...)
-``nst_teach.images``      loading, preprocessing and saving images
+``nst_teach.images``      preprocessing and saving images (the lecture's steps)
+``nst_teach.image_io``    reading pictures of every kind (``read_image``)
 ``nst_teach.layers``      the VGG-19 layer table
-``nst_teach.model``       the VGG-19 feature extractor and its weights
+``nst_teach.model``       the VGG-19 feature extractor
+``nst_teach.weights``     where VGG-19's weights come from (``weights_status``)
 ``nst_teach.costs``       content, Gram, style, total-variation, total cost
 ``nst_teach.options``     every run option, defined once (``TABLE``)
 ``nst_teach.engine``      the optimization loop (``StyleTransfer``)
@@ -39,15 +41,15 @@ _EXPORTS: dict[str, str] = {
     "NSTError": "errors", "ImageError": "errors", "ImageNotFoundError": "errors",
     "LayerError": "errors", "WeightsError": "errors", "OptionError": "errors", "DownloadError": "errors",
     # images
-    "load_image": "images", "read_image": "images", "preprocess": "images", "to_rgb": "images",
-    "save_image": "images", "noisy_image": "images", "resize_to": "images", "MIN_SIDE": "images",
-    "MAX_PIXELS": "images",
+    "load_image": "images", "read_image": "image_io", "preprocess": "images", "to_rgb": "images",
+    "save_image": "images", "noisy_image": "images", "resize_to": "images", "MIN_SIDE": "validate",
+    "MAX_PIXELS": "image_io",
     # layers
     "VGG19_LAYERS": "layers", "Layer": "layers", "layer_table": "layers",
     "layer_index": "layers", "layer_name": "layers",
-    # model
-    "build_extractor": "model", "weights_status": "model", "Extractor": "model", "WeightsStatus": "model",
-    "write_random_weights": "model", "check_weights_file": "model", "download_weights": "model",
+    # model, weights
+    "build_extractor": "model", "Extractor": "model", "weights_status": "weights", "WeightsStatus": "weights",
+    "write_random_weights": "weights", "check_weights_file": "weights", "download_weights": "weights",
     # precision
     "resolve_precision": "precision",
     # costs
@@ -71,9 +73,9 @@ _EXPORTS: dict[str, str] = {
 
 #: Submodules reachable as attributes (``nst.viz.feature_maps``) without importing them first.
 _SUBMODULES = frozenset({
-    "checks", "cli", "costs", "course", "defaults", "download", "engine", "errors", "gallery", "history", "images",
-    "layers", "lbfgs", "model", "objective", "optimizers", "options", "paintings", "precision", "samples", "scales",
-    "viz", "widgets",
+    "checks", "cli", "costs", "course", "defaults", "download", "engine", "errors", "gallery", "history", "image_io",
+    "images", "layers", "lbfgs", "live", "model", "objective", "optimizers", "options", "paintings", "panels",
+    "precision", "samples", "scales", "viz", "weights", "weights_file", "widgets",
 })
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
