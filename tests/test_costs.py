@@ -86,6 +86,21 @@ def test_style_cost_is_weighted_sum_with_dicts_and_lists():
     rel_close(costs.style_cost(a_s, a_g, {"l2": 1.0}), np_layer_style(a_s["l2"], a_g["l2"]))
 
 
+def test_weighted_style_cost_sums_given_layer_costs_with_their_lambdas():
+    # What the engine does: per-layer costs from Grams kept since the start, then the λ-sum.
+    a_s = {"l1": rand((1, 6, 4, 3), 16), "l2": rand((1, 3, 2, 8), 17)}
+    a_g = {"l1": rand((1, 6, 4, 3), 18), "l2": rand((1, 3, 2, 8), 19)}
+    lam = {"l1": 0.25, "l2": 0.75}
+    terms = [costs.gram_cost(np_gram(a_s[k]), np_gram(a_g[k]), a_s[k].shape[1] * a_s[k].shape[2]) for k in lam]
+    want = sum(lam[k] * np_layer_style(a_s[k], a_g[k]) for k in lam)
+    rel_close(costs.weighted_style_cost(terms, list(lam.values())), want)
+    rel_close(costs.weighted_style_cost([2.0, 10.0], [0.5, 0.1]), 2.0)
+    # style_cost is that same sum over layer_style_cost.
+    assert float(costs.style_cost(a_s, a_g, lam)) == float(
+        costs.weighted_style_cost([costs.layer_style_cost(a_s[k], a_g[k]) for k in lam], list(lam.values()))
+    )
+
+
 @pytest.mark.parametrize("shape", [(1, 5, 7, 3), (1, 2, 9, 1)])
 def test_total_variation_matches_numpy_and_is_zero_for_constant(shape):
     x = rand(shape, 10, scale=30)
@@ -163,7 +178,9 @@ def test_style_and_total_cost_gradients_agree_with_finite_differences():
     def tf_total(v):
         return costs.total_cost(costs.content_cost(c, v), costs.style_cost([s], [v], [0.5]))
 
-    np.testing.assert_allclose(tape_gradient(tf_total, g.astype(np.float32)), finite_difference(np_total, g), rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(
+        tape_gradient(tf_total, g.astype(np.float32)), finite_difference(np_total, g), rtol=2e-3, atol=2e-3
+    )
 
 
 # --- errors name the argument ----------------------------------------------------------------
@@ -184,6 +201,8 @@ def test_style_and_total_cost_gradients_agree_with_finite_differences():
         (lambda: costs.total_cost(1.0, 1.0, alpha=-1), ["alpha"]),
         (lambda: costs.total_cost(1.0, 1.0, beta=float("inf")), ["beta"]),
         (lambda: costs.content_cost("abc", "abc"), ["a_c"]),
+        (lambda: costs.weighted_style_cost([1.0, 2.0], [0.5]), ["2 layer costs", "1 coefficients"]),
+        (lambda: costs.weighted_style_cost([1.0], [-0.5]), ["coefficient", ">= 0"]),
     ],
 )
 def test_bad_arguments_raise_clear_value_errors(call, words):
