@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,14 +21,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import defaults
+from . import defaults, errors
 from .errors import NSTError, OptionError
+from .validate import check_size
 
 __all__ = ["main", "build_parser"]
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+DEMO_NAME = "nst-teach-demo.jpg"
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: File names of the ``--save-every`` snapshots, by iteration.
+SNAPSHOT_NAME = "iter_{:05d}.jpg"
+_SNAPSHOT_PATTERN = re.compile(r"iter_\d{5,}\.jpg")
+
+#: The default GIF: about this many frames, shown in about this many seconds.
+GIF_FRAMES = 24
+GIF_SECONDS = 2.0
 
 
 # --- argument types ------------------------------------------------------------------------------
@@ -111,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--seed", type=int, help="random seed (default 0)")
     st.add_argument("--save-every", nargs=2, metavar=("N", "DIR"), help="write a snapshot every N iterations into DIR")
     st.add_argument("--gif", metavar="OUT.gif", help="write an animation of the optimisation")
+    st.add_argument("--gif-every", type=_positive_int, metavar="N",
+                    help=f"a GIF frame every N iterations (default: about {GIF_FRAMES} frames, a smooth "
+                         f"~{GIF_SECONDS:g}-second animation of the whole run; the first and final image always)")
     st.add_argument("--log-dir", help="write TensorBoard summaries here")
     st.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -121,11 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--download", action="store_true", help="fetch and verify the ImageNet weights into Keras' cache")
     group.add_argument("--path", metavar="FILE", help="check a local VGG-19 notop weights file")
 
-    demo = sub.add_parser("demo", help="a short stylization of the bundled sample images")
-    demo.add_argument("-o", "--output", default="nst-teach-demo.jpg", help="where to write the result")
-    demo.add_argument("--iterations", type=_positive_int, default=40)
-    demo.add_argument("--size", type=_size, default=(200, 150))
-    demo.add_argument("--weights", default="auto")
+    demo = sub.add_parser("demo", help="a short stylization of the bundled sample images",
+                          description=f"Paints a bundled photo in the style of a bundled painting and writes the "
+                                      f"result into ./{defaults.OUTPUT_DIR}/ (a new file each time).")
+    demo.add_argument("-o", "--output",
+                      help=f"where to write the result, .jpg or .png (default: ./{defaults.OUTPUT_DIR}/{DEMO_NAME}, "
+                           "numbered so that no file is replaced)")
+    demo.add_argument("--iterations", type=_positive_int, default=40, help="optimisation steps (default 40)")
+    demo.add_argument("--size", type=_size, default=(200, 150), help="working size WxH (default 200x150)")
+    demo.add_argument("--weights", default="auto",
+                      help="VGG-19 weights: auto (default), imagenet, random, or a .h5 file")
 
     tut = sub.add_parser("tutorial", help="open the course in JupyterLab")
     tut.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
@@ -153,13 +172,21 @@ def build_parser() -> argparse.ArgumentParser:
 def _stylize(args: argparse.Namespace) -> int:
     from .engine import StyleTransfer
 
-    output = Path(args.output)
-    if output.suffix.lower() not in {".jpg", ".jpeg", ".png"}:
-        raise OptionError(f"--output must end in .jpg or .png, got {args.output!r}")
-    inputs = [args.content, *args.style] + ([args.init] if args.init and Path(args.init).exists() else [])
-    _refuse_overwrite(output, inputs, "--output")
-    if args.gif:
-        _refuse_overwrite(Path(args.gif), inputs, "--gif")
+    output = _image_output(args.output, "--output")
+    if args.size is not None:
+        check_size(args.size, "--size")
+    if args.gif_every is not None and not args.gif:
+        raise OptionError(f"--gif-every {args.gif_every} needs --gif OUT.gif (the file to write the animation to)")
+    snapshots = None
+    if args.save_every:
+        snapshots = (_positive_int_or_error(args.save_every[0], "--save-every N"), Path(args.save_every[1]))
+    inputs = [args.content, *args.style]
+    if args.init and args.init not in {"noise", "content", "style"}:
+        inputs.append(args.init)
+    if args.weights and args.weights not in {"auto", "imagenet", "random"}:
+        inputs.append(args.weights)
+    outputs = [("--output", output)] + ([("--gif", Path(args.gif))] if args.gif else [])
+    _refuse_overwrite(inputs, outputs, [("--save-every", snapshots[1])] if snapshots else [])
 
     options: dict[str, Any] = {
         key: value
@@ -177,17 +204,16 @@ def _stylize(args: argparse.Namespace) -> int:
     style: Any = args.style[0] if len(args.style) == 1 else list(args.style)
     if args.style_weights is not None:
         if len(args.style_weights) != len(args.style):
-            raise OptionError(f"--style-weights got {len(args.style_weights)} weights for {len(args.style)} style images; give one per image")
+            raise OptionError(f"--style-weights got {len(args.style_weights)} weights for {len(args.style)} style "
+                              "images; give one per image")
         options["style_blend"] = list(args.style_weights)
 
-    snapshot_every, snapshot_dir = None, None
-    if args.save_every:
-        snapshot_every = _positive_int_or_error(args.save_every[0], "--save-every N")
-        snapshot_dir = Path(args.save_every[1])
-        snapshot_dir.mkdir(parents=True, exist_ok=True)
-
     transfer = StyleTransfer(args.content, style, **options)
-    return _run_with_progress(transfer, output, snapshot_every, snapshot_dir, args.gif, quiet=args.quiet)
+    if snapshots:
+        snapshots[1].mkdir(parents=True, exist_ok=True)
+    gif = Path(args.gif) if args.gif else None
+    return _run_with_progress(transfer, output, snapshots=snapshots, gif=gif, gif_every=args.gif_every,
+                              quiet=args.quiet)
 
 
 def _positive_int_or_error(text: str, name: str) -> int:
@@ -197,33 +223,112 @@ def _positive_int_or_error(text: str, name: str) -> int:
         raise OptionError(f"{name}: {exc}") from None
 
 
-def _refuse_overwrite(output: Path, inputs: Sequence[str], flag: str) -> None:
-    for src in inputs:
-        if "://" in str(src):
-            continue
-        path = Path(src)
-        if path.exists() and output.exists() and os.path.samefile(path, output):
-            raise OptionError(f"{flag} {output} is one of the input images and would overwrite it; choose another file name")
+def _image_output(text: str, flag: str) -> Path:
+    """The ``-o`` path, refused unless it ends in .jpg, .jpeg or .png."""
+    if Path(text).suffix.lower() not in {".jpg", ".jpeg", ".png"}:
+        raise OptionError(f"{flag} must end in .jpg or .png, got {text!r}")
+    return Path(text)
 
 
-def _run_with_progress(transfer: Any, output: Path, snapshot_every: int | None, snapshot_dir: Path | None,
-                       gif: str | None, *, quiet: bool) -> int:
+# --- outputs never overwrite inputs ----------------------------------------------------------------
+
+
+def _resolved(path: str | Path) -> str:
+    """The file the system will open for ``path``: ``~``, the current folder, ``..`` and symbolic links resolved.
+
+    ``os.path.realpath`` works through folders that do not exist yet, so ``sub/../content.jpg``
+    resolves to ``content.jpg`` even before ``sub/`` is made.
+    """
+    return os.path.normcase(os.path.realpath(os.path.expanduser(os.fspath(path))))
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    if _resolved(a) == _resolved(b):
+        return True
+    try:  # hard links, case-insensitive disks
+        return os.path.samefile(os.path.expanduser(os.fspath(a)), os.path.expanduser(os.fspath(b)))
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def _refuse_overwrite(inputs: Sequence[str | Path], outputs: Sequence[tuple[str, Path]],
+                      folders: Sequence[tuple[str, Path]] = ()) -> None:
+    """Refuses, before anything is created, every output that would replace an input or another output.
+
+    Used by every command that writes.  Both sides are compared as the files the system will open
+    (:func:`_resolved`), so ``./sub/../content.jpg`` or a link to ``content.jpg`` is caught too.
+
+    Args:
+        inputs: the pictures (and other files) the command reads; URLs are skipped.
+        outputs: ``(flag, path)`` of each file the command writes.
+        folders: ``(flag, folder)`` of each folder the command fills with :data:`SNAPSHOT_NAME` files.
+
+    Raises:
+        OptionError: naming the flag, the path and the input it would overwrite.
+    """
+    sources = [Path(os.fspath(src)) for src in inputs if "://" not in os.fspath(src)]
+    for index, (flag, path) in enumerate(outputs):
+        for src in sources:
+            if _same_file(path, src):
+                raise OptionError(f"{flag} {path} is the input image {src} and writing would overwrite it; "
+                                  "choose another file name")
+        for other_flag, other in outputs[:index]:
+            if _same_file(path, other):
+                raise OptionError(f"{flag} {path} is the same file as {other_flag} {other}; give them different names")
+    for flag, folder in folders:
+        place = os.path.expanduser(os.fspath(folder))
+        if os.path.exists(place) and not os.path.isdir(place):
+            raise OptionError(f"{flag} {folder} is a file; name a folder for the snapshots")
+        for what, src in [("input image", src) for src in sources] + [(other_flag, p) for other_flag, p in outputs]:
+            if _resolved(src.parent) == _resolved(folder) and _SNAPSHOT_PATTERN.fullmatch(src.name):
+                raise OptionError(f"{flag} folder {folder} holds the {what} {src}, which a snapshot would "
+                                  "overwrite; choose another folder")
+
+
+def _unused_path(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``folder/stem-1.suffix``, ``-2``... : the first that does not exist yet."""
+    path, stem, suffix = folder / name, Path(name).stem, Path(name).suffix
+    counter = 0
+    while path.exists() or path.is_symlink():
+        counter += 1
+        path = folder / f"{stem}-{counter}{suffix}"
+    return path
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+def _default_gif_every(iterations: int) -> int:
+    """Iterations between GIF frames for about :data:`GIF_FRAMES` frames over the whole run."""
+    return max(1, round(iterations / GIF_FRAMES))
+
+
+def _run_with_progress(transfer: Any, output: Path, *, snapshots: tuple[int, Path] | None = None,
+                       gif: Path | None = None, gif_every: int | None = None, quiet: bool) -> int:
+    """Runs ``transfer`` with a progress bar; writes the image, the snapshots and the GIF; says what it wrote."""
     from tqdm.auto import tqdm
 
     from .images import save_image
 
     total = transfer.iterations
-    frames: list[Any] = []
-    gif_every = snapshot_every or defaults.SAVE_EVERY
+    gif_every = gif_every or _default_gif_every(total)
+    frames: dict[int, Any] = {0: transfer.image()} if gif else {}  # iteration -> RGB image; 0: the start
+    written_snapshots = 0
     bar = tqdm(total=total, unit="it", disable=quiet, dynamic_ncols=True, desc="stylize")
 
     def callback(step: Any) -> None:
-        bar.update(step.iteration - bar.n)
-        bar.set_postfix(total=f"{step.total:.4g}", content=f"{step.content:.3g}", style=f"{step.style:.3g}", refresh=False)
-        if snapshot_dir is not None and step.iteration % snapshot_every == 0:
-            save_image(step.image(), snapshot_dir / f"iter_{step.iteration:05d}.jpg")
-        if gif and (step.iteration % gif_every == 0 or step.iteration == 1):
-            frames.append(step.image())
+        nonlocal written_snapshots
+        bar.set_postfix(total=f"{step.total:.4g}", content=f"{step.content:.3g}", style=f"{step.style:.3g}",
+                        refresh=False)
+        if step.iteration < step.iterations:
+            bar.update(step.iteration - bar.n)
+        else:  # the last line is drawn once, by close(), with the final figures and the overall rate
+            bar.n = step.iteration
+        if snapshots is not None and step.iteration % snapshots[0] == 0:
+            save_image(step.image(), snapshots[1] / SNAPSHOT_NAME.format(step.iteration))
+            written_snapshots += 1
+        if gif and step.iteration % gif_every == 0:
+            frames[step.iteration] = step.image()
 
     # First Ctrl-C: ask the loop to stop after this iteration and keep the image.
     # A second Ctrl-C interrupts at once (the engine still returns what it has).
@@ -246,23 +351,31 @@ def _run_with_progress(transfer: Any, output: Path, snapshot_every: int | None, 
         bar.close()
 
     save_image(result.image, output)
-    if gif and frames:
-        frames.append(result.image)
-        _write_gif(frames, Path(gif))
+    wrote = [str(output)]
+    if gif:
+        frames[result.iterations_done] = result.image  # the final image, as saved
+        _write_gif([frames[k] for k in sorted(frames)], gif)
+        wrote.append(f"the animation {gif} ({len(frames)} frames)")
+    if snapshots is not None:
+        wrote.append(f"{written_snapshots} snapshots in {snapshots[1]}{os.sep}")
     if result.message:
         print(f"nst-teach: {result.message}", file=sys.stderr)
     stopped = interrupted or result.stopped
-    print(f"nst-teach: {'stopped' if stopped else 'done'} after {result.iterations_done} iterations; wrote {output}", file=sys.stderr)
+    listed = wrote[0] if len(wrote) == 1 else ", ".join(wrote[:-1]) + " and " + wrote[-1]
+    print(f"nst-teach: {'stopped' if stopped else 'done'} after {result.iterations_done} iterations; wrote {listed}",
+          file=sys.stderr)
     return EXIT_INTERRUPTED if interrupted else 0
 
 
 def _write_gif(frames: Sequence[Any], path: Path) -> None:
-    """Writes RGB uint8 frames as a looping GIF (atomically)."""
+    """Writes RGB uint8 frames as a looping GIF (atomically), about :data:`GIF_SECONDS` long (80-100 ms a frame)."""
     from PIL import Image
 
     pictures = [Image.fromarray(frame) for frame in frames]
+    duration = min(100, max(80, round(1000 * GIF_SECONDS / len(pictures))))
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=120, loop=0)
+    pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=duration, loop=0)
     os.replace(tmp, path)
 
 
@@ -274,29 +387,39 @@ def _layers(args: argparse.Namespace) -> int:
 
 
 def _weights(args: argparse.Namespace) -> int:
-    from . import weights
+    from . import model
 
     if args.download:
-        path = weights.download_weights()
+        path = model.download_weights()
         print(f"ImageNet VGG-19 weights verified in {path}")
         return 0
     if args.path:
-        status = weights.check_weights_file(args.path)
+        status = model.check_weights_file(args.path)
         print(f"{args.path}: every layer's name and shape match VGG-19 (notop).")
         print(status)
         return 0
-    print(weights.weights_status())
+    print(model.weights_status())
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
     from .engine import StyleTransfer
-    from .samples import load_sample, sample_names
+    from .samples import load_sample, sample_names, sample_path
 
-    content = load_sample(sample_names("content")[0])
-    style = load_sample(sample_names("style")[0])
-    transfer = StyleTransfer(content, style, size=args.size, iterations=args.iterations, weights=args.weights)
-    return _run_with_progress(transfer, Path(args.output), None, None, None, quiet=False)
+    check_size(args.size, "--size")
+    if args.output is not None:
+        output = _image_output(args.output, "--output")
+    else:
+        output = _unused_path(Path(defaults.OUTPUT_DIR), DEMO_NAME)
+    content, style = sample_names("content")[0], sample_names("style")[0]
+    inputs = [sample_path(content), sample_path(style)]
+    if args.weights not in {"auto", "imagenet", "random"}:
+        inputs.append(args.weights)
+    _refuse_overwrite(inputs, [("--output", output)])
+    print(f"nst-teach: painting the sample photo {content!r} in the style of {style!r} into {output}", file=sys.stderr)
+    transfer = StyleTransfer(load_sample(content), load_sample(style), size=args.size, iterations=args.iterations,
+                             weights=args.weights)
+    return _run_with_progress(transfer, output, quiet=False)
 
 
 def _notebooks_dir() -> Path:
@@ -383,6 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._quiet import import_tensorflow_quietly
 
         import_tensorflow_quietly()
+    errors.set_interface("cli")  # messages name options as flags: --weights random, not weights='random'
     try:
         return COMMANDS[args.command](args)
     except NSTError as exc:
@@ -391,6 +515,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nst-teach: interrupted before the run started; nothing to save", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        errors.set_interface("python")  # main() called from Python (tests, notebooks) hands back Python's words
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,6 +22,7 @@ __all__ = [
     "VGG_MEANS_BGR",
     "NOISE_RANGE",
     "SEED",
+    "OUTPUT_DIR",
 ]
 
 #: Working size of every image, as (width, height) in pixels.
@@ -65,3 +66,6 @@ VGG_MEANS_BGR: tuple[float, float, float] = (103.939, 116.779, 123.68)
 
 #: Seed used where a run asks for reproducible randomness and names none.
 SEED: int = 0
+
+#: Folder (in the current directory) where ``nst-teach demo`` and the classroom app write their pictures.
+OUTPUT_DIR: str = "nst-teach-output"

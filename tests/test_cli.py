@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from nst_teach import cli
 
@@ -23,8 +25,9 @@ def _env() -> dict[str, str]:
 
 
 def nst(*args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nst_teach", *args], cwd=cwd, env=_env(), capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "nst_teach", *args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture()
@@ -47,8 +50,24 @@ def test_layers_prints_the_table(capsys):
 
 def test_stylize_writes_output_snapshots_and_gif(images, tmp_path):
     content, style = images
-    done = nst("stylize", str(content), str(style), "-o", "out.jpg", "--iterations", "4", "--optimizer", "adam",
-               "--save-every", "2", "snaps", "--gif", "anim.gif", *FAST, cwd=tmp_path)
+    done = nst(
+        "stylize",
+        str(content),
+        str(style),
+        "-o",
+        "out.jpg",
+        "--iterations",
+        "4",
+        "--optimizer",
+        "adam",
+        "--save-every",
+        "2",
+        "snaps",
+        "--gif",
+        "anim.gif",
+        *FAST,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     out = np.asarray(Image.open(tmp_path / "out.jpg"))
     assert out.shape == (48, 64, 3)
@@ -60,8 +79,21 @@ def test_stylize_writes_output_snapshots_and_gif(images, tmp_path):
 
 def test_stylize_blends_several_styles(images, tmp_path):
     content, style = images
-    done = nst("stylize", str(content), str(style), str(content), "--style-weights", "0.7", "0.3",
-               "-o", "blend.png", "--iterations", "2", *FAST, cwd=tmp_path)
+    done = nst(
+        "stylize",
+        str(content),
+        str(style),
+        str(content),
+        "--style-weights",
+        "0.7",
+        "0.3",
+        "-o",
+        "blend.png",
+        "--iterations",
+        "2",
+        *FAST,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert Image.open(tmp_path / "blend.png").size == (64, 48)
 
@@ -75,7 +107,10 @@ def test_stylize_blends_several_styles(images, tmp_path):
         (["stylize", "content.png", "style.jpg", "-o", "content.png"], ["overwrite", "content.png"]),
         (["stylize", "content.png", "style.jpg", "-o", "o.txt"], [".jpg"]),
         (["stylize", "content.png", "style.jpg", "-o", "o.jpg", "--style-layers", "block9_conv1=1"], ["block9_conv1"]),
-        (["stylize", "content.png", "style.jpg", "style.jpg", "-o", "o.jpg", "--style-weights", "1"], ["--style-weights"]),
+        (
+            ["stylize", "content.png", "style.jpg", "style.jpg", "-o", "o.jpg", "--style-weights", "1"],
+            ["--style-weights"],
+        ),
         (["weights", "--path", "content.png"], ["content.png"]),
     ],
 )
@@ -91,9 +126,27 @@ def test_bad_input_gives_one_line_and_status_2(images, tmp_path, args, words):
 def test_ctrl_c_saves_the_current_image_and_exits_130(images, tmp_path):
     content, style = images
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nst_teach", "stylize", str(content), str(style), "-o", "out.png",
-         "--iterations", "100000", "--save-every", "1", "snaps", *FAST],
-        cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "nst_teach",
+            "stylize",
+            str(content),
+            str(style),
+            "-o",
+            "out.png",
+            "--iterations",
+            "100000",
+            "--save-every",
+            "1",
+            "snaps",
+            *FAST,
+        ],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 180
     snaps = tmp_path / "snaps"
@@ -128,3 +181,185 @@ def test_demo_runs_on_bundled_samples(tmp_path):
 def test_no_command_prints_help_and_exits_2(capsys):
     assert cli.main([]) == 2
     assert "stylize" in capsys.readouterr().out
+
+
+# --- nothing of the user's is overwritten (issue 15) ---------------------------------------------
+
+TINY = ["--size", "32x32", "--weights", "random", "--quiet"]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (links followed) with its bytes: what a refused command must leave as it was."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    "setup, extra, flag",
+    [
+        ("", ["-o", "./sub/../content.png"], "--output"),  # sub/ does not exist: nothing may create it
+        ("", ["-o", "out.jpg", "--gif", "sub/deeper/../../content.png"], "--gif"),
+        ("", ["-o", "sub/../start.png", "--init", "start.png"], "--output"),  # the init file is an input too
+        ("alias", ["-o", "sub/../alias.png"], "--output"),  # a link to the content picture
+        ("here", ["-o", "here/sub/../content.png"], "--output"),  # a linked folder
+    ],
+)
+def test_an_output_that_resolves_to_an_input_is_refused_before_anything_is_made(
+    images, tmp_path, monkeypatch, capsys, setup, extra, flag
+):
+    content, style = images
+    Image.fromarray(np.full((40, 40, 3), 99, np.uint8)).save(tmp_path / "start.png")
+    if setup == "alias":
+        (tmp_path / "alias.png").symlink_to(content)
+    if setup == "here":
+        (tmp_path / "here").symlink_to(tmp_path, target_is_directory=True)
+    before = _files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["stylize", "content.png", "style.jpg", *extra, *TINY]) == 2
+    err = capsys.readouterr().err
+    assert any(flag in line and "overwrite" in line for line in err.splitlines()), err
+    assert not (tmp_path / "sub").exists(), "a folder was made before refusing"
+    assert _files(tmp_path) == before  # every input byte-identical, nothing new
+
+
+def test_snapshots_never_overwrite_an_input(images, tmp_path, monkeypatch, capsys):
+    content, style = images
+    (tmp_path / "snaps").mkdir()
+    (tmp_path / "snaps" / "iter_00002.jpg").write_bytes(style.read_bytes())
+    before = _files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    args = ["stylize", "content.png", "snaps/iter_00002.jpg", "-o", "out.jpg", "--iterations", "2", *TINY]
+    assert cli.main([*args, "--save-every", "1", "sub/../snaps"]) == 2
+    assert "overwrite" in capsys.readouterr().err
+    assert cli.main([*args, "--save-every", "1", "content.png"]) == 2  # a file is no folder
+    assert "--save-every" in capsys.readouterr().err
+    assert _files(tmp_path) == before and not (tmp_path / "sub").exists()
+
+
+def test_demo_writes_into_the_output_folder_and_never_replaces_a_file(tmp_path, monkeypatch, capsys):
+    from nst_teach import defaults
+
+    assert defaults.OUTPUT_DIR == "nst-teach-output"  # the folder the README and the classroom app name
+    monkeypatch.chdir(tmp_path)
+    run = ["demo", "--iterations", "1", "--size", "32x32", "--weights", "random"]
+    assert cli.main(run) == 0
+    first = tmp_path / "nst-teach-output" / "nst-teach-demo.jpg"
+    assert str(Path("nst-teach-output") / "nst-teach-demo.jpg") in capsys.readouterr().err  # says where
+    kept = first.read_bytes()
+    assert cli.main(run) == 0
+    second = tmp_path / "nst-teach-output" / "nst-teach-demo-1.jpg"
+    assert str(Path("nst-teach-output") / "nst-teach-demo-1.jpg") in capsys.readouterr().err
+    assert first.read_bytes() == kept and Image.open(second).size == (32, 32)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nst-teach-output"]  # nothing else in the folder
+    assert cli.main([*run, "-o", "mine.png"]) == 0 and Image.open(tmp_path / "mine.png").size == (32, 32)
+
+
+def test_every_demo_option_has_help_text():
+    commands = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for action in commands.choices["demo"]._actions:
+        assert action.help, action.option_strings
+
+
+@pytest.mark.parametrize("command", [["stylize", "content.png", "style.jpg", "-o", "o.jpg"], ["demo"]])
+def test_a_size_error_reads_width_by_height(images, tmp_path, monkeypatch, capsys, command):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main([*command, "--size", "10x10", "--weights", "random"]) == 2
+    err = capsys.readouterr().err
+    assert "--size 10×10" in err and "(10, 10)" not in err, err
+
+
+def test_weights_says_each_thing_once(tmp_path, monkeypatch, capsys):
+    for name in ("NST_TEACH_OFFLINE", "NST_TEACH_WEIGHTS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no weights there: the "would download" report
+    assert cli.main(["weights"]) == 0
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert len(lines) == len(set(lines)), lines
+    assert sum("if that fails" in line for line in lines) == 1, lines
+
+
+def test_main_hands_back_pythons_words(capsys):
+    from nst_teach.errors import spell_option
+
+    assert cli.main(["layers"]) == 0
+    assert spell_option("weights", "random") == "weights='random'"
+
+
+# --- one 30-iteration run, as a student types it (default weights: random filters offline) -----------
+
+
+@pytest.fixture(scope="module")
+def thirty_iterations(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    folder = tmp_path_factory.mktemp("thirty")
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(folder / "content.png")
+    Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(folder / "style.png")
+    env = _env()
+    env.pop("NST_TEACH_WEIGHTS", None)
+    env.update(KERAS_HOME=str(folder / "keras"), HOME=str(folder))  # no weights anywhere: the warning comes
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nst_teach",
+            "stylize",
+            "content.png",
+            "style.png",
+            "-o",
+            "out.jpg",
+            "--gif",
+            "anim.gif",
+            "--save-every",
+            "10",
+            "snaps",
+            "--iterations",
+            "30",
+            "--optimizer",
+            "adam",
+            "--size",
+            "32x32",
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    return folder, done
+
+
+def test_the_default_gif_is_a_smooth_two_second_animation(thirty_iterations):
+    folder, _ = thirty_iterations
+    durations = [frame.info["duration"] for frame in ImageSequence.Iterator(Image.open(folder / "anim.gif"))]
+    assert 20 <= len(durations) <= 32, len(durations)  # not 3 frames: one every iteration or two
+    assert 1500 <= sum(durations) <= 3000 and all(80 <= d <= 100 for d in durations), durations
+
+
+def test_gif_every_gives_a_frame_every_n_iterations_and_the_final_one(images, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = ["stylize", "content.png", "style.jpg", "-o", "out.jpg", "--iterations", "30", "--optimizer", "adam"]
+    assert cli.main([*run, "--gif", "seven.gif", "--gif-every", "7", *TINY]) == 0
+    assert Image.open(tmp_path / "seven.gif").n_frames == 6  # the start, 7, 14, 21, 28 and the final 30
+
+
+def test_the_final_message_names_every_file_written(thirty_iterations):
+    _, done = thirty_iterations
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("nst-teach: done after 30 iterations")
+    for name in ("out.jpg", "anim.gif", "snaps"):
+        assert name in last, last
+
+
+def test_the_progress_bar_ends_once_with_the_final_figures(thirty_iterations):
+    _, done = thirty_iterations
+    ends = [part for part in done.stderr.replace("\r", "\n").splitlines() if "100%" in part]
+    assert len(ends) == 1 and "30/30" in ends[0], ends
+
+
+def test_the_random_weights_warning_is_one_line_in_the_command_lines_words(thirty_iterations):
+    _, done = thirty_iterations
+    warnings = [line for line in done.stderr.splitlines() if "warning" in line.lower()]
+    assert len(warnings) == 1 and warnings[0].startswith("nst-teach: warning: "), done.stderr
+    assert "--weights random" in warnings[0]
+    assert "weights='random'" not in done.stderr and "====" not in done.stderr
+    assert not re.search(r"\.py:\d+:", done.stderr), done.stderr
