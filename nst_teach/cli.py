@@ -387,18 +387,18 @@ def _layers(args: argparse.Namespace) -> int:
 
 
 def _weights(args: argparse.Namespace) -> int:
-    from . import model
+    from . import weights
 
     if args.download:
-        path = model.download_weights()
+        path = weights.download_weights()
         print(f"ImageNet VGG-19 weights verified in {path}")
         return 0
     if args.path:
-        status = model.check_weights_file(args.path)
+        status = weights.check_weights_file(args.path)
         print(f"{args.path}: every layer's name and shape match VGG-19 (notop).")
         print(status)
         return 0
-    print(model.weights_status())
+    print(weights.weights_status())
     return 0
 
 
