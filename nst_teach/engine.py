@@ -34,6 +34,13 @@ Speed comes from three choices:
   ``preset="seed"`` gives back the seed's exact recipe (Adam, learning rate 2,
   float32, 500 iterations, noisy start).
 
+The loop is this module; the ideas it uses each live in their own:
+:mod:`nst_teach.options` (what every option means and accepts),
+:mod:`nst_teach.objective` (the cost at one image size, over :mod:`nst_teach.costs`),
+:mod:`nst_teach.optimizers` (Adam and L-BFGS, one step at a time),
+:mod:`nst_teach.scales` (the images at each scale) and
+:mod:`nst_teach.history` (what the loop reports: :class:`Step`, :class:`History`, :class:`Result`).
+
 Introduced in ``notebooks/05_style_transfer_live.ipynb``; the extras (several
 styles, ``style_scale``, ``preserve_colors``, ``tv_weight``, ``scales``) in
 ``notebooks/06_experiments.ipynb``.
@@ -98,7 +105,8 @@ class StyleTransfer:
 
     Args:
         content: the content image: a path, an http(s) URL, a NumPy array (uint8 RGB,
-            grayscale or RGBA), or an already preprocessed float32 ``(1, H, W, 3)`` batch.
+            grayscale or RGBA), a PIL image, or an already preprocessed float32 ``(1, H, W, 3)``
+            batch (:data:`nst_teach.images.ImageLike`).
         style: the style image (same forms), or a list of them to blend.
         **options: the run's options (unknown names raise :class:`OptionError`), each defined
             once in :data:`nst_teach.options.TABLE`, from which this list is made:

@@ -506,7 +506,7 @@ def option_docs(indent: int = 0, width: int = 100) -> str:
     bullets = []
     for option in TABLE.values():
         default = option.none if option.default is None else repr(option.default)
-        text = f"``{option.name}`` (default {default}): {option.help}." + (f" {option.doc}" if option.doc else "")
+        text = f"``{option.name}`` (default: {default}): {option.help}." + (f" {option.doc}" if option.doc else "")
         bullets.append(
             textwrap.fill(text, width, initial_indent=" " * indent + "* ", subsequent_indent=" " * (indent + 2))
         )

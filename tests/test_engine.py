@@ -1,4 +1,4 @@
-"""Tests of nst_teach/engine.py: the optimisation loop, checked against independent references.
+"""Tests of nst_teach/engine.py: the optimization loop, checked against independent references.
 
 Small images (48×32), seeded random VGG-19 filters, no network.
 """
@@ -110,8 +110,17 @@ def test_step_zero_costs_equal_the_cost_functions_on_the_initial_image():
     style = preprocess(STYLE, SIZE)
     x0 = content + np.random.default_rng(5).uniform(-30, 30, content.shape).astype(np.float32)
     layers = {"block1_conv1": 0.5, "block3_conv1": 0.3, "block5_conv1": 0.2}
-    st = StyleTransfer(content, style, init=x0, style_layers=layers, tv_weight=0.01, weights="random",
-                       precision="float32", alpha=3.0, beta=7.0)
+    st = StyleTransfer(
+        content,
+        style,
+        init=x0,
+        style_layers=layers,
+        tv_weight=0.01,
+        weights="random",
+        precision="float32",
+        alpha=3.0,
+        beta=7.0,
+    )
     step = next(st.steps(1))
     # Independently: a separately built extractor and the functions of nst_teach.costs.
     extractor = build_extractor([CONTENT_LAYER, *layers], weights="random")
@@ -295,9 +304,9 @@ def test_scales_run_coarse_to_fine():
 
 def test_preset_seed_and_explicit_overrides():
     st = _make(preset="seed", precision="float32")
-    o = st.options
-    assert (o["optimizer"], o["learning_rate"], o["precision"], o["iterations"], o["init"]) == (
-        "adam", 2.0, "float32", 500, "noise")
+    settings = st.options
+    names = ("optimizer", "learning_rate", "precision", "iterations", "init")
+    assert tuple(settings[name] for name in names) == ("adam", 2.0, "float32", 500, "noise")
     assert _make(preset="seed", optimizer="lbfgs", iterations=7).options["optimizer"] == "lbfgs"
     default = _make().options
     assert default["optimizer"] == "lbfgs" and default["alpha"] == ALPHA and default["style_layers"] == STYLE_LAYERS
@@ -315,16 +324,47 @@ def test_init_options_set_the_starting_image():
 
 
 BAD_OPTIONS = [
-    ("alpha", float("nan")), ("alpha", -1.0), ("alpha", "10"), ("beta", float("inf")), ("beta", -3),
-    ("tv_weight", float("nan")), ("tv_weight", -1), ("learning_rate", 0), ("learning_rate", -2.0),
-    ("learning_rate", float("inf")), ("style_layers", {"block1_conv1": 0.0, "block2_conv1": 0}),
-    ("style_layers", {"block1_conv": 1.0}), ("style_layers", {"block1_conv1": -1}), ("style_layers", "block1_conv1"),
-    ("content_layer", "block4_conv9"), ("content_layer", 99), ("optimizer", "sgd"), ("pooling", "min"),
-    ("init", "nosie"), ("init", 3), ("noise_ratio", 1.5), ("precision", "float16"), ("size", (64,)),
-    ("size", "big"), ("size", (8, 8)), ("weights", "imagenett"), ("weights", 3), ("seed", 1.5), ("seed", -1),
-    ("iterations", 0), ("iterations", 2.5), ("style_scale", 0), ("style_scale", 0.05), ("preserve_colors", "yes"),
-    ("scales", [1.0, 0.5]), ("scales", "0.5"), ("scales", [0.1, 1.0]), ("preset", "fast"), ("log_dir", 3),
-    ("style_blend", [1, 2]), ("style_blend", [0]),
+    ("alpha", float("nan")),
+    ("alpha", -1.0),
+    ("alpha", "10"),
+    ("beta", float("inf")),
+    ("beta", -3),
+    ("tv_weight", float("nan")),
+    ("tv_weight", -1),
+    ("learning_rate", 0),
+    ("learning_rate", -2.0),
+    ("learning_rate", float("inf")),
+    ("style_layers", {"block1_conv1": 0.0, "block2_conv1": 0}),
+    ("style_layers", {"block1_conv": 1.0}),
+    ("style_layers", {"block1_conv1": -1}),
+    ("style_layers", "block1_conv1"),
+    ("content_layer", "block4_conv9"),
+    ("content_layer", 99),
+    ("optimizer", "sgd"),
+    ("pooling", "min"),
+    ("init", "nosie"),
+    ("init", 3),
+    ("noise_ratio", 1.5),
+    ("precision", "float16"),
+    ("size", (64,)),
+    ("size", "big"),
+    ("size", (8, 8)),
+    ("weights", "imagenett"),
+    ("weights", 3),
+    ("seed", 1.5),
+    ("seed", -1),
+    ("iterations", 0),
+    ("iterations", 2.5),
+    ("style_scale", 0),
+    ("style_scale", 0.05),
+    ("preserve_colors", "yes"),
+    ("scales", [1.0, 0.5]),
+    ("scales", "0.5"),
+    ("scales", [0.1, 1.0]),
+    ("preset", "fast"),
+    ("log_dir", 3),
+    ("style_blend", [1, 2]),
+    ("style_blend", [0]),
 ]
 
 

@@ -10,7 +10,7 @@ from nst_teach.lbfgs import LBFGS
 
 
 def _run(opt: LBFGS, max_steps: int) -> int:
-    """Steps until the optimiser stops moving; returns the number of steps that moved."""
+    """Steps until the optimizer stops moving; returns the number of steps that moved."""
     moved = 0
     for _ in range(max_steps):
         if not opt.step():
@@ -34,8 +34,13 @@ def test_quadratic_matches_solve_and_scipy():
     opt = LBFGS(fun, x0, history_size=10)
     _run(opt, 500)
     exact = np.linalg.solve(a, b)
-    ref = minimize(lambda x: fun(x)[0], x0, jac=lambda x: fun(x)[1], method="L-BFGS-B",
-                   options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 2000})
+    ref = minimize(
+        lambda x: fun(x)[0],
+        x0,
+        jac=lambda x: fun(x)[1],
+        method="L-BFGS-B",
+        options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 2000},
+    )
     np.testing.assert_allclose(opt.x, exact, atol=1e-5)
     np.testing.assert_allclose(opt.x, ref.x, atol=1e-4)
     assert opt.f == pytest.approx(ref.fun, rel=1e-8, abs=1e-10)
@@ -56,7 +61,10 @@ def test_rosenbrock_matches_scipy(n, f_lower_bound):
 
 def test_float32_is_kept_and_converges():
     fun, a, b = _quadratic(n=20, seed=1)
-    fun32 = lambda x: (float(fun(x.astype(np.float64))[0]), fun(x.astype(np.float64))[1].astype(np.float32))
+
+    def fun32(x):
+        return float(fun(x.astype(np.float64))[0]), fun(x.astype(np.float64))[1].astype(np.float32)
+
     opt = LBFGS(fun32, np.zeros(20, np.float32))
     _run(opt, 300)
     assert opt.x.dtype == np.float32 and opt.g.dtype == np.float32
