@@ -140,7 +140,9 @@ def build_extractor(
     """Builds VGG-19 up to the deepest of ``layers``, returning their activations.
 
     The convolutions are Keras VGG-19's (3×3, ReLU, "same" padding, same names); the
-    2×2 pools are average pools by default, as in Gatys et al.  Nothing after the
+    2×2 pools are average pools by default, as in Gatys et al., with the seed's "same"
+    padding (``tf.nn.avg_pool(..., padding="SAME")``: an odd side is rounded up); max pools
+    keep Keras' "valid" padding, so ``pooling="max"`` is Keras' VGG-19.  Nothing after the
     deepest requested layer is built.
 
     Args:
@@ -176,6 +178,7 @@ def build_extractor(
 
     policy = "mixed_bfloat16" if precision == "bfloat16" else "float32"
     Pool = keras.layers.AveragePooling2D if pooling == "avg" else keras.layers.MaxPooling2D
+    padding = "same" if pooling == "avg" else "valid"
     deepest = max(layer_index(name) for name in names)
     inputs = keras.Input(shape=(None, None, 3), name=INPUT_NAME)
     tensors = {INPUT_NAME: inputs}
@@ -192,7 +195,9 @@ def build_extractor(
                 kernel_initializer="zeros",
             )
         else:
-            block = Pool((2, 2), strides=(2, 2), name=layer.name, dtype=policy)
+            # The seed's average pools are tf.nn.avg_pool(..., padding="SAME"): an odd side keeps its last
+            # row (400×300 gives block4_conv2 38×50). Keras' max pools are "valid", as in its VGG-19.
+            block = Pool((2, 2), strides=(2, 2), padding=padding, name=layer.name, dtype=policy)
         x = block(x)
         tensors[layer.name] = x
     model = keras.Model(inputs, {name: tensors[name] for name in names}, name=f"vgg19_to_{VGG19_LAYERS[deepest].name}")
