@@ -23,6 +23,7 @@ from typing import Any
 
 from . import defaults, errors
 from .errors import NSTError, OptionError
+from .options import TABLE, Option
 from .validate import check_size
 
 __all__ = ["main", "build_parser"]
@@ -87,6 +88,49 @@ def _style_layers(text: str) -> dict[str, float]:
     return layers
 
 
+# --- the run's options: one flag per row of nst_teach/options.py --------------------------------
+
+
+def _shown_default(option: Option) -> str:
+    """An option's default as the command line would spell it (``400x300``, ``block1_conv1=0.2,...``)."""
+    value = option.default
+    if value is None:
+        return option.none
+    if option.kind == "switch":
+        return "on" if value else "off"
+    if option.kind == "size":
+        return f"{value[0]}x{value[1]}"
+    if option.kind == "layer_weights":
+        return ",".join(f"{layer}={weight:g}" for layer, weight in value.items())
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Adds one flag per option of :data:`nst_teach.options.TABLE` (its type, choices and help from the row)."""
+    types = {"number": _finite, "size": _size, "layer_weights": _style_layers, "blend": _finite, "scales": _finite}
+    for option in TABLE.values():
+        help_text = f"{option.help} (default: {_shown_default(option)})".replace("%", "%%")
+        arguments: dict[str, Any] = {"dest": option.name, "default": None, "help": help_text}
+        if option.kind == "switch":
+            arguments["action"] = "store_true"
+        elif option.kind == "choice":
+            arguments["choices"] = list(option.choices)
+        else:
+            arguments["type"] = types.get(option.kind, str)
+            if option.kind == "count":
+                arguments["type"] = _positive_int if option.minimum >= 1 else int
+            if option.kind in ("blend", "scales"):
+                arguments["nargs"] = "+"
+            if option.metavar:
+                arguments["metavar"] = option.metavar
+        parser.add_argument(option.cli_flag, **arguments)
+
+
+def _run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of :class:`~nst_teach.engine.StyleTransfer` the flags gave (the others keep their defaults)."""
+    return {name: getattr(args, name) for name in TABLE if getattr(args, name, None) is not None}
+
+
 # --- the parser --------------------------------------------------------------------------------
 
 
@@ -101,31 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("content", help="content image (path or http(s) URL)")
     st.add_argument("style", nargs="+", help="style image(s); several are blended (see --style-weights)")
     st.add_argument("-o", "--output", required=True, help="where to write the result (.jpg or .png)")
-    st.add_argument("--preset", choices=["seed"], help="'seed': the original recipe (Adam, lr 2, float32, 500 iterations)")
-    st.add_argument("--size", type=_size, help=f"working size WxH (default {defaults.IMG_SIZE[0]}x{defaults.IMG_SIZE[1]})")
-    st.add_argument("--iterations", type=_positive_int, help=f"optimisation steps (default {defaults.ITERATIONS})")
-    st.add_argument("--optimizer", choices=["lbfgs", "adam"], help="default: lbfgs (reaches the seed's result soonest)")
-    st.add_argument("--learning-rate", type=_finite, help=f"Adam's learning rate (default {defaults.LEARNING_RATE})")
-    st.add_argument("--alpha", type=_finite, help=f"content weight (default {defaults.ALPHA:g})")
-    st.add_argument("--beta", type=_finite, help=f"style weight (default {defaults.BETA:g})")
-    st.add_argument("--tv-weight", type=_finite, help="total-variation (smoothness) weight (default 0)")
-    st.add_argument("--content-layer", help=f"content layer (default {defaults.CONTENT_LAYER})")
-    st.add_argument("--style-layers", type=_style_layers, help="style layers and coefficients: block1_conv1=0.5,block3_conv1=0.5")
-    st.add_argument("--style-weights", type=_finite, nargs="+", metavar="W", help="blend weights, one per style image")
-    st.add_argument("--style-scale", type=_finite, help="size of the style image relative to the content (default 1)")
-    st.add_argument("--preserve-colors", action="store_true", help="keep the content's colours (luminance-only transfer)")
-    st.add_argument("--pooling", choices=["avg", "max"], help="VGG-19's pooling (default avg)")
-    st.add_argument("--init", help="starting image: noise (default), content, style, or an image path")
-    st.add_argument("--noise-ratio", type=_finite, help=f"share of noise in the starting image (default {defaults.NOISE_RATIO})")
-    st.add_argument("--weights", help="VGG-19 weights: auto (default), imagenet, random, or a .h5 file")
-    st.add_argument("--precision", choices=["auto", "float32", "bfloat16"], help="network precision (default auto)")
-    st.add_argument("--seed", type=int, help="random seed (default 0)")
+    _add_run_options(st)  # --alpha, --beta, ...: one flag per option of nst_teach/options.py
     st.add_argument("--save-every", nargs=2, metavar=("N", "DIR"), help="write a snapshot every N iterations into DIR")
     st.add_argument("--gif", metavar="OUT.gif", help="write an animation of the optimisation")
     st.add_argument("--gif-every", type=_positive_int, metavar="N",
                     help=f"a GIF frame every N iterations (default: about {GIF_FRAMES} frames, a smooth "
                          f"~{GIF_SECONDS:g}-second animation of the whole run; the first and final image always)")
-    st.add_argument("--log-dir", help="write TensorBoard summaries here")
     st.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("layers", help="print the VGG-19 layer table")
@@ -188,25 +213,12 @@ def _stylize(args: argparse.Namespace) -> int:
     outputs = [("--output", output)] + ([("--gif", Path(args.gif))] if args.gif else [])
     _refuse_overwrite(inputs, outputs, [("--save-every", snapshots[1])] if snapshots else [])
 
-    options: dict[str, Any] = {
-        key: value
-        for key, value in {
-            "preset": args.preset, "size": args.size, "iterations": args.iterations, "optimizer": args.optimizer,
-            "learning_rate": args.learning_rate, "alpha": args.alpha, "beta": args.beta, "tv_weight": args.tv_weight,
-            "content_layer": args.content_layer, "style_layers": args.style_layers, "style_scale": args.style_scale,
-            "pooling": args.pooling, "init": args.init, "noise_ratio": args.noise_ratio, "weights": args.weights,
-            "precision": args.precision, "seed": args.seed, "log_dir": args.log_dir,
-        }.items()
-        if value is not None
-    }
-    if args.preserve_colors:
-        options["preserve_colors"] = True
+    options = _run_options(args)
     style: Any = args.style[0] if len(args.style) == 1 else list(args.style)
-    if args.style_weights is not None:
-        if len(args.style_weights) != len(args.style):
-            raise OptionError(f"--style-weights got {len(args.style_weights)} weights for {len(args.style)} style "
-                              "images; give one per image")
-        options["style_blend"] = list(args.style_weights)
+    blend = options.get("style_blend")
+    if blend is not None and len(blend) != len(args.style):
+        raise OptionError(f"--style-weights got {len(blend)} weights for {len(args.style)} style "
+                          "images; give one per image")
 
     transfer = StyleTransfer(args.content, style, **options)
     if snapshots:
