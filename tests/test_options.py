@@ -98,12 +98,35 @@ def test_the_command_line_offers_exactly_the_table():
 def test_the_command_line_turns_flags_into_the_engines_options():
     parser = cli.build_parser()
     args = parser.parse_args(
-        ["stylize", "c.jpg", "s.jpg", "-o", "o.jpg", "--alpha", "3", "--size", "64x48", "--style-layers",
-         "block1_conv1=0.5,block3_conv1=0.5", "--scales", "0.5", "1", "--preserve-colors", "--optimizer", "adam"]
+        [
+            "stylize",
+            "c.jpg",
+            "s.jpg",
+            "-o",
+            "o.jpg",
+            "--alpha",
+            "3",
+            "--size",
+            "64x48",
+            "--style-layers",
+            "block1_conv1=0.5,block3_conv1=0.5",
+            "--scales",
+            "0.5",
+            "1",
+            "--preserve-colors",
+            "--optimizer",
+            "adam",
+        ]
     )
     given = cli._run_options(args)
-    assert given == {"alpha": 3.0, "size": (64, 48), "style_layers": {"block1_conv1": 0.5, "block3_conv1": 0.5},
-                     "scales": [0.5, 1.0], "preserve_colors": True, "optimizer": "adam"}
+    assert given == {
+        "alpha": 3.0,
+        "size": (64, 48),
+        "style_layers": {"block1_conv1": 0.5, "block3_conv1": 0.5},
+        "scales": [0.5, 1.0],
+        "preserve_colors": True,
+        "optimizer": "adam",
+    }
     resolve_options(given, partial=True)  # what the command line gives, the engine takes
 
 
@@ -159,7 +182,12 @@ def test_defaults_fill_every_option():
 def test_the_seed_preset_sets_the_seeds_recipe_and_explicit_options_win():
     seed = resolve_options({"preset": "seed"})
     assert {name: seed[name] for name in options.SEED_PRESET} == {
-        "init": "noise", "optimizer": "adam", "learning_rate": 2.0, "precision": "float32", "iterations": 500}
+        "init": "noise",
+        "optimizer": "adam",
+        "learning_rate": 2.0,
+        "precision": "float32",
+        "iterations": 500,
+    }
     assert resolve_options({"preset": "seed", "optimizer": "lbfgs"})["optimizer"] == "lbfgs"
     assert options.defaults("seed")["optimizer"] == "adam" and options.defaults()["optimizer"] == "lbfgs"
     with pytest.raises(OptionError, match="preset"):
@@ -168,8 +196,9 @@ def test_the_seed_preset_sets_the_seeds_recipe_and_explicit_options_win():
 
 def test_partial_checks_only_what_is_given_and_fills_nothing():
     assert resolve_options({}, partial=True) == {}
-    given = resolve_options({"optimizer": "L-BFGS", "learning_rate": None, "precision": "auto", "size": [64, 48]},
-                            partial=True)
+    given = resolve_options(
+        {"optimizer": "L-BFGS", "learning_rate": None, "precision": "auto", "size": [64, 48]}, partial=True
+    )
     assert given == {"optimizer": "lbfgs", "learning_rate": None, "precision": "auto", "size": (64, 48)}
     with pytest.raises(OptionError, match="beta must be a finite number"):
         resolve_options({"beta": -1}, partial=True)
@@ -190,18 +219,38 @@ def test_values_come_back_normalized():
 
 
 BAD = [
-    ("alpha", float("nan"), "finite"), ("alpha", "10", "must be a number"), ("beta", -3, ">= 0"),
-    ("tv_weight", float("inf"), "finite"), ("learning_rate", 0, "> 0"), ("noise_ratio", 1.5, "at most 1"),
-    ("style_scale", 0, "> 0"), ("content_layer", "block4_conv9", "Did you mean 'block4_conv"),
-    ("style_layers", {"block1_conv1": 0}, "every coefficient is 0"), ("style_layers", "block1_conv1", "dict"),
-    ("style_layers", {}, "empty"), ("style_layers", {"block1_conv1": -1}, ">= 0"),
-    ("optimizer", "adma", "Did you mean 'adam'"), ("pooling", "min", "'avg', 'max'"),
-    ("precision", "float16", "'float32'"), ("init", "nosie", "Did you mean 'noise'"), ("init", 3, "an image"),
-    ("size", (16, 40), "16×40 is too small"), ("size", "big", "(width, height)"), ("size", (64.0, 48), "whole"),
-    ("weights", "imagenett", "Did you mean 'imagenet'"), ("weights", 3, "weights file"),
-    ("seed", -1, ">= 0"), ("seed", 1.5, "whole number"), ("iterations", 0, ">= 1"), ("log_dir", 3, "folder"),
-    ("preserve_colors", "yes", "True or False"), ("scales", [1.0, 0.5], "increase"), ("scales", "0.5", "list"),
-    ("style_blend", [0, 0], "all 0"), ("style_blend", 2, "one per style image"), ("preset", "fast", "'seed'"),
+    ("alpha", float("nan"), "finite"),
+    ("alpha", "10", "must be a number"),
+    ("beta", -3, ">= 0"),
+    ("tv_weight", float("inf"), "finite"),
+    ("learning_rate", 0, "> 0"),
+    ("noise_ratio", 1.5, "at most 1"),
+    ("style_scale", 0, "> 0"),
+    ("content_layer", "block4_conv9", "Did you mean 'block4_conv"),
+    ("style_layers", {"block1_conv1": 0}, "every coefficient is 0"),
+    ("style_layers", "block1_conv1", "dict"),
+    ("style_layers", {}, "empty"),
+    ("style_layers", {"block1_conv1": -1}, ">= 0"),
+    ("optimizer", "adma", "Did you mean 'adam'"),
+    ("pooling", "min", "'avg', 'max'"),
+    ("precision", "float16", "'float32'"),
+    ("init", "nosie", "Did you mean 'noise'"),
+    ("init", 3, "an image"),
+    ("size", (16, 40), "16×40 is too small"),
+    ("size", "big", "(width, height)"),
+    ("size", (64.0, 48), "whole"),
+    ("weights", "imagenett", "Did you mean 'imagenet'"),
+    ("weights", 3, "weights file"),
+    ("seed", -1, ">= 0"),
+    ("seed", 1.5, "whole number"),
+    ("iterations", 0, ">= 1"),
+    ("log_dir", 3, "folder"),
+    ("preserve_colors", "yes", "True or False"),
+    ("scales", [1.0, 0.5], "increase"),
+    ("scales", "0.5", "list"),
+    ("style_blend", [0, 0], "all 0"),
+    ("style_blend", 2, "one per style image"),
+    ("preset", "fast", "'seed'"),
 ]
 
 
