@@ -14,8 +14,7 @@ import pytest
 import nst_teach
 
 MODULES = sorted(
-    name for _, name, _ in pkgutil.walk_packages(nst_teach.__path__, "nst_teach.")
-    if not name.endswith("__main__")
+    name for _, name, _ in pkgutil.walk_packages(nst_teach.__path__, "nst_teach.") if not name.endswith("__main__")
 )
 
 

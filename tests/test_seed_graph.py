@@ -17,15 +17,32 @@ import tensorflow as tf
 import nst_teach as nst
 
 CONTENT_LAYER = "block4_conv2"
-STYLE_LAYERS = [("block1_conv1", 0.2), ("block2_conv1", 0.2), ("block3_conv1", 0.2), ("block4_conv1", 0.2),
-                ("block5_conv1", 0.2)]
+STYLE_LAYERS = [
+    ("block1_conv1", 0.2),
+    ("block2_conv1", 0.2),
+    ("block3_conv1", 0.2),
+    ("block4_conv1", 0.2),
+    ("block5_conv1", 0.2),
+]
 ALPHA, BETA = 10.0, 40.0
 # VGG-19 up to block5_conv1, in Keras' order: convolutions by name, "pool" for each pool.
 ARCHITECTURE = [
-    "block1_conv1", "block1_conv2", "pool",
-    "block2_conv1", "block2_conv2", "pool",
-    "block3_conv1", "block3_conv2", "block3_conv3", "block3_conv4", "pool",
-    "block4_conv1", "block4_conv2", "block4_conv3", "block4_conv4", "pool",
+    "block1_conv1",
+    "block1_conv2",
+    "pool",
+    "block2_conv1",
+    "block2_conv2",
+    "pool",
+    "block3_conv1",
+    "block3_conv2",
+    "block3_conv3",
+    "block3_conv4",
+    "pool",
+    "block4_conv1",
+    "block4_conv2",
+    "block4_conv3",
+    "block4_conv4",
+    "pool",
     "block5_conv1",
 ]
 
