@@ -45,6 +45,7 @@ from .weights_file import (
     _FileContents,
     _random_arrays,
     _read_weights_file,
+    verify_md5,
     write_random_weights,
 )
 
@@ -126,21 +127,58 @@ class WeightsStatus:
         )
 
 
-def keras_cache_path() -> Path:
-    """Returns where Keras keeps (or would keep) the ImageNet weights file.
-
-    That is ``$KERAS_HOME/models/`` or ``~/.keras/models/`` (``/tmp/.keras/models/``
-    where the home directory is not writable), as ``keras.utils.get_file`` does.
-
-    Introduced in ``notebooks/02_vgg19.ipynb``.
-    """
+def _keras_home() -> str:
+    """Keras' home folder, as ``keras/src/backend/config.py`` picks it: ``$KERAS_HOME``, else ``~/.keras``
+    (``/tmp/.keras`` where ``~`` is not writable)."""
     home = os.environ.get("KERAS_HOME")
     if not home:
         base = os.path.expanduser("~")
-        if not os.access(base, os.W_OK):
-            base = tempfile.gettempdir()
-        home = os.path.join(base, ".keras")
-    return Path(home).expanduser() / "models" / WEIGHTS_FILENAME
+        home = os.path.join(base if os.access(base, os.W_OK) else "/tmp", ".keras")
+    return os.path.expanduser(home)
+
+
+def _temporary_keras_home() -> str:
+    """Where ``keras.utils.get_file`` goes when Keras' home is not writable (``keras/src/utils/file_utils.py``)."""
+    return os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(), ".keras")
+
+
+def _can_write_or_create(folder: str) -> bool:
+    """True when ``folder`` is writable, or does not exist and its nearest existing parent is writable."""
+    if os.path.exists(folder):
+        return os.path.isdir(folder) and os.access(folder, os.W_OK)
+    parent = os.path.dirname(os.path.abspath(folder))
+    return parent != folder and _can_write_or_create(parent)
+
+
+def _download_target() -> Path:
+    """Where a download puts the ImageNet file: Keras' home, or its temporary fallback where that is read-only.
+
+    ``keras.utils.get_file`` falls back to ``/tmp/.keras`` when the folder it is given is not
+    writable (or does not exist); nst-teach creates the folder first, so it falls back only
+    where it cannot be written.
+    """
+    home = _keras_home()
+    if not _can_write_or_create(home):
+        home = _temporary_keras_home()
+    return Path(home) / "models" / WEIGHTS_FILENAME
+
+
+def keras_cache_path() -> Path:
+    """Returns where Keras keeps (or would keep) the ImageNet weights file.
+
+    That is ``$KERAS_HOME/models/`` or ``~/.keras/models/``; where that folder is not
+    writable (a read-only home), ``/tmp/.keras/models/``, the folder ``keras.utils.get_file``
+    falls back to, so a file downloaded there is found again at the next start.  A file
+    already in Keras' home is used even if the folder is read-only (an instructor may
+    have put it there).
+
+    Introduced in ``notebooks/02_vgg19.ipynb``.
+    """
+    target = _download_target()
+    home_file = Path(_keras_home()) / "models" / WEIGHTS_FILENAME
+    if not target.exists() and home_file.exists():
+        return home_file
+    return target
 
 
 def _how_to_get_weights() -> str:
@@ -210,8 +248,26 @@ def _file_status(path: Path, contents: _FileContents, kind: WeightsKind, via: st
     )
 
 
+def _fix_for(path: Path) -> str:
+    """The one command (or step) that replaces a damaged copy of the ImageNet file at ``path``."""
+    if path.expanduser().resolve() in {keras_cache_path().resolve(), _download_target().resolve()}:
+        return "Run `nst-teach weights --download`: it fetches the file again in place of this copy."
+    return (
+        f"Copy it again from a good copy (or from {WEIGHTS_URL}), or run `nst-teach weights --download` "
+        f"and use {spell_option('weights', 'imagenet')}."
+    )
+
+
+def _read(path: Path, load: bool) -> _FileContents:
+    """Reads a weights file; one named like Keras' ImageNet file must also have its MD5."""
+    verify_md5(path, _fix_for(path))
+    return _read_weights_file(path, load=load)
+
+
 def check_weights_file(path: str | os.PathLike[str]) -> WeightsStatus:
     """Checks that a file holds VGG-19 "notop" weights (layer names and shapes), without loading them.
+
+    A file named like Keras' ImageNet file must also have that file's MD5 (checked once per file).
 
     Args:
         path: the weights file, e.g. ``vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5``.
@@ -220,13 +276,13 @@ def check_weights_file(path: str | os.PathLike[str]) -> WeightsStatus:
         A :class:`WeightsStatus` of kind ``"file"`` describing the file.
 
     Raises:
-        WeightsError: the file is missing, not HDF5, or not VGG-19's (the message names the
-            first layer whose shapes differ).
+        WeightsError: the file is missing, not HDF5, damaged (MD5), or not VGG-19's (the message
+            names the first layer whose shapes differ).
 
     Introduced in ``notebooks/02_vgg19.ipynb`` (and ``nst-teach weights --path``).
     """
     path = Path(path).expanduser()
-    return _file_status(path, _read_weights_file(path, load=False), "file")
+    return _file_status(path, _read(path, load=False), "file")
 
 
 # --------------------------------------------------------------------------- download
@@ -246,7 +302,7 @@ def _download_imagenet_weights() -> Path:
     """
     import keras
 
-    target = keras_cache_path()
+    target = _download_target()
     if is_offline():
         raise WeightsError(f"{OFFLINE_ENV} is set, so the ImageNet weights were not downloaded.")
     host, port = _connect_target()
@@ -254,6 +310,10 @@ def _download_imagenet_weights() -> Path:
         socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
     except OSError as exc:
         raise WeightsError(f"cannot reach {host}:{port} to download {WEIGHTS_URL} ({exc}).") from None
+    try:  # get_file falls back to /tmp/.keras when the folder does not exist yet
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WeightsError(f"cannot create {target.parent} ({exc.strerror or exc}).") from None
     previous_timeout = socket.getdefaulttimeout()
     socket.setdefaulttimeout(60)  # a stalled transfer fails instead of hanging
     try:
@@ -272,7 +332,7 @@ def _download_imagenet_weights() -> Path:
 
 
 def download_weights() -> Path:
-    """Downloads the ImageNet weights into Keras' cache (if not there yet) and checks them.
+    """Downloads the ImageNet weights into Keras' cache (if not there, or in place of a damaged copy), checks them.
 
     Returns:
         The path of the verified file (see :func:`keras_cache_path`).
@@ -339,13 +399,13 @@ def weights_status(weights: WeightsSource = "auto", seed: int = SEED) -> Weights
         path = Path(weights).expanduser() if weights != "auto" else _env_path()
         via = f" (from ${WEIGHTS_ENV})" if weights == "auto" else ""
         try:
-            return _file_status(path, _read_weights_file(path, load=False), "file", via)
+            return _file_status(path, _read(path, load=False), "file", via)
         except WeightsError as exc:
             return _unavailable("file", path, f"unusable weights file{via}: {path}", str(exc))
     cached = keras_cache_path()
     if cached.exists():
         try:
-            return _file_status(cached, _read_weights_file(cached, load=False), "imagenet", " (Keras cache)")
+            return _file_status(cached, _read(cached, load=False), "imagenet", " (Keras cache)")
         except WeightsError as exc:
             return _unavailable("imagenet", cached, f"damaged ImageNet weights file: {cached}", str(exc))
     if is_offline():
@@ -399,7 +459,7 @@ def _load_file(path: Path, kind: WeightsKind, via: str = "") -> tuple[WeightsSta
     key = ("file", str(path), stat.st_mtime_ns, stat.st_size)
 
     def load() -> _FileContents:
-        contents = _read_weights_file(path, load=True)
+        contents = _read(path, load=True)
         _read_only(contents.arrays)
         return contents
 

@@ -7,7 +7,9 @@ This module reads such a file — checking every layer's shapes against VGG-19's
 so that a VGG-16 file or a half-downloaded one is named as such — and writes
 seeded random filters in the very same layout (:func:`write_random_weights`), so
 tests and offline machines exercise the real loading path.  Only numeric datasets
-and string attributes are read: no pickles, no code.
+and string attributes are read: no pickles, no code.  A file named like Keras' ImageNet
+file must also have its MD5 (:func:`verify_md5`), checked once per file: its size and
+modification time are remembered in nst-teach's cache folder, so later starts stay fast.
 
 Which file to use, and what happens without one, is :mod:`nst_teach.weights`' business.
 
@@ -16,6 +18,9 @@ Introduced in ``notebooks/02_vgg19.ipynb``.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -25,10 +30,11 @@ from typing import Any
 import numpy as np
 
 from .defaults import SEED
-from .errors import OptionError, WeightsError
+from .download import cache_dir
+from .errors import DownloadError, OptionError, WeightsError
 from .layers import CONV_LAYERS, VGG19_LAYERS
 
-__all__ = ["WEIGHTS_FILENAME", "WEIGHTS_URL", "WEIGHTS_MD5", "write_random_weights"]
+__all__ = ["WEIGHTS_FILENAME", "WEIGHTS_URL", "WEIGHTS_MD5", "write_random_weights", "verify_md5"]
 
 #: Name of Keras' VGG-19 ImageNet weights file without the classifier ("notop").
 WEIGHTS_FILENAME = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -41,6 +47,9 @@ WEIGHTS_MD5 = "253f8cb515780f3b799900260a226db6"
 
 # File attribute that marks a file written by write_random_weights (not pretrained).
 _RANDOM_MARK = "nst_teach_random_seed"
+
+#: The file in nst-teach's cache folder that remembers which weights files were verified.
+VERIFIED_FILENAME = "verified-weights.json"
 
 
 # --------------------------------------------------------------------------- random weights
@@ -246,3 +255,89 @@ def _read_weights_file(path: str | os.PathLike[str], load: bool = True) -> _File
             f"weights file {str(path)!r} could not be read ({type(exc).__name__}: {exc}). It may be damaged "
             f"or partly downloaded: delete it and get {WEIGHTS_FILENAME} again from {WEIGHTS_URL}."
         ) from None
+
+
+# --------------------------------------------------------------------------- is it Keras' file?
+
+#: Files verified in this process: (path, size, mtime in ns, MD5 expected).
+_VERIFIED: set[tuple[str, int, int, str]] = set()
+
+
+def _file_md5(path: Path) -> str:
+    """The MD5 of a file, read in 1 MB chunks (as ``keras.utils.get_file``'s ``file_hash`` does)."""
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _verified_records() -> tuple[Path | None, dict[str, Any]]:
+    """The record file (None where nst-teach's cache folder cannot be made) and what it holds."""
+    try:
+        record = cache_dir() / VERIFIED_FILENAME
+    except DownloadError:
+        return None, {}
+    try:
+        records = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return record, {}
+    return record, records if isinstance(records, dict) else {}
+
+
+def _remember(path: Path, size: int, mtime_ns: int) -> None:
+    """Writes ``path`` as verified into the record file (atomically); a read-only cache only costs a re-hash."""
+    record, records = _verified_records()
+    if record is None:
+        return
+    records[str(path)] = {"size": size, "mtime_ns": mtime_ns, "md5": WEIGHTS_MD5}
+    try:
+        fd, tmp = tempfile.mkstemp(dir=record.parent, prefix=record.name, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(records, f, indent=1)
+        os.replace(tmp, record)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+
+
+def verify_md5(path: str | os.PathLike[str], fix: str) -> None:
+    """Checks that a weights file named like Keras' ImageNet file has that file's MD5, once per file.
+
+    A truncated or corrupted copy (an interrupted download or copy to a classroom machine)
+    would otherwise load garbage or fail deep inside h5py.  Hashing 80 MB takes a second,
+    so a verified file's size and modification time are remembered in
+    ``$NST_TEACH_CACHE/verified-weights.json``: while they stay the same, the file is not
+    hashed again.  Other files are not hashed (their layer shapes are still checked).
+
+    Args:
+        path: the weights file.
+        fix: the sentence that says how to get a good copy (names the command).
+
+    Raises:
+        WeightsError: the MD5 differs; the message names the file, both hashes and ``fix``.
+
+    Introduced in ``notebooks/02_vgg19.ipynb``.
+    """
+    path = Path(path).expanduser().resolve()
+    if path.name != WEIGHTS_FILENAME or not path.is_file():
+        return
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, WEIGHTS_MD5)
+    if key in _VERIFIED:
+        return
+    known = _verified_records()[1].get(str(path))
+    if known == {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "md5": WEIGHTS_MD5}:
+        _VERIFIED.add(key)
+        return
+    found = _file_md5(path)
+    if found != WEIGHTS_MD5:
+        raise WeightsError(
+            f"weights file {str(path)!r} is damaged or incomplete: its MD5 is {found} ({stat.st_size:_} bytes), but "
+            f"Keras' {WEIGHTS_FILENAME} has MD5 {WEIGHTS_MD5}. An interrupted download or copy? {fix}"
+        )
+    _VERIFIED.add(key)
+    _remember(path, stat.st_size, stat.st_mtime_ns)

@@ -6,6 +6,7 @@ empty folder for every test.  Files are compared with Keras' own loader.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import socket
@@ -18,7 +19,7 @@ import pytest
 import tensorflow as tf
 import test_model as shared
 
-from nst_teach import errors
+from nst_teach import errors, weights_file
 from nst_teach import weights as weights_module
 from nst_teach.errors import WeightsError
 from nst_teach.layers import CONV_LAYERS
@@ -187,6 +188,7 @@ def test_env_variable_pointing_nowhere_raises(monkeypatch, tmp_path):
 def test_keras_cache_file_is_used_without_download(monkeypatch, random_file, image, keras_outputs_from_file):
     monkeypatch.delenv("NST_TEACH_OFFLINE")
     monkeypatch.setattr(weights_module, "_download_imagenet_weights", _no_network)
+    monkeypatch.setattr(weights_file, "WEIGHTS_MD5", hashlib.md5(random_file.read_bytes()).hexdigest())  # stands in
     cached = keras_cache_path()
     cached.parent.mkdir(parents=True)
     shutil.copy(random_file, cached)
