@@ -3,18 +3,40 @@
 The package is what the notebooks in ``notebooks/`` call.  Each public name
 below lives in the module that owns its idea:
 
-========================  ==========================================
-``nst_teach.defaults``    the seed's settings (sizes, α, β, layers...)
-``nst_teach.errors``      the error vocabulary (``NSTError`` ...)
-``nst_teach.images``      preprocessing and saving images (the lecture's steps)
-``nst_teach.image_io``    reading pictures of every kind (``read_image``)
-``nst_teach.layers``      the VGG-19 layer table
-``nst_teach.model``       the VGG-19 feature extractor
-``nst_teach.weights``     where VGG-19's weights come from (``weights_status``)
-``nst_teach.costs``       content, Gram, style, total-variation, total cost
-``nst_teach.options``     every run option, defined once (``TABLE``)
-``nst_teach.engine``      the optimization loop (``StyleTransfer``)
-========================  ==========================================
+===============================  =======================================================================
+``nst_teach.defaults``           the seed's settings (sizes, α, β, layers...)
+``nst_teach.errors``             the error vocabulary (``NSTError`` ...) and the one-line warnings
+``nst_teach.validate``           the checks every module shares: numbers, choices, sizes, "did you mean"
+``nst_teach.layers``             the VGG-19 layer table (``VGG19_LAYERS``, ``CONV_LAYERS``)
+``nst_teach.images``             preprocessing and saving images (the lecture's steps)
+``nst_teach.image_io``           reading pictures of every kind (``read_image``)
+``nst_teach.download``           safe, cached downloads of pictures from the web
+``nst_teach.samples``            the bundled images to practise on (``load_sample``)
+``nst_teach.paintings``          the procedural painter that made the bundled images
+``nst_teach.gallery``            the classic inputs of the papers, downloaded on demand
+``nst_teach.precision``          float32 or bfloat16 (``resolve_precision``)
+``nst_teach.memory``             how much memory a run needs; refusing runs that would not fit
+``nst_teach.weights_file``       the weights file's HDF5 layout, read and checked; random filters
+``nst_teach.weights``            where VGG-19's weights come from (``weights_status``)
+``nst_teach.model``              the VGG-19 feature extractor
+``nst_teach.costs``              content, Gram, style, total-variation, total cost
+``nst_teach.options``            every run option, defined once (``TABLE``)
+``nst_teach.history``            what the loop reports (``Step``, ``History``, ``Result``)
+``nst_teach.scales``             the run's images at each of its scales
+``nst_teach.objective``          the cost the loop minimizes, as one traced step
+``nst_teach.lbfgs``              L-BFGS, one iteration at a time
+``nst_teach.optimizers``         Adam and L-BFGS behind one interface
+``nst_teach.student_functions``  the student's own functions in the run, checked before it
+``nst_teach.engine``             the optimization loop (``StyleTransfer``)
+``nst_teach.panels``             the panels every figure is made of
+``nst_teach.viz``                static figures: images, feature maps, Gram matrices, cost curves
+``nst_teach.live``               live figures, updated in place while a run goes on
+``nst_teach.widgets``            the notebooks' widgets: picker, explorers, dashboard, preview grid
+``nst_teach.checks``             the exercises' checks and their feedback
+``nst_teach.course``             the course: notebook settings, Colab set-up, solved copies
+``nst_teach.servers``            starting and stopping JupyterLab and the Voila classroom app
+``nst_teach.cli``                the ``nst-teach`` command line
+===============================  =======================================================================
 
 Names are imported lazily, so ``import nst_teach`` is quick and TensorFlow
 is loaded only when something needs it.

@@ -279,3 +279,139 @@ def test_the_engines_docstring_lists_the_table():
     doc = " ".join(StyleTransfer.__doc__.split())
     for name, option in TABLE.items():
         assert f"``{name}``" in doc and " ".join(option.help.split()) in doc
+
+
+# --------------------------------------------------------------------------- the dashboard and the preview grid
+
+WIDGET_FAST = {"size": (48, 40), "weights": "random", "precision": "float32"}
+
+
+@pytest.fixture()
+def widgets_module():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from nst_teach import widgets
+
+    yield widgets
+    widgets.stop_all()
+
+
+def _valid_options(message: str) -> list[str]:
+    return message.split("Valid options: ", 1)[1].rstrip(".").split(", ")
+
+
+def test_the_dashboards_controls_are_exactly_the_tables_control_rows(widgets_module):
+    dash = widgets_module.StyleTransferDashboard(CONTENT, STYLE, **WIDGET_FAST)
+    controlled = [name for name, option in TABLE.items() if option.control]
+    assert sorted(dash.controls) == sorted(controlled)
+    assert_exactly_the_table(dash.options(), "StyleTransferDashboard.options()")
+    tabs = dash._settings_tabs()
+    shown = [widget for box in tabs.children for widget in box.children]
+    for name, widget in dash.controls.items():
+        assert widget in shown, f"the control of {name} is in no tab"
+        assert widget.tooltip == TABLE[name].help, name
+    # What a control shows comes from its row: the choices, the range, the alias, the optimizer's own rate.
+    assert sorted(value for _, value in dash.optimizer.options) == sorted(TABLE["optimizer"].choices)
+    assert [value for _, value in dash.precision.options][0] == TABLE["precision"].default
+    assert dash.noise_ratio.max == TABLE["noise_ratio"].at_most and dash.iterations.min == TABLE["iterations"].minimum
+    assert [widget.description for widget in (dash.beta, dash.iterations, dash.every)] == [
+        "β (style)",
+        "iterations",
+        "show every",
+    ]  # the labels tests/e2e/test_browser.py finds them by
+    lbfgs = widgets_module.StyleTransferDashboard(CONTENT, STYLE, optimizer="L-BFGS", **WIDGET_FAST)
+    assert lbfgs.optimizer.value == "lbfgs" and lbfgs.learning_rate.value == options.LEARNING_RATES["lbfgs"]
+    lbfgs.optimizer.value = "adam"
+    assert lbfgs.options()["learning_rate"] == options.LEARNING_RATES["adam"]
+    seed = widgets_module.StyleTransferDashboard(CONTENT, STYLE, preset="seed", **WIDGET_FAST)
+    expected = {**options.defaults("seed"), **WIDGET_FAST}
+    assert {name: seed.options()[name] for name in options.SEED_PRESET} == {
+        name: expected[name] for name in options.SEED_PRESET
+    }
+
+
+def test_the_dashboard_and_the_preview_grid_accept_exactly_the_table(widgets_module):
+    dashboard, grid = widgets_module.StyleTransferDashboard, widgets_module.PreviewGrid
+    vary = {"beta": [10, 100]}
+    for make, caller in (
+        (lambda **o: dashboard(CONTENT, STYLE, **o), "StyleTransferDashboard()"),
+        (lambda **o: grid(CONTENT, STYLE, vary, **o), "PreviewGrid()"),
+    ):
+        with pytest.raises(OptionError) as info:
+            make(bta=1)
+        assert str(info.value).startswith(f"{caller} got an unexpected option 'bta'. Did you mean 'beta'?")
+        assert_exactly_the_table(_valid_options(str(info.value)), f"{caller}'s list of valid options")
+    with pytest.raises(OptionError) as info:
+        grid(CONTENT, STYLE, {"bta": [1, 2]})
+    assert_exactly_the_table(_valid_options(str(info.value)), "PreviewGrid(vary=...)'s list of valid options")
+    for name, option in TABLE.items():  # every option, at its default, is taken
+        given = {**WIDGET_FAST, name: option.default}
+        passed = dashboard(CONTENT, STYLE, **given).options()
+        if not option.control:  # passed to the run as it was given
+            assert passed[name] is given[name], name
+        if name != "size":  # the grid's size is the thumbnails' (a size, not None)
+            assert grid(CONTENT, STYLE, vary, **{name: option.default})._options[name] is option.default, name
+        grid(CONTENT, STYLE, {name: [option.default]}, size=(48, 40))
+    # A value the table refuses is refused by both, in the table's words.
+    for make in (
+        lambda: dashboard(CONTENT, STYLE, beta=-1),
+        lambda: grid(CONTENT, STYLE, vary, beta=-1),
+        lambda: grid(CONTENT, STYLE, {"beta": [10, -1]}),
+    ):
+        with pytest.raises(OptionError, match="beta must be a finite number >= 0, got -1"):
+            make()
+
+
+def test_an_option_added_to_the_table_reaches_the_dashboard_and_the_preview_grid(monkeypatch, widgets_module):
+    knob = Option("throwaway_knob", "number", 1.5, "a throwaway knob, for this test only", at_most=5.0)
+    mix = Option(
+        "throwaway_mix",
+        "blend",
+        None,
+        "a throwaway list, for this test only",
+        none="no mix",
+        control=False,
+        no_control="a list with no control, for this test only",
+    )
+    monkeypatch.setitem(TABLE, knob.name, knob)
+    monkeypatch.setitem(TABLE, mix.name, mix)
+    weights = np.array([1.0, 3.0])
+    dash = widgets_module.StyleTransferDashboard(CONTENT, STYLE, throwaway_knob=2, throwaway_mix=weights, **WIDGET_FAST)
+    # control=True: a control (a slider up to at_most, the help as tooltip) that Start reads.
+    control = dash.controls["throwaway_knob"]
+    assert control is dash.throwaway_knob and control.value == 2.0 and control.max == 5.0
+    assert control.tooltip == knob.help and control.description == "throwaway knob"
+    assert control in [widget for box in dash._settings_tabs().children for widget in box.children]
+    control.value = 4.0
+    assert dash.options()["throwaway_knob"] == 4.0
+    # control=False: checked, then passed to the run unchanged.
+    assert "throwaway_mix" not in dash.controls and dash.options()["throwaway_mix"] is weights
+    with pytest.raises(OptionError, match="throwaway_knob must be at most 5"):
+        widgets_module.StyleTransferDashboard(CONTENT, STYLE, throwaway_knob=9, **WIDGET_FAST)
+    with pytest.raises(OptionError, match="throwaway_mix weights are all 0"):
+        widgets_module.StyleTransferDashboard(CONTENT, STYLE, throwaway_mix=[0, 0], **WIDGET_FAST)
+    grid = widgets_module.PreviewGrid(CONTENT, STYLE, {"throwaway_knob": [1, 2]}, throwaway_mix=weights)
+    assert [label for label, _ in grid.settings] == ["throwaway_knob=1", "throwaway_knob=2"]
+    assert grid._options["throwaway_mix"] is weights
+    with pytest.raises(OptionError, match="vary: throwaway_knob must be at most 5"):
+        widgets_module.PreviewGrid(CONTENT, STYLE, {"throwaway_knob": [1, 9]})
+    # The row decides: the same option with control=False and a reason is passed through, not shown.
+    monkeypatch.setitem(
+        TABLE,
+        knob.name,
+        Option(
+            knob.name,
+            "number",
+            1.5,
+            knob.help,
+            control=False,
+            no_control="kept out of the dashboard, for this test only",
+        ),
+    )
+    dash = widgets_module.StyleTransferDashboard(CONTENT, STYLE, throwaway_knob=2, **WIDGET_FAST)
+    assert "throwaway_knob" not in dash.controls and dash.options()["throwaway_knob"] == 2
+    # A row asking for a control the dashboard cannot make says to give it a no_control reason.
+    monkeypatch.setitem(TABLE, mix.name, Option(mix.name, "blend", None, mix.help, none="no mix"))
+    with pytest.raises(ValueError, match="throwaway_mix.*no control for a blend.*no_control"):
+        widgets_module.StyleTransferDashboard(CONTENT, STYLE, **WIDGET_FAST)

@@ -1,20 +1,31 @@
-"""The dashboard's settings: the options it is given, checked, turned into controls, and read back.
+"""The dashboard's settings: its controls, made from the option table, and the options they describe.
 
-Everything :class:`~nst_teach.widgets.StyleTransferDashboard` knows about run
-options is in this module: which options have a control (:data:`_CONTROLLED`),
-the unknown-option check and the seed's preset (:meth:`_DashboardControls._take_options`),
-the controls and their starting values — the learning rate that follows the
-optimizer, the sizes offered, the style-layer checkboxes
-(:meth:`_DashboardControls._make_controls`) — the settings tabs
-(:meth:`_DashboardControls._settings_tabs`), the options the controls
-describe (:meth:`_DashboardControls.options`, what Start runs) and whether they
-changed since the last run (:func:`_same`).
+Which options have a control is decided by the table, :data:`nst_teach.options.TABLE`: every row
+with ``control=True`` gets one, and the others (their ``no_control`` says why) are passed to the run
+as given.  What a control is follows from its row:
+
+* a number: a number box, or a slider from 0 to ``at_most`` where the row has one;
+* a whole number (``count``): a number box from ``minimum`` (one less stands for ``None`` where the row
+  allows it: the seed's -1, fresh noise);
+* a choice: a dropdown of the row's ``choices``, its default first;
+* a layer: a dropdown of VGG-19's layers; the style layers: a checkbox and a λ slider per conv layer;
+* a size: a dropdown of :data:`SIZES`;
+* a switch: a checkbox.
+
+Every control's tooltip is its row's ``help``.  This module adds only how a control looks
+(:data:`_LOOKS`: its label, its tab, a log-scale slider for α, β and the learning rate); an option
+without a look gets a plain control, labelled by its name, in a tab of its own.
+
+The options given to the dashboard are checked by :func:`nst_teach.options.resolve_options`
+(:meth:`_DashboardControls._take_options`), with the seed's preset from
+:func:`nst_teach.options.defaults`; :meth:`_DashboardControls.options` reads the controls back
+(what Start runs) and :func:`_same` says whether they changed since the last run.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as widgets
@@ -24,28 +35,61 @@ import traitlets
 from ..defaults import IMG_SIZE
 from ..errors import OptionError
 from ..layers import CONV_LAYERS, VGG19_LAYERS
-from ..validate import check_size, did_you_mean
+from ..options import LEARNING_RATES, TABLE, Option, defaults, resolve_options
+from ..validate import check_size, format_size
 from ._base import _layer_option
-
-#: Engine options the dashboard has a control for; every other option is passed through unchanged.
-_CONTROLLED = (
-    "alpha",
-    "beta",
-    "tv_weight",
-    "content_layer",
-    "style_layers",
-    "pooling",
-    "noise_ratio",
-    "optimizer",
-    "learning_rate",
-    "size",
-    "precision",
-    "seed",
-    "iterations",
-)
 
 #: Image sizes offered by the dashboard, as (width, height).
 SIZES: tuple[tuple[int, int], ...] = ((400, 300), (320, 240), (256, 192), (200, 150), (128, 96))
+
+#: The settings tabs, in order; "More" holds the controls that have no look (and shows only if there are any).
+TABS: tuple[str, ...] = ("Costs & optimizer", "Layers", "Image & network", "More")
+
+
+@dataclass(frozen=True)
+class _Look:
+    """How an option's control looks on the page; what the control is follows from the option's row."""
+
+    label: str
+    tab: str = "More"
+    widget: type[widgets.Widget] | None = None  # None: the kind's own (see the module's docstring)
+    args: Mapping[str, Any] = field(default_factory=dict)  # e.g. a log-scale slider's range
+    names: Mapping[str, str] = field(default_factory=dict)  # how a choice reads in a dropdown
+    wide: bool = True  # a 380 px row with a 120 px label (ToggleButtons keep their own width)
+
+
+_LOG_SCALE = {"base": 10, "min": -3, "max": 6, "step": 0.1}  # 10^-3 … 10^6
+
+#: How each control looks, in the order the tabs show them.  Presentation only: whether an option has a
+#: control is its row's ``control``, and a look for an option without one is not used.
+_LOOKS: dict[str, _Look] = {
+    "alpha": _Look("α (content)", "Costs & optimizer", widgets.FloatLogSlider, _LOG_SCALE),
+    "beta": _Look("β (style)", "Costs & optimizer", widgets.FloatLogSlider, _LOG_SCALE),
+    "tv_weight": _Look("TV weight", "Costs & optimizer"),
+    "optimizer": _Look("optimizer", "Costs & optimizer", names={"lbfgs": "L-BFGS", "adam": "Adam"}),
+    "learning_rate": _Look(
+        "learning rate", "Costs & optimizer", widgets.FloatLogSlider, {"base": 10, "min": -2, "max": 2, "step": 0.05}
+    ),
+    "iterations": _Look("iterations", "Costs & optimizer", args={"max": 1_000_000}),
+    "content_layer": _Look("content layer", "Layers"),
+    "style_layers": _Look("style layers", "Layers"),
+    "size": _Look("size (w×h)", "Image & network"),
+    "noise_ratio": _Look("noise ratio", "Image & network"),
+    "seed": _Look("seed (-1: fresh)", "Image & network"),
+    "pooling": _Look("pooling", "Image & network", widgets.ToggleButtons, wide=False),
+    "precision": _Look("precision", "Image & network"),
+}
+
+
+def _look(name: str) -> _Look:
+    return _LOOKS.get(name) or _Look(name.replace("_", " "))
+
+
+def _controlled() -> list[Option]:
+    """The table's rows with ``control=True``, in the order the page shows them (those without a look last)."""
+    order = list(_LOOKS)
+    rows = [option for option in TABLE.values() if option.control]
+    return sorted(rows, key=lambda option: order.index(option.name) if option.name in order else len(order))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -64,170 +108,228 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+# --------------------------------------------------------------------------- one control per kind
+
+
+@dataclass
+class _Control:
+    """An option's control: the widget on the page (with a heading above it, maybe) and how to read it back."""
+
+    widget: widgets.Widget
+    read: Callable[[], Any]
+    heading: widgets.Widget | None = None
+
+
+@dataclass
+class _LayerWeights(_Control):
+    """The style layers' control: a checkbox (``enabled``) and a λ slider (``weights``) per layer."""
+
+    enabled: dict[str, widgets.Checkbox] = field(default_factory=dict)
+    weights: dict[str, widgets.FloatSlider] = field(default_factory=dict)
+
+
+def _set(widget: widgets.Widget, value: Any, name: str) -> None:
+    try:
+        widget.value = value
+    except (traitlets.TraitError, TypeError, ValueError) as exc:
+        raise OptionError(f"{name} = {value!r} cannot be shown by the dashboard's control: {exc}") from None
+
+
+def _make(cls: type[widgets.Widget], option: Option, look: _Look, **args: Any) -> widgets.Widget:
+    """A ``cls`` widget labelled by ``look``, with the option's help as its tooltip."""
+    kwargs: dict[str, Any] = {
+        "description": look.label,
+        "tooltip": option.help,
+        "style": {"description_width": "120px"},
+    }
+    if look.wide:
+        kwargs["layout"] = widgets.Layout(width="380px")
+    # continuous_update=False: a browser drawing a slider with continuous updates snaps the value to the
+    # slider's step and sends it back (β 40 -> 39.81, learning rate 2 -> 1.995, λ 1/3 -> 0.33) before
+    # anyone touches it; without them the value changes only when the student moves the slider.
+    # (tests/e2e/test_browser.py::test_showing_the_dashboard_in_the_page_keeps_its_settings)
+    if "continuous_update" in cls.class_trait_names():
+        kwargs["continuous_update"] = False
+    return cls(**{**kwargs, **args, **look.args})
+
+
+def _number(option: Option, value: Any, look: _Look) -> _Control:
+    if value is None:
+        raise ValueError(f"option {option.name!r}: the dashboard's control needs a number, not None ({option.none})")
+    if look.widget is not None:
+        widget = _make(look.widget, option, look)
+    elif option.at_most is not None:
+        widget = _make(widgets.FloatSlider, option, look, min=0.0, max=option.at_most, step=option.at_most / 20)
+    else:
+        widget = _make(widgets.FloatText, option, look)
+    _set(widget, value, option.name)
+    return _Control(widget, lambda: float(widget.value))
+
+
+def _count(option: Option, value: Any, look: _Look) -> _Control:
+    lowest = option.minimum - 1 if option.none else option.minimum  # one below the minimum stands for None
+    widget = _make(look.widget or widgets.BoundedIntText, option, look, min=lowest, max=2**31 - 1)
+    _set(widget, lowest if value is None else value, option.name)
+
+    def read() -> int | None:
+        number = int(widget.value)
+        return None if option.none and number == lowest else number
+
+    return _Control(widget, read)
+
+
+def _choice(option: Option, value: Any, look: _Look) -> _Control:
+    order = sorted(option.choices, key=lambda choice: choice != option.default)  # the default first
+    widget = _make(look.widget or widgets.Dropdown, option, look, options=[(look.names.get(c, c), c) for c in order])
+    _set(widget, value, option.name)
+    return _Control(widget, lambda: widget.value)
+
+
+def _switch(option: Option, value: Any, look: _Look) -> _Control:
+    widget = _make(look.widget or widgets.Checkbox, option, look, indent=False)
+    _set(widget, bool(value), option.name)
+    return _Control(widget, lambda: bool(widget.value))
+
+
+def _all_layers() -> list[str]:
+    return [layer.name for layer in VGG19_LAYERS[1:]]  # not the input
+
+
+def _layer(option: Option, value: Any, look: _Look) -> _Control:
+    widget = _make(look.widget or widgets.Dropdown, option, look, options=_all_layers())
+    _set(widget, _layer_option(value, option.name, _all_layers()), option.name)
+    return _Control(widget, lambda: widget.value)
+
+
+def _size(option: Option, value: Any, look: _Look) -> _Control:
+    size = check_size(IMG_SIZE if value is None else value, option.name)
+    sizes = list(SIZES) if size in SIZES else [size, *SIZES]
+    options = [(format_size(each), each) for each in sizes]
+    widget = _make(look.widget or widgets.Dropdown, option, look, options=options, value=size)
+    return _Control(widget, lambda: tuple(widget.value))
+
+
+def _layer_weights(option: Option, value: Any, look: _Look) -> _Control:
+    """A checkbox and a λ slider per conv layer (and per other layer given): checked layers count."""
+    chosen = {_layer_option(layer, option.name, _all_layers()): weight for layer, weight in value.items()}
+    names = [layer.name for layer in VGG19_LAYERS if layer in CONV_LAYERS or layer.name in chosen]
+    enabled: dict[str, widgets.Checkbox] = {}
+    weights: dict[str, widgets.FloatSlider] = {}
+    for name in names:
+        weight = chosen.get(name, 0.2)
+        enabled[name] = widgets.Checkbox(
+            value=name in chosen, description=name, indent=False, layout=widgets.Layout(width="140px")
+        )
+        weights[name] = widgets.FloatSlider(
+            min=0.0,
+            max=max(1.0, weight),
+            step=0.01,
+            description="λ",
+            style={"description_width": "20px"},
+            continuous_update=False,  # as in _make
+        )
+        _set(weights[name], weight, f"{option.name}[{name!r}]")
+    rows = [widgets.HBox([enabled[name], weights[name]]) for name in names]
+    grid = widgets.GridBox(rows, layout=widgets.Layout(grid_template_columns="repeat(2, 400px)"), tooltip=option.help)
+    heading = widgets.HTML(f"<b>{look.label}</b> (checked ones count, λ = weight)")
+
+    def read() -> dict[str, float]:
+        return {name: float(slider.value) for name, slider in weights.items() if enabled[name].value}
+
+    return _LayerWeights(grid, read, heading, enabled, weights)
+
+
+#: How to make a control for each kind of option (kinds not here cannot be controls: images, files, lists).
+_MAKERS: dict[str, Callable[[Option, Any, _Look], _Control]] = {
+    "number": _number,
+    "count": _count,
+    "choice": _choice,
+    "switch": _switch,
+    "layer": _layer,
+    "layer_weights": _layer_weights,
+    "size": _size,
+}
+
+
 class _DashboardControls:
     """The option controls of the dashboard (a part of :class:`~nst_teach.widgets.StyleTransferDashboard`)."""
 
     def _take_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        """Every engine option: the defaults (or the seed's preset), then ``given``; unknown names are refused.
+        """Every option: the defaults (or the seed's preset), then ``given``, checked by the table.
 
-        Keeps the options without a control (``weights``, ``style_scale``, ``init``...) to pass through.
+        Keeps the options without a control (``weights``, ``style_scale``, ``init``...) to pass to the
+        run as they were given.
+
+        Raises:
+            OptionError: an unknown option (with "did you mean"), or a value the table refuses.
         """
-        from ..defaults import LEARNING_RATE
-        from ..engine import LBFGS_LEARNING_RATE, OPTIONS, SEED_PRESET
-
-        unknown = [name for name in given if name not in OPTIONS]
-        if unknown:
-            raise OptionError(
-                f"StyleTransferDashboard() got an unknown option {unknown[0]!r}."
-                f"{did_you_mean(unknown[0], OPTIONS)} Valid options: {', '.join(OPTIONS)}."
-            )
-        options = dict(OPTIONS)
-        if given.get("preset") == "seed":
-            options.update(SEED_PRESET)
-        options.update(given)
-        self._passed = {k: v for k, v in options.items() if k not in _CONTROLLED and k != "preset"}
-        self._lr_defaults = {"adam": LEARNING_RATE, "lbfgs": LBFGS_LEARNING_RATE}
-        return options
+        checked = resolve_options(given, partial=True, caller="StyleTransferDashboard()")
+        values = {**defaults(checked.get("preset")), **checked}
+        self._passed = {name: given.get(name, values[name]) for name, option in TABLE.items() if not option.control}
+        return values
 
     def _make_controls(self, options: Mapping[str, Any], every: int, panel_layer: Any) -> None:
-        """One control per option in :data:`_CONTROLLED`, set to its value in ``options``; and the panel layer."""
+        """One control per row of the table with ``control=True``, set to its value in ``options``.
 
-        def set_value(widget: widgets.Widget, value: Any, name: str) -> None:
-            try:
-                widget.value = value
-            except (traitlets.TraitError, TypeError, ValueError) as exc:
-                raise OptionError(f"{name} = {value!r} cannot be shown by the dashboard's control: {exc}") from None
+        And the dashboard's own controls, which are not run options: ``every`` and the panel layer.
+        """
+        starting = dict(options)
+        if starting.get("learning_rate", 0) is None:  # None: the optimizer's own
+            starting["learning_rate"] = LEARNING_RATES[starting["optimizer"]]
 
-        wide = {"style": {"description_width": "120px"}, "layout": widgets.Layout(width="380px")}
-        # continuous_update=False: a browser drawing a slider with continuous updates snaps the value to the
-        # slider's step and sends it back (β 40 -> 39.81, learning rate 2 -> 1.995, λ 1/3 -> 0.33) before
-        # anyone touches it; without them the value changes only when the student moves the slider.
-        # (tests/e2e/test_browser.py::test_showing_the_dashboard_in_the_page_keeps_its_settings)
-        settle = {"continuous_update": False}
-        all_layers = [r.name for r in VGG19_LAYERS[1:]]
-        self.alpha = widgets.FloatLogSlider(
-            base=10, min=-3, max=6, step=0.1, description="α (content)", **settle, **wide
-        )
-        self.beta = widgets.FloatLogSlider(base=10, min=-3, max=6, step=0.1, description="β (style)", **settle, **wide)
-        self.tv_weight = widgets.FloatText(description="TV weight", **wide)
-        self.optimizer = widgets.Dropdown(
-            options=[("L-BFGS", "lbfgs"), ("Adam", "adam")], description="optimizer", **wide
-        )
-        self.learning_rate = widgets.FloatLogSlider(
-            base=10, min=-2, max=2, step=0.05, description="learning rate", **settle, **wide
-        )
-        self.iterations = widgets.BoundedIntText(min=1, max=1_000_000, description="iterations", **wide)
-        self.every = widgets.BoundedIntText(min=1, max=10_000, description="show every", **wide)
-        self.content_layer = widgets.Dropdown(
-            options=all_layers, value=CONV_LAYERS[0].name, description="content layer", **wide
-        )
-        self.noise_ratio = widgets.FloatSlider(min=0, max=1, step=0.05, description="noise ratio", **settle, **wide)
-        self.pooling = widgets.ToggleButtons(
-            options=["avg", "max"], description="pooling", style={"description_width": "120px"}
-        )
-        self.precision = widgets.Dropdown(options=["auto", "float32", "bfloat16"], description="precision", **wide)
-        self.seed = widgets.BoundedIntText(min=-1, max=2**31 - 1, description="seed (-1: fresh)", **wide)
-
-        set_value(self.alpha, options["alpha"], "alpha")
-        set_value(self.beta, options["beta"], "beta")
-        set_value(self.tv_weight, options["tv_weight"], "tv_weight")
-        name = str(options["optimizer"]).lower()
-        optimizer = "lbfgs" if name in ("l-bfgs", "lbfgs") else name
-        set_value(self.optimizer, optimizer, "optimizer")
-        lr = self._lr_defaults[optimizer] if options["learning_rate"] is None else options["learning_rate"]
-        set_value(self.learning_rate, lr, "learning_rate")
-        self.optimizer.observe(lambda ch: setattr(self.learning_rate, "value", self._lr_defaults[ch["new"]]), "value")
-        set_value(self.iterations, options["iterations"], "iterations")
-        set_value(self.every, every, "every")
-        set_value(
-            self.content_layer, _layer_option(options["content_layer"], "content_layer", all_layers), "content_layer"
-        )
-        set_value(self.noise_ratio, options["noise_ratio"], "noise_ratio")
-        set_value(self.pooling, options["pooling"], "pooling")
-        set_value(self.precision, options["precision"], "precision")
-        set_value(self.seed, -1 if options["seed"] is None else options["seed"], "seed")
-
-        size = check_size(IMG_SIZE if options["size"] is None else options["size"])
-        sizes = list(SIZES) if size in SIZES else [size, *SIZES]
-        self.size = widgets.Dropdown(
-            options=[(f"{w}×{h}", (w, h)) for w, h in sizes], value=size, description="size (w×h)", **wide
-        )
-
-        given = options["style_layers"]
-        if isinstance(given, Mapping):
-            pairs = list(given.items())
-        elif isinstance(given, (list, tuple)) and given:
-            pairs = [(layer, 1.0 / len(given)) for layer in given]
-        else:
-            raise OptionError(f"style_layers must be a dict {{layer: coefficient}}, got {given!r}.")
-        chosen = {_layer_option(k, "style_layers", all_layers): v for k, v in pairs}
-        names = [r.name for r in VGG19_LAYERS if r in CONV_LAYERS or r.name in chosen]
-        self.style_enabled: dict[str, widgets.Checkbox] = {}
-        self.style_weights: dict[str, widgets.FloatSlider] = {}
-        for name in names:
-            value = chosen.get(name, 0.2)
-            self.style_enabled[name] = widgets.Checkbox(
-                value=name in chosen, description=name, indent=False, layout=widgets.Layout(width="140px")
+        # {option: its control}, in the order the page shows them.
+        self.controls: dict[str, widgets.Widget] = {}
+        self._controls: dict[str, _Control] = {}
+        for option in _controlled():
+            if option.kind not in _MAKERS:
+                raise ValueError(
+                    f"option {option.name!r} (kind {option.kind!r}) has control=True, but the dashboard has no "
+                    f"control for a {option.kind}; give its row control=False and a no_control reason"
+                )
+            if hasattr(type(self), option.name):
+                raise ValueError(f"option {option.name!r} has the name of the dashboard's own {option.name!r}")
+            control = _MAKERS[option.kind](option, starting[option.name], _look(option.name))
+            self._controls[option.name] = control
+            self.controls[option.name] = control.widget
+            setattr(self, option.name, control.widget)
+            if isinstance(control, _LayerWeights):  # the style layers' checkboxes and λ sliders, by layer
+                self.style_enabled, self.style_weights = control.enabled, control.weights
+        if {"optimizer", "learning_rate"} <= self.controls.keys():  # a new optimizer starts at its own rate
+            self.optimizer.observe(
+                lambda change: setattr(self.learning_rate, "value", LEARNING_RATES[change["new"]]), "value"
             )
-            slider = widgets.FloatSlider(
-                min=0.0, step=0.01, description="λ", style={"description_width": "20px"}, **settle
-            )
-            slider.max = max(1.0, float(value)) if isinstance(value, (int, float)) and math.isfinite(value) else 1.0
-            set_value(slider, value, f"style_layers[{name!r}]")
-            self.style_weights[name] = slider
 
+        self.every = widgets.BoundedIntText(
+            min=1,
+            max=10_000,
+            description="show every",
+            style={"description_width": "120px"},
+            layout=widgets.Layout(width="380px"),
+        )
+        _set(self.every, every, "every")
+        all_layers = _all_layers()
         if panel_layer == "":
-            panel_layer = next(iter(chosen), None)
+            panel_layer = next(iter(options.get("style_layers") or {}), None)
         first_panel = None if panel_layer is None else _layer_option(panel_layer, "panel_layer", all_layers)
         self.panel_layer = widgets.Dropdown(
-            options=[("(none)", None), *[(n, n) for n in all_layers]], value=first_panel, description="layer", **wide
+            options=[("(none)", None), *[(n, n) for n in all_layers]],
+            value=first_panel,
+            description="layer",
+            style={"description_width": "120px"},
+            layout=widgets.Layout(width="380px"),
         )
 
     def _settings_tabs(self) -> widgets.Tab:
-        """The option controls, in three tabs."""
-        rows = [widgets.HBox([self.style_enabled[n], self.style_weights[n]]) for n in self.style_weights]
-        return widgets.Tab(
-            children=[
-                widgets.VBox(
-                    [
-                        self.alpha,
-                        self.beta,
-                        self.tv_weight,
-                        self.optimizer,
-                        self.learning_rate,
-                        self.iterations,
-                        self.every,
-                    ]
-                ),
-                widgets.VBox(
-                    [
-                        self.content_layer,
-                        widgets.HTML("<b>style layers</b> (checked ones count, λ = weight)"),
-                        widgets.GridBox(rows, layout=widgets.Layout(grid_template_columns="repeat(2, 400px)")),
-                    ]
-                ),
-                widgets.VBox([self.size, self.noise_ratio, self.seed, self.pooling, self.precision]),
-            ],
-            titles=("Costs & optimizer", "Layers", "Image & network"),
-        )
+        """The controls, in the tabs their looks name (``every`` after the iterations)."""
+        tabs: dict[str, list[widgets.Widget]] = {title: [] for title in TABS}
+        for name, control in self._controls.items():
+            tabs[_look(name).tab].extend([control.heading, control.widget] if control.heading else [control.widget])
+        tabs[TABS[0]].append(self.every)
+        shown = {title: children for title, children in tabs.items() if children}
+        return widgets.Tab(children=[widgets.VBox(children) for children in shown.values()], titles=tuple(shown))
 
     def options(self) -> dict[str, Any]:
         """The options the controls describe: what Start passes to :class:`StyleTransfer`."""
-        seed = int(self.seed.value)
-        options = {
-            "alpha": float(self.alpha.value),
-            "beta": float(self.beta.value),
-            "tv_weight": float(self.tv_weight.value),
-            "content_layer": self.content_layer.value,
-            "style_layers": {n: float(s.value) for n, s in self.style_weights.items() if self.style_enabled[n].value},
-            "pooling": self.pooling.value,
-            "noise_ratio": float(self.noise_ratio.value),
-            "optimizer": self.optimizer.value,
-            "learning_rate": float(self.learning_rate.value),
-            "size": tuple(self.size.value),
-            "precision": self.precision.value,
-            "seed": None if seed < 0 else seed,
-            "iterations": int(self.iterations.value),
-        }
+        options = {name: control.read() for name, control in self._controls.items()}
         options.update(self._passed)
         return options

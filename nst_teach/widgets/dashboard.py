@@ -95,6 +95,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         start_button, pause_button, stop_button, reset_button, save_button, save_path: the run controls.
         alpha, beta, tv_weight, learning_rate, iterations, every, optimizer, content_layer, noise_ratio,
             pooling, size, precision, seed, panel_layer: the option controls.
+        controls: ``{option: its control}``, one per row of :data:`nst_teach.options.TABLE` with ``control=True``.
         style_enabled, style_weights: ``{layer: Checkbox}`` and ``{layer: FloatSlider}`` of the style layers.
         image_widget, costs_widget, style_maps_widget, generated_maps_widget, gram_widget, status_widget:
             the outputs.

@@ -11,7 +11,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..errors import NSTError, OptionError
-from ..validate import check_size, did_you_mean
+from ..options import resolve_options
+from ..validate import check_size
 from ._base import _placeholder, _png, _safe, _status_html, _StatusLine
 from ._runs import _RUNNING, _running_loop, _stop_the_others
 from .picker import _take_images, _value_of
@@ -34,19 +35,17 @@ def _label(value: Any) -> str:
 
 
 def _settings(vary: Any) -> list[tuple[str, dict[str, Any]]]:
-    """``[(label, {option: value})]``: every combination of the values in ``vary``."""
-    from ..engine import OPTIONS
+    """``[(label, {option: value})]``: every combination of the values in ``vary``, each checked by the table.
 
+    Raises:
+        OptionError: ``vary`` is not a dict of lists, names an unknown option (with "did you mean"),
+            or holds a value the option's row refuses (:func:`nst_teach.options.resolve_options`).
+    """
     example = "{'beta': [10, 100, 1000]}"
     if not isinstance(vary, Mapping) or not vary:
         raise OptionError(f"vary must be a non-empty dict {{option: [values]}} such as {example}, got {vary!r}.")
     axes = []
     for key, values in vary.items():
-        if key not in OPTIONS:
-            raise OptionError(
-                f"vary: {key!r} is not an option of StyleTransfer.{did_you_mean(key, OPTIONS)} "
-                f"Valid: {', '.join(OPTIONS)}."
-            )
         if isinstance(values, Mapping):  # named settings: {"shallow": {...}, "deep": {...}}
             pairs = [(f"{key}={name}", {key: value}) for name, value in values.items()]
         elif isinstance(values, (list, tuple)):
@@ -57,6 +56,11 @@ def _settings(vary: Any) -> list[tuple[str, dict[str, Any]]]:
             )
         if not pairs:
             raise OptionError(f"vary[{key!r}] is empty; give at least one value.")
+        try:
+            for _, option in pairs:
+                resolve_options(option, partial=True, caller="PreviewGrid()")
+        except OptionError as exc:
+            raise OptionError(f"vary: {exc}") from None
         axes.append(pairs)
     settings = []
     for combination in itertools.product(*axes):
@@ -111,17 +115,12 @@ class PreviewGrid(_StatusLine):
         columns: int = 4,
         **options: Any,
     ) -> None:
-        from ..engine import OPTIONS
-
         self.settings = _settings(vary)
-        unknown = [name for name in options if name not in OPTIONS]
-        if unknown:
-            raise OptionError(f"PreviewGrid() got an unknown option {unknown[0]!r}; valid: {', '.join(OPTIONS)}.")
-        if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
-            raise OptionError(f"iterations must be a whole number >= 1, got {iterations!r}.")
+        # The options (and iterations) checked by the table, then passed to every run as they were given.
+        checked = resolve_options({**options, "iterations": iterations}, partial=True, caller="PreviewGrid()")
         self.size = check_size(size)
-        self.iterations = iterations
-        self._options = {"size": self.size, "iterations": iterations, **options}
+        self.iterations = checked["iterations"]
+        self._options = {"size": self.size, "iterations": self.iterations, **options}
         self._content, self._style = _take_images(content, style)
         self.results: dict[str, np.ndarray] = {}
         self.errors: dict[str, str] = {}
