@@ -15,7 +15,6 @@ import math
 import os
 import re
 import signal
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 from . import defaults, errors
 from .errors import NSTError, OptionError
 from .options import TABLE, Option
+from .servers import LAB_PORT, VOILA_PORT
 from .validate import check_size
 
 __all__ = ["main", "build_parser"]
@@ -171,18 +171,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--weights", default="auto",
                       help="VGG-19 weights: auto (default), imagenet, random, or a .h5 file")
 
-    tut = sub.add_parser("tutorial", help="open the course in JupyterLab")
-    tut.add_argument("--no-browser", action="store_true", help="start JupyterLab without opening a browser")
+    tut = sub.add_parser("tutorial", help="open the course in JupyterLab, at its first notebook",
+                         description="Start JupyterLab on the course and print the address of its first notebook, "
+                                     "token included. Ctrl-C stops it and its kernels.")
+    tut.add_argument("--no-browser", action="store_true",
+                     help="open no browser window (no display, a remote machine): open the printed address yourself")
+    tut.add_argument("--port", type=_positive_int, help=f"port to serve on (default {LAB_PORT}, or the next free one)")
+    tut.add_argument("--ip", default="localhost", help="address to listen on (default localhost)")
     tut.add_argument("--print-only", action="store_true", help="print the layer table and exit (no JupyterLab)")
 
-    app = sub.add_parser("app", help="serve the classroom app (notebooks/app.ipynb) with Voila: no code, just the controls",
+    app = sub.add_parser("app", help="serve the classroom app (notebooks/app.ipynb) with Voila: no code, only controls",
                          description="Serve the classroom app with Voila: image pickers, the live dashboard and the "
-                                     "preview grid, without code. Ctrl-C stops it.")
+                                     "preview grid, without code. Prints the app's address, token included; "
+                                     "Ctrl-C stops it and its kernels.")
     app.add_argument("notebook", nargs="?", help="the notebook to serve (default: the course's notebooks/app.ipynb)")
-    app.add_argument("--port", type=_positive_int, default=8866, help="port to serve on (default 8866)")
+    app.add_argument("--port", type=_positive_int,
+                     help=f"port to serve on (default {VOILA_PORT}, or the next free one)")
     app.add_argument("--ip", default="localhost",
-                     help="address to listen on (default localhost; 0.0.0.0 lets students on the room's network connect)")
-    app.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+                     help="address to listen on (default localhost; 0.0.0.0 lets the room's network connect)")
+    app.add_argument("--no-browser", action="store_true",
+                     help="open no browser window (no display, a remote machine): open the printed address yourself")
     app.add_argument("--quick", action="store_true", help="quick mode: tiny images and few iterations (rehearsals)")
 
     nb = sub.add_parser("notebooks", help="copy the course notebooks, optionally with the exercises solved")
@@ -447,18 +455,17 @@ def _notebooks_dir() -> Path:
 def _tutorial(args: argparse.Namespace) -> int:
     if args.print_only:
         return _layers(args)
-    folder = _notebooks_dir()
-    command = [sys.executable, "-m", "jupyter", "lab", str(folder / "00_welcome.ipynb"), f"--notebook-dir={REPO_ROOT}"]
-    if args.no_browser:
-        command.append("--no-browser")
-    print("nst-teach: starting JupyterLab at notebooks/00_welcome.ipynb (Ctrl-C to stop)", file=sys.stderr)
-    try:
-        return subprocess.call(command)
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    from .servers import choose_port, lab_command, serve
+
+    first = _notebooks_dir() / "00_welcome.ipynb"
+    port = choose_port(args.ip, args.port, LAB_PORT)
+    command = lab_command(REPO_ROOT, first.relative_to(REPO_ROOT).as_posix(), ip=args.ip, port=port)
+    return serve(command, open_browser=not args.no_browser)
 
 
 def _app(args: argparse.Namespace) -> int:
+    from .servers import choose_port, serve, voila_command
+
     if args.notebook is not None:
         notebook = Path(args.notebook)
         if notebook.suffix != ".ipynb" or not notebook.is_file():
@@ -468,23 +475,9 @@ def _app(args: argparse.Namespace) -> int:
         notebook = _notebooks_dir() / "app.ipynb"
         if not notebook.is_file():
             raise NSTError(f"the classroom app {notebook} is missing; update your copy of the repository")
-    command = [
-        sys.executable, "-m", "voila", str(notebook.resolve()),
-        f"--port={args.port}",
-        f"--Voila.ip={args.ip}",
-        "--theme=light",
-        "--strip_sources=True",  # no code on screen, only what the cells display
-        "--show_tracebacks=True",  # an error says what went wrong instead of a blank page
-        "--VoilaExecutor.timeout=300",  # the first cell imports TensorFlow: slow on a cold laptop
-    ]
-    if args.no_browser:
-        command.append("--no-browser")
-    env = dict(os.environ, NST_TEACH_QUICK="1") if args.quick else None
-    print(f"nst-teach: serving {notebook.name} at http://{args.ip}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
-    try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    port = choose_port(args.ip, args.port, VOILA_PORT)
+    command = voila_command(notebook, ip=args.ip, port=port, quick=args.quick)
+    return serve(command, open_browser=not args.no_browser)
 
 
 def _notebooks(args: argparse.Namespace) -> int:
