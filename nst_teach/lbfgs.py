@@ -34,7 +34,14 @@ The recipe, in the spirit of PyTorch's ``torch.optim.LBFGS``:
 * an Armijo guard accepts the step only if the cost went down enough,
   :math:`f(x + t d) \le f(x) + c_1 t\, g^\top d`; otherwise ``t`` shrinks
   (by quadratic interpolation, kept within ``[0.1 t, 0.5 t]``) and it tries
-  again.  A trial point whose cost is NaN or infinite is rejected the same way.
+  again.  A trial point whose cost is NaN or infinite is rejected the same way;
+* when no length lowers the cost (late in a float32 run the remembered curvature
+  can point where the cost only seems to go up), the memory is reset and a plain
+  gradient step is tried as at the very start, then shorter ones
+  (``max_restarts`` times).  Only when those fail too does :meth:`step` give up,
+  saying whether the run *converged* (the cost no longer changes by more than
+  ``tolerance_change`` of itself: there is nothing left to gain) or why it could
+  not go on.
 
 Introduced in ``notebooks/05_style_transfer_live.ipynb``.
 """
@@ -67,6 +74,10 @@ class LBFGS:
         max_backtracks: how many times a rejected step may be shortened before
             the iteration gives up.
         tolerance_grad: the iteration stops moving when ``max |g|`` is below this.
+        max_restarts: when a line search fails, how many times to reset the memory and
+            try plain gradient steps before giving up.
+        tolerance_change: a failed search counts as converged when the cost no longer
+            changes by more than this share of it (see :meth:`step`).
         growth: while no curvature is known, how much longer each gradient step
             tries to be than the last accepted one.
         f_lower_bound: a value the cost never goes below (0 for sums of squares), or
@@ -81,7 +92,10 @@ class LBFGS:
         aux: the ``aux`` ``fun`` returned for :attr:`x` (``None`` if it returns none).
         iteration: iterations done.
         evaluations: calls of ``fun`` made.
-        message: why the last :meth:`step` did not move (``None`` if it did).
+        message: why the last :meth:`step` did not move (``None`` if it did): it starts
+            with ``"converged: "`` or ``"could not go on: "``.
+        converged: True when the last :meth:`step` stopped because there was nothing left to gain.
+        restarts: how many times a failed line search reset the memory.
 
     Introduced in ``notebooks/05_style_transfer_live.ipynb``.
 
@@ -106,6 +120,8 @@ class LBFGS:
         growth: float = 4.0,
         f_lower_bound: float | None = None,
         first_step_fraction: float = 1.0,
+        max_restarts: int = 2,
+        tolerance_change: float = 1e-6,
     ) -> None:
         x0 = np.asarray(x0)
         if x0.ndim != 1 or not np.issubdtype(x0.dtype, np.floating):
@@ -127,10 +143,15 @@ class LBFGS:
         self.iteration = 0
         self.evaluations = 0
         self.message: str | None = None
+        self.converged = False
+        self.restarts = 0
+        self.max_restarts = int(max_restarts)
+        self.tolerance_change = float(tolerance_change)
         # The memory: pairs (s_k, y_k) and ρ_k = 1 / (y_k·s_k), oldest first.
         self._pairs: deque[tuple[np.ndarray, np.ndarray, float]] = deque(maxlen=int(history_size))
         self._gamma = 1.0  # scaling of the initial inverse Hessian H₀ = γ I
         self._t_gradient: float | None = None  # length of the last gradient step (taken without memory)
+        self._last_reduction: float | None = None  # how much the last accepted iteration lowered the cost
         self.growth = float(growth)
         self.f_lower_bound = None if f_lower_bound is None else float(f_lower_bound)
         self.first_step_fraction = float(first_step_fraction)
@@ -185,47 +206,34 @@ class LBFGS:
 
     # -- one iteration ------------------------------------------------------
 
-    def step(self) -> bool:
-        """Performs one iteration (usually one evaluation of ``fun``).
+    def _first_length(self, f: float, g: np.ndarray) -> float:
+        """The length of a gradient step without any curvature known (the very first step, or after a reset)."""
+        t = min(1.0, 1.0 / float(np.sum(np.abs(g)))) * self.lr  # a short gradient step, as PyTorch does...
+        if self.f_lower_bound is not None:
+            # ...or, for a cost known to stay above f_lower_bound, the step that would
+            # reach the bound if the cost were linear (Polyak's step length).
+            polyak = self.first_step_fraction * (f - self.f_lower_bound) / float(np.dot(g, g)) * self.lr
+            t = polyak if 0 < polyak < math.inf else t
+        return t
+
+    def _line_search(self, f: float, d: np.ndarray, slope: float, t: float, changes: list[float]) -> tuple[Any, float]:
+        """Backtracks from length ``t`` along ``d`` until the Armijo test passes.
+
+        Appends the decrease of the cost at each trial point with a finite cost to ``changes``.
 
         Returns:
-            ``True`` if the point moved; ``False`` if it could not (the gradient is
-            zero or not finite, or no step lowered the cost), with the reason in
-            :attr:`message`.
+            ``(found, t)``: ``found`` is ``(t, x, f, g, aux)`` of the accepted point, or None;
+            ``t`` the last length tried.
         """
-        self.message = None
-        f = self.evaluate()
-        g = self.g
-        assert g is not None
-        if not (math.isfinite(f) and np.all(np.isfinite(g))):
-            self.message = f"the cost or its gradient is not finite at the current point (cost {f})."
-            return False
-        if float(np.max(np.abs(g))) <= self.tolerance_grad:
-            self.message = "the gradient is zero: the point is a minimum (or a saddle point)."
-            return False
-
-        d = self.direction(g)
-        slope = float(np.dot(g, d))
-        if not (slope < 0 and math.isfinite(slope)):  # not a descent direction: start afresh
-            self.reset()
-            d, slope = -g, -float(np.dot(g, g))
-        if self._pairs:
-            t = self.lr
-        elif self._t_gradient is not None:  # still no curvature known: try a longer step than last time
-            t = self.growth * self._t_gradient
-        else:  # the very first step: a short gradient step, as PyTorch does...
-            t = min(1.0, 1.0 / float(np.sum(np.abs(g)))) * self.lr
-            if self.f_lower_bound is not None:
-                # ...or, for a cost known to stay above f_lower_bound, the step that would
-                # reach the bound if the cost were linear (Polyak's step length).
-                polyak = self.first_step_fraction * (f - self.f_lower_bound) / float(np.dot(g, g)) * self.lr
-                t = polyak if 0 < polyak < math.inf else t
-
         for _ in range(self.max_backtracks + 1):
             x_new = self.x + t * d
-            f_new, g_new, aux_new = self._call(x_new)
-            if math.isfinite(f_new) and f_new <= f + self.c1 * t * slope:
+            if np.array_equal(x_new, self.x):  # so short that no number changes: shorter ones would not either
                 break
+            f_new, g_new, aux_new = self._call(x_new)
+            if math.isfinite(f_new):
+                changes.append(f - f_new)
+                if f_new <= f + self.c1 * t * slope:
+                    return (t, x_new, f_new, g_new, aux_new), t
             # Shrink t: the minimum of the parabola through f(0), f'(0) and f(t),
             # kept within [0.1 t, 0.5 t] (just halve if f(t) is not finite).
             shrink = 0.5
@@ -234,12 +242,93 @@ class LBFGS:
                 if denominator > 0:
                     shrink = min(0.5, max(0.1, -slope * t / denominator))
             t *= shrink
+        return None, t
+
+    def _give_up(self, f: float, changes: list[float], trials: int) -> None:
+        """Sets :attr:`message` (and :attr:`converged`) after every line search failed.
+
+        Converged means the cost no longer changes by more than ``tolerance_change`` of itself:
+        the last accepted iteration lowered it by less than that (so the failed search met the
+        rounding of the cost, as SciPy's ``ftol`` has it), or no trial point changed it by more.
+        """
+        tried = f"{trials} trial steps"
+        if self.max_restarts:
+            tried += ", plain gradient steps among them after resetting the curvature memory"
+        tolerance = self.tolerance_change * max(abs(f), np.finfo(np.float64).tiny)
+        last = self._last_reduction
+        if (last is not None and last <= tolerance) or (changes and max(map(abs, changes)) <= tolerance):
+            self.converged = True
+            self.message = (
+                f"converged: the cost ({f:.6g}) no longer changes by more than {self.tolerance_change:g} of itself "
+                f"({tried}: none lowered it enough)."
+            )
+        elif not changes:
+            self.message = f"could not go on: the cost was not finite at any of the {tried}."
         else:
-            tried = self.max_backtracks + 1
-            self.message = f"no step along the search direction lowered the cost (tried {tried} lengths)."
+            falling = "" if last is None else f" (the last iteration lowered the cost by {last:.3g})"
+            self.message = (
+                f"could not go on: no step lowered the cost ({tried}){falling}, although the gradient says "
+                "it should go down: the cost or its gradient is not accurate here."
+            )
+
+    def step(self) -> bool:
+        """Performs one iteration (usually one evaluation of ``fun``).
+
+        When the line search fails, the memory is reset and plain gradient steps are
+        tried (``max_restarts`` times) before giving up.
+
+        Returns:
+            ``True`` if the point moved; ``False`` if it could not (the gradient is
+            zero or not finite, or no step lowered the cost even after the restarts),
+            with the reason in :attr:`message` (and :attr:`converged` True if there
+            was nothing left to gain).
+        """
+        self.message, self.converged = None, False
+        f = self.evaluate()
+        g = self.g
+        assert g is not None
+        if not (math.isfinite(f) and np.all(np.isfinite(g))):
+            self.message = f"could not go on: the cost or its gradient is not finite at the current point (cost {f})."
+            return False
+        if float(np.max(np.abs(g))) <= self.tolerance_grad:
+            self.converged = True
+            self.message = "converged: the gradient is zero: the point is a minimum (or a saddle point)."
+            return False
+
+        d = self.direction(g)
+        slope = float(np.dot(g, d))
+        if not (slope < 0 and math.isfinite(slope)):  # not a descent direction: start afresh
+            self.reset()
+            d, slope = -g, -float(np.dot(g, g))
+        as_at_start = not self._pairs and self._t_gradient is None
+        if self._pairs:
+            t = self.lr
+        elif self._t_gradient is not None:  # still no curvature known: try a longer step than last time
+            t = self.growth * self._t_gradient
+        else:  # the very first step
+            t = self._first_length(f, g)
+
+        changes: list[float] = []
+        evaluations = self.evaluations
+        found, t = self._line_search(f, d, slope, t, changes)
+        for _ in range(self.max_restarts):
+            if found is not None:
+                break
+            # The remembered curvature (or the length) misled the search: forget it, and try a plain
+            # gradient step as at the start (or, if that was just tried, shorter ones).
+            self.reset()
+            self._t_gradient = None
+            self.restarts += 1
+            d, slope = -g, -float(np.dot(g, g))
+            t = t * 0.5 if as_at_start else self._first_length(f, g)
+            as_at_start = True
+            found, t = self._line_search(f, d, slope, t, changes)
+        if found is None:
+            self._give_up(f, changes, self.evaluations - evaluations)
             self.reset()
             return False
 
+        t, x_new, f_new, g_new, aux_new = found
         if not self._pairs:
             self._t_gradient = t
         s = x_new - self.x
@@ -248,6 +337,7 @@ class LBFGS:
         if ys > 1e-10:  # keep only pairs with positive curvature, so H stays positive definite
             self._pairs.append((s, y, 1.0 / ys))
             self._gamma = ys / float(np.dot(y, y))
+        self._last_reduction = f - f_new
         self.x, self.f, self.g, self.aux = x_new, f_new, g_new, aux_new
         self.iteration += 1
         return True

@@ -106,7 +106,7 @@ class LbfgsOptimizer:
         lbfgs.evaluate()
         packed, before = lbfgs.aux, lbfgs.x
         moved = lbfgs.step()
-        message = None if moved else f"L-BFGS could not go further: {lbfgs.message}"
+        message = None if moved else f"L-BFGS {lbfgs.message}"  # "L-BFGS converged: ..." or "... could not go on: ..."
         after = lbfgs.x.reshape(self.shape)
         return packed, before.reshape(self.shape), after, True, message, lbfgs.f if moved else None
 

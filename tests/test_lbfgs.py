@@ -145,3 +145,83 @@ def test_steps_grow_while_no_curvature_is_known():
     lengths = [np.linalg.norm(b - a) for a, b in zip(points, points[1:])]
     np.testing.assert_allclose(np.array(lengths[1:]) / lengths[:-1], 4.0)
     np.testing.assert_allclose(lengths[0], np.linalg.norm(g) / np.abs(g).sum())
+
+
+# --------------------------------------------------------------------------- when the line search fails
+
+
+def _is_gradient_step(dx: np.ndarray, g: np.ndarray) -> bool:
+    """True when ``dx = -t g`` for some ``t > 0`` (a plain gradient step)."""
+    t = -float(dx @ g) / float(g @ g)
+    return t > 0 and np.allclose(dx, -t * g, rtol=1e-9, atol=1e-12)
+
+
+def test_a_misleading_memory_is_reset_and_a_gradient_step_taken():
+    fun, a, b = _quadratic(n=10, seed=2)
+    opt = LBFGS(fun, np.zeros(10), max_backtracks=3)
+    _run(opt, 3)
+    assert len(opt._pairs) == 3
+    # Curvature learned on another function: 10⁶ times too flat, so the quasi-Newton step is 10⁶ times too
+    # long, and three shortenings (at most 10³) cannot save it: the first line search fails.
+    s, y, rho = opt._pairs[-1]
+    opt._pairs.append((s * 1e3, y * 1e-3, rho))
+    opt._gamma = 1e6 * opt._gamma
+    x, f, g = opt.x, opt.f, opt.g
+    assert opt.direction(g) @ g < 0  # still a descent direction: only its length misleads
+    assert opt.step() is True and opt.message is None
+    assert opt.restarts == 1 and opt.f < f
+    assert _is_gradient_step(opt.x - x, g)  # the step after the reset is a plain gradient step
+    assert len(opt._pairs) == 1  # the old memory is gone; the new pair is the gradient step's
+    _run(opt, 500)
+    np.testing.assert_allclose(opt.x, np.linalg.solve(a, b), atol=1e-5)  # and the run still reaches the minimum
+
+
+def test_a_first_search_that_fails_is_continued_with_shorter_gradient_steps():
+    # The cost is NaN beyond |x| > 10⁻³, and Polyak's first step f/|g|² is 10⁹ (2^30) times too long: the
+    # 21 halvings of the first search do not come back inside; the restart halves further and lands.
+    def fun(x):
+        if np.any(np.abs(x) > 1e-3):
+            return float("nan"), np.full_like(x, np.nan)
+        return float(2e3 + np.sum((x - 5e-4) ** 2)), 2 * (x - 5e-4)
+
+    opt = LBFGS(fun, np.zeros(2), f_lower_bound=0.0)
+    f0 = opt.evaluate()
+    assert opt.step() is True and opt.restarts == 1
+    assert np.all(np.abs(opt.x) <= 1e-3) and opt.f < f0
+
+
+def test_a_flat_cost_stops_as_converged_after_the_restarts():
+    # The cost is rounded to float32 around 10⁴: its resolution (~10⁻³) is above what any step can gain
+    # (|g|² = 10⁻⁴ at most), while the decrease Armijo's test asks for stays above float64's resolution.
+    k = 2.9e-4
+
+    def fun(x):
+        return float(np.float32(1e4 + k * float(x @ x))), 2 * k * x
+
+    opt = LBFGS(fun, np.full(3, 10.0), max_backtracks=2)
+    assert opt.step() is False
+    assert opt.converged and opt.message.startswith("converged:") and "resetting the curvature memory" in opt.message
+    assert opt.restarts == 2 and opt.iteration == 0
+    assert opt.evaluations == 1 + 3 * (opt.max_backtracks + 1)  # three full searches: repeated failures
+
+
+def test_a_wrong_gradient_stops_saying_why_it_could_not_go_on():
+    opt = LBFGS(lambda x: (float(x @ x), -2 * x), np.ones(3))  # the gradient points uphill
+    assert opt.step() is False
+    assert not opt.converged and opt.message.startswith("could not go on:") and "not accurate" in opt.message
+    assert opt.restarts == 2
+
+
+def test_a_float32_run_stops_as_converged_at_its_minimum():
+    # Many iterations in float32: the searches fail at the minimum, where float32 cannot tell costs apart.
+    fun, a, b = _quadratic(n=20, seed=3)
+
+    def fun32(x):
+        f, g = fun(x.astype(np.float64))
+        return float(np.float32(f + 100.0)), g.astype(np.float32)
+
+    opt = LBFGS(fun32, np.zeros(20, np.float32), max_backtracks=5)
+    moved = _run(opt, 3000)
+    assert moved < 3000 and opt.converged, opt.message
+    exact = np.linalg.solve(a, b)
+    assert opt.f - (fun(exact)[0] + 100.0) < 1e-4 * 100  # the cost is at the minimum, to float32's resolution
