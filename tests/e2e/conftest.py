@@ -19,7 +19,6 @@ import functools
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -27,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,8 +145,15 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path, headers: dict[str,
 def _start(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
     handle = log.open("wb")
     try:
-        return subprocess.Popen(command, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     finally:
         handle.close()
 
@@ -185,19 +192,21 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     settings = home / "lab-settings"
     _write_lab_settings(settings)
     env = dict(os.environ)
-    env.update({
-        "NST_TEACH_QUICK": "1",
-        "NST_TEACH_OFFLINE": "1",
-        "NST_TEACH_WEIGHTS": str(weights),
-        "NST_TEACH_CACHE": str(home / "cache"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(settings),
-        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-        "IPYTHONDIR": str(home / "ipython"),
-        "MPLCONFIGDIR": str(home / "matplotlib"),
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "NST_TEACH_QUICK": "1",
+            "NST_TEACH_OFFLINE": "1",
+            "NST_TEACH_WEIGHTS": str(weights),
+            "NST_TEACH_CACHE": str(home / "cache"),
+            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+            "IPYTHONDIR": str(home / "ipython"),
+            "MPLCONFIGDIR": str(home / "matplotlib"),
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.pop("JUPYTER_TOKEN", None)
     return env
 
@@ -207,7 +216,8 @@ def _write_lab_settings(folder: Path) -> None:
     files = {
         "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-            "fetchNews": "false", "checkForUpdates": False,
+            "fetchNews": "false",
+            "checkForUpdates": False,
         },
     }
     for name, content in files.items():
@@ -220,14 +230,16 @@ def _write_lab_settings(folder: Path) -> None:
 
 
 class Server:
-    """A running server: ``url``, ``token``, ``log`` and a small REST client."""
+    """A running server: ``url``, ``token``, ``page`` (the address to open), ``log`` and a small REST client."""
 
     def __init__(self, url: str, token: str, log: Path, process: subprocess.Popen) -> None:
         self.url, self.token, self.log, self.process = url, token, log, process
+        self.page = f"{url}/?token={token}"  #: the address a student opens (nst-teach prints it)
 
     def api(self, method: str, path: str) -> Any:
-        request = urllib.request.Request(f"{self.url}{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -243,23 +255,27 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def jupyter_lab(course_dir: Path, server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """JupyterLab on 127.0.0.1 at a free port, serving the course copy; stopped at the end (also on failure)."""
-    port, token = free_port(), secrets.token_hex(16)
+def jupyter_lab(
+    course_dir: Path, server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """JupyterLab on 127.0.0.1 at a free port, serving the course copy; stopped at the end (also on failure).
+
+    The command is ``nst-teach tutorial``'s (:func:`nst_teach.servers.lab_command`: ``--allow-root`` as root,
+    the token in ``JUPYTER_TOKEN``, Voila's template without CDN links), serving the course copy and
+    exposing ``window.jupyterapp`` to the tests.
+    """
+    from nst_teach.servers import lab_command
+
+    port = free_port()
     log = tmp_path_factory.mktemp("logs") / "jupyter-lab.log"
-    command = [
-        sys.executable, "-m", "jupyter", "lab",
-        "--no-browser", "--allow-root",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={course_dir}",
-        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: read the kernel's state and outputs
-        "--LabApp.news_url=",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    process = _start(command, course_dir, server_env, log)
+    lab = lab_command(
+        course_dir, "00_welcome.ipynb", ip="127.0.0.1", port=port, extra=["--LabApp.expose_app_in_browser=True"]
+    )  # window.jupyterapp: the kernel's state, outputs
+    env = dict(server_env, JUPYTER_TOKEN=lab.env["JUPYTER_TOKEN"], JUPYTER_PATH=lab.env["JUPYTER_PATH"])
+    process = _start(lab.argv, course_dir, env, log)
     try:
         url = f"http://127.0.0.1:{port}"
+        token = env["JUPYTER_TOKEN"]
         _wait_for(f"{url}/api/status", process, log, {"Authorization": f"token {token}"})
         yield Server(url, token, log, process)
     finally:
@@ -267,33 +283,50 @@ def jupyter_lab(course_dir: Path, server_env: dict[str, str], tmp_path_factory: 
         _keep_log(log)
 
 
-@pytest.fixture(scope="module")
-def voila_app(course_dir: Path, server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The classroom app as ``nst-teach app`` serves it (Voila), from the course copy, at a free port."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("logs") / "voila.log"
-    command = [sys.executable, "-m", "nst_teach", "app", str(course_dir / "app.ipynb"), "--no-browser",
-               f"--port={port}", "--ip=127.0.0.1"]
-    process = _start(command, course_dir, server_env, log)
+PRINTED_URL = re.compile(r"http://127\.0\.0\.1:\d+/\S*\?token=(\S+)")
+
+
+@contextlib.contextmanager
+def nst_teach_app(notebook: Path, env: dict[str, str], log: Path) -> Iterator[Server]:
+    """``nst-teach app NOTEBOOK --no-browser`` on 127.0.0.1 at a free port; ``page`` is the address it printed."""
+    command = [
+        sys.executable,
+        "-m",
+        "nst_teach",
+        "app",
+        str(notebook),
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={free_port()}",
+    ]
+    process = _start(command, notebook.parent, env, log)
     try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_for_port(port, process, log)
-        yield Server(url, "", log, process)
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not (found := PRINTED_URL.search(log.read_text(errors="replace"))):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"nst-teach app printed no address (status {process.poll()}):\n{_log_tail(log)}")
+            time.sleep(0.5)
+        server = Server(found.group(0).split("/?", 1)[0], found.group(1), log, process)
+        server.page = found.group(0)
+        yield server
     finally:
         _stop(process)
         _keep_log(log)
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
-    """Waits until the port accepts connections (a GET of Voila's page would execute the notebook)."""
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"voila exited with status {process.returncode}:\n{_log_tail(log)}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-            return
-        time.sleep(0.5)
-    raise RuntimeError(f"voila did not listen on port {port} within {SERVER_START_TIMEOUT:.0f} s:\n{_log_tail(log)}")
+@pytest.fixture(scope="module")
+def serve_app(server_env: dict[str, str]) -> Any:
+    """``with serve_app(notebook, log=path) as app:``: ``nst-teach app`` on another notebook (:func:`nst_teach_app`)."""
+    return functools.partial(nst_teach_app, env=server_env)
+
+
+@pytest.fixture(scope="module")
+def voila_app(
+    course_dir: Path, server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The classroom app as ``nst-teach app`` serves it (Voila), from the course copy, at a free port."""
+    with nst_teach_app(course_dir / "app.ipynb", server_env, tmp_path_factory.mktemp("logs") / "voila.log") as app:
+        yield app
 
 
 def _keep_log(log: Path) -> None:
@@ -341,6 +374,40 @@ def browser_page(browser: Any, name: str) -> Iterator[Any]:
         with contextlib.suppress(Exception):
             (ARTIFACTS / f"{name}.console.txt").write_text("\n".join(messages))
         context.close()
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def block_outside(page: Any) -> list[str]:
+    """Aborts every request of ``page`` that would leave this machine; returns the list they are noted in.
+
+    As in a classroom without internet, but failing at once instead of after a DNS time-out. Requests to
+    127.0.0.1 (the servers) go through; ``data:`` and ``blob:`` URLs never reach the network. WebSockets
+    are not routed, so one to another host is noted too.
+    """
+    outside: list[str] = []
+
+    def leaves(url: str) -> bool:
+        parts = urllib.parse.urlsplit(url)
+        return parts.scheme not in {"data", "blob"} and parts.hostname not in LOOPBACK
+
+    def route(route: Any) -> None:
+        if leaves(route.request.url):
+            outside.append(route.request.url)
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/*", route)
+    page.on("websocket", lambda ws: outside.append(ws.url) if leaves(ws.url) else None)
+    return outside
+
+
+@pytest.fixture
+def offline() -> Any:
+    """``outside = offline(page)``: a request of ``page`` that would leave the machine fails (:func:`block_outside`)."""
+    return block_outside
 
 
 @pytest.fixture(scope="module")

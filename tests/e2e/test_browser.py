@@ -234,13 +234,20 @@ def test_showing_the_dashboard_in_the_page_keeps_its_settings(live_page):
     """
     from nst_teach.defaults import ALPHA, BETA, LEARNING_RATE, NOISE_RATIO, STYLE_LAYERS
 
-    code = ("from nst_teach.widgets import StyleTransferDashboard\n"
-            "shown = [v for v in get_ipython().user_ns.values() if isinstance(v, StyleTransferDashboard)]\n"
-            "keys = ('alpha', 'beta', 'learning_rate', 'noise_ratio', 'style_layers')\n"
-            "print({k: shown[-1].options()[k] for k in keys})")
+    code = (
+        "from nst_teach.widgets import StyleTransferDashboard\n"
+        "shown = [v for v in get_ipython().user_ns.values() if isinstance(v, StyleTransferDashboard)]\n"
+        "keys = ('alpha', 'beta', 'learning_rate', 'noise_ratio', 'style_layers')\n"
+        "print({k: shown[-1].options()[k] for k in keys})"
+    )
     seen = ast.literal_eval(live_page.evaluate(KERNEL_EXECUTE, code).strip())
-    expected = {"alpha": ALPHA, "beta": BETA, "learning_rate": LEARNING_RATE, "noise_ratio": NOISE_RATIO,
-                "style_layers": dict(STYLE_LAYERS)}
+    expected = {
+        "alpha": ALPHA,
+        "beta": BETA,
+        "learning_rate": LEARNING_RATE,
+        "noise_ratio": NOISE_RATIO,
+        "style_layers": dict(STYLE_LAYERS),
+    }
     assert seen == expected
 
 
@@ -259,13 +266,16 @@ def test_a_slider_moved_in_the_page_reaches_the_kernel(live_page):
     page.keyboard.press("Control+A")
     page.keyboard.type("1000")
     page.keyboard.press("Enter")
-    wait_until(lambda: readout.inner_text().strip() in {"1000", "1.00e+3", "1000.0", "1e+3"}, 10,
-               "the β readout to show 1000")
+    wait_until(
+        lambda: readout.inner_text().strip() in {"1000", "1.00e+3", "1000.0", "1e+3"}, 10, "the β readout to show 1000"
+    )
 
     dashboard.start.click()  # the next run uses the new β
     wait_until(lambda: "Running" in dashboard.status_text() or dashboard.iteration() > 0, 60, "the run to start")
-    seen = page.evaluate(KERNEL_EXECUTE, "from nst_teach.widgets import running\n"
-                                         "print([round(d.options()['beta'], 6) for d in running()])")
+    seen = page.evaluate(
+        KERNEL_EXECUTE,
+        "from nst_teach.widgets import running\nprint([round(d.options()['beta'], 6) for d in running()])",
+    )
     dashboard.stop.click()
     wait_until(lambda: "Stopped" in dashboard.status_text(), 60, "the status to say 'Stopped'")
     assert seen.strip() == "[1000.0]", seen
@@ -282,11 +292,21 @@ def test_notebook_runs_in_jupyterlab_without_widget_errors(name, page, jupyter_l
         jupyter_lab.shut_down_kernels()
 
 
-# --- Voila ----------------------------------------------------------------------------------------
+# --- Voila, and everything with no internet ----------------------------------------------------------
 
 
-def test_voila_app_shows_widgets_without_code_and_runs(page, voila_app):
-    page.goto(voila_app.url + "/", timeout=RUN_TIMEOUT * 1000)
+def assert_icons_drawn(page: Any, where: str) -> None:
+    """The buttons' Font Awesome icons come from the page's own bundle (not a CDN) and are drawn."""
+    icon = page.locator("button.jupyter-button i.fa-play").first
+    assert icon.bounding_box()["width"] > 0, f"{where}: the Start button's icon takes no room"
+    assert page.evaluate("""() => document.fonts.check('900 16px "Font Awesome 5 Free"')"""), (
+        f"{where}: the icon font did not load"
+    )
+
+
+def test_voila_app_shows_widgets_without_code_and_runs_with_every_outside_request_blocked(page, voila_app, offline):
+    outside = offline(page)  # a classroom without internet
+    page.goto(voila_app.page, timeout=RUN_TIMEOUT * 1000)  # the address nst-teach app printed, token included
     app = page.locator(".nst-app")
     app.wait_for(state="visible", timeout=RUN_TIMEOUT * 1000)
     assert_widgets_rendered(page, "the Voila app")
@@ -301,4 +321,54 @@ def test_voila_app_shows_widgets_without_code_and_runs(page, voila_app):
     page.locator(".nst-app .lm-TabBar-tab", has_text="Paint").click()
     dashboard = Dashboard(app)
     assert dashboard.start.is_visible() and dashboard.image.is_visible()
+    assert_icons_drawn(page, "the Voila app")
     dashboard.run_and_watch(page, "voila-app")
+    assert outside == [], f"the app asked for resources outside this machine: {outside}"
+
+
+MATH_NOTEBOOK = "03_content_cost.ipynb"  # the content cost, in LaTeX, inline and displayed
+
+
+def assert_math_rendered(page: Any, where: str) -> None:
+    """MathJax typeset the formulas of the page: some formulas drawn, none an error, no TeX source left."""
+    formulas = page.locator("mjx-container")
+    wait_until(lambda: formulas.count() >= 2, 120, f"MathJax to typeset the formulas in {where}")
+    assert page.locator("mjx-merror").count() == 0, f"{where}: MathJax could not typeset a formula"
+    assert formulas.first.bounding_box()["width"] > 0
+    assert "\\frac{" not in page.locator("body").inner_text(), f"{where}: TeX source left on the page"
+
+
+def math_notebook(folder: Path) -> Path:
+    """A notebook holding the markdown cells of the course's notebook 03 that have formulas, and one code cell."""
+    import nbformat
+
+    course = nbformat.read(folder / MATH_NOTEBOOK, as_version=4)
+    cells = [cell for cell in course.cells if cell.cell_type == "markdown" and "$" in cell.source]
+    notebook = nbformat.v4.new_notebook(cells=[*cells, nbformat.v4.new_code_cell("print('formulas above')")])
+    path = folder / "offline-math.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_math_renders_with_every_outside_request_blocked(page, jupyter_lab, course_dir, serve_app, offline, tmp_path):
+    """JupyterLab, Voila alone (``nst-teach app``) and Voila inside JupyterLab (Binder's link) typeset offline."""
+    outside = offline(page)
+    try:
+        open_notebook(page, jupyter_lab, MATH_NOTEBOOK)
+        assert_math_rendered(page, f"{MATH_NOTEBOOK} in JupyterLab")
+        save_shot(page, "offline-math-jupyterlab")
+    finally:
+        jupyter_lab.shut_down_kernels()
+
+    notebook = math_notebook(course_dir)
+    with serve_app(notebook, log=tmp_path / "voila-math.log") as app:
+        page.goto(app.page, timeout=RUN_TIMEOUT * 1000)
+        assert_math_rendered(page, "nst-teach app")
+        save_shot(page, "offline-math-voila")
+
+    try:
+        page.goto(f"{jupyter_lab.url}/voila/render/{notebook.name}?token={jupyter_lab.token}")
+        assert_math_rendered(page, "Voila inside JupyterLab")
+    finally:
+        jupyter_lab.shut_down_kernels()
+    assert outside == [], f"pages asked for resources outside this machine: {outside}"
