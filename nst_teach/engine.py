@@ -239,6 +239,7 @@ class StyleTransfer:
         self._optimizer = self._make_optimizer(self._scales[0].objective, self._x0)
         self._best: tuple[float, Batch] | None = None
         self._last_good: Batch | None = None
+        self._latest_scored = True  # whether the current image's cost was seen by _consider_best
         self._elapsed = 0.0
         self._stopped = False
         self._message: str | None = None
@@ -344,6 +345,16 @@ class StyleTransfer:
         self._best = None
         self._last_good = None
 
+    def _score_latest(self) -> None:
+        """Scores the current image if no step did (Adam reports the cost of the image a step starts from,
+        so the image its last update made is otherwise never scored): one forward pass, at the end of a run."""
+        if self._latest_scored:
+            return
+        self._latest_scored = True
+        x = self.batch()
+        total = float(self._scales[self._scale_index].objective.packed_costs(tf.constant(x))[0])
+        self._consider_best(total, x)
+
     def _consider_best(self, total: float, x: Batch) -> None:
         if math.isfinite(total) and (self._best is None or total < self._best[0]):
             self._best = (total, x)
@@ -439,6 +450,7 @@ class StyleTransfer:
         self._consider_best(total, before)
         if after_total is not None:
             self._consider_best(after_total, after)
+        self._latest_scored = after_total is not None
         scale = self._scales[self._scale_index]
         names = list(self.options["style_layers"])
         step = Step(
@@ -486,6 +498,7 @@ class StyleTransfer:
         """A :class:`Result` of everything so far (what :meth:`run` returns)."""
         scale = self._scales[self._scale_index]
         image = self.image()
+        self._score_latest()
         best = self._rgb(self._best[1], scale) if self._best is not None else image
         return Result(
             image=image,

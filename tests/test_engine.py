@@ -163,9 +163,11 @@ def test_best_image_is_the_lowest_cost_seen():
     start = st.image()
     images = [start] + [step.image() for step in st.steps(12)]  # images[k] is the image after step k
     result = st.result()
-    totals = result.history.total
+    # Step k reports the cost of the image it started from: the image after step k − 1; the image after the
+    # last step is scored at the end, here independently.
+    final = float(st._scales[0].objective.packed_costs(tf.constant(st.batch()))[0])
+    totals = [*result.history.total, final]
     assert np.isfinite(totals).all() and np.argmin(totals) > 0
-    # Step k reports the cost of the image it started from: the image after step k − 1.
     np.testing.assert_array_equal(result.best_image, images[int(np.argmin(totals))])
     np.testing.assert_array_equal(result.image, images[-1])
 
@@ -441,3 +443,16 @@ def test_log_dir_without_tensorboard_is_a_clear_option_error(monkeypatch, tmp_pa
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else real(name, *a))
     with pytest.raises(OptionError, match="pip install tensorboard"):
         StyleTransfer(np.zeros((40, 40, 3), np.uint8), np.zeros((40, 40, 3), np.uint8), log_dir=tmp_path)
+
+
+def test_adams_best_image_includes_the_image_after_the_last_update():
+    st = _make(optimizer="adam", learning_rate=4.0)
+    batches = [st.batch()]
+    for _ in st.steps(4):
+        batches.append(st.batch())  # the image after each update; the last one no step ever starts from
+    objective = st._scales[0].objective
+    totals = [float(objective.packed_costs(tf.constant(x))[0]) for x in batches]
+    assert int(np.argmin(totals)) == len(batches) - 1  # a short Adam run still goes downhill: the last is best
+    result = st.result()
+    np.testing.assert_array_equal(result.best_image, images_module.to_rgb(batches[-1]))
+    assert not np.array_equal(result.best_image, images_module.to_rgb(batches[-2]))  # not the one step behind
