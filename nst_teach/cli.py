@@ -109,6 +109,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     """Adds one flag per option of :data:`nst_teach.options.TABLE` (its type, choices and help from the row)."""
     types = {"number": _finite, "size": _size, "layer_weights": _style_layers, "blend": _finite, "scales": _finite}
     for option in TABLE.values():
+        if not option.has_flag:  # e.g. the course's functions (content_cost=...): Python only, its row says why
+            continue
         help_text = f"{option.help} (default: {_shown_default(option)})".replace("%", "%%")
         arguments: dict[str, Any] = {"dest": option.name, "default": None, "help": help_text}
         if option.kind == "switch":

@@ -38,8 +38,14 @@ The loop is this module; the ideas it uses each live in their own:
 :mod:`nst_teach.options` (what every option means and accepts),
 :mod:`nst_teach.objective` (the cost at one image size, over :mod:`nst_teach.costs`),
 :mod:`nst_teach.optimizers` (Adam and L-BFGS, one step at a time),
+:mod:`nst_teach.student_functions` (the student's own functions in the run, checked before it),
 :mod:`nst_teach.scales` (the images at each scale) and
 :mod:`nst_teach.history` (what the loop reports: :class:`Step`, :class:`History`, :class:`Result`).
+
+The student's own functions make the picture when given: ``StyleTransfer(content, style,
+gram_matrix=gram_matrix, train_step=train_step, optimizer="adam")`` computes every cost with them and
+steps with their ``train_step``; one that cannot run (it raises, has the wrong shape, NumPy inside)
+is refused at once, in the words of its exercise's check.
 
 Introduced in ``notebooks/05_style_transfer_live.ipynb``; the extras (several
 styles, ``style_scale``, ``preserve_colors``, ``tv_weight``, ``scales``) in
@@ -60,7 +66,7 @@ import numpy as np
 import tensorflow as tf
 
 from .defaults import IMG_SIZE, SAVE_EVERY
-from .errors import OptionError
+from .errors import OptionError, warn
 from .history import History, Layers, Result, Step
 from .layers import layer_name
 from .objective import Objective
@@ -76,6 +82,7 @@ from .options import (  # noqa: F401 - LBFGS_LEARNING_RATE, SEED_PRESET: their o
     resolve_options,
 )
 from .scales import Scale, Source, scaled_size
+from .student_functions import Functions, check_style_images, preflight, resolve_functions
 from .validate import MIN_SIDE, format_size, is_batch
 
 if TYPE_CHECKING:
@@ -122,6 +129,8 @@ class StyleTransfer:
     Attributes:
         options: the resolved options (a dict; do not modify).
         precision: ``"float32"`` or ``"bfloat16"``, what VGG-19 runs in.
+        functions: the :class:`~nst_teach.student_functions.Functions` the run computes with
+            (``functions.given`` names the student's).
         weights: the ``WeightsStatus`` of the weights used.
         extractor: the :class:`nst_teach.model.Extractor` the costs use.
         history: the :class:`History` of every iteration so far.
@@ -146,6 +155,16 @@ class StyleTransfer:
         self.options = settings
         self.precision: str = settings["precision"]
         self.iterations: int = settings["iterations"]
+
+        # The student's functions, tried on small tensors before anything is loaded (refused with the check's words).
+        self.functions: Functions = resolve_functions(settings)
+        check_style_images(self.functions, len(styles), settings["style_scale"])
+        self._train_step_traced = preflight(self.functions, settings)["train_step_traced"]
+        if "train_step" in self.functions.given and settings["optimizer"] != "adam":
+            warn(
+                f"train_step is one Adam step, and optimizer={settings['optimizer']!r} takes its own steps (with your "
+                "cost functions, if given); give optimizer='adam' to run your train_step."
+            )
 
         # Sizes: known before any image is read (a preprocessed batch has its shape).
         if settings["size"] is not None:
@@ -180,7 +199,7 @@ class StyleTransfer:
             content_batch = content_src.at(scale_size)
             style_size = scaled_size(scale_size, settings["style_scale"])
             style_batches = [src.at(style_size) for src in style_srcs]
-            objective = Objective(self.extractor, content_batch, style_batches, blend, settings)
+            objective = Objective(self.extractor, content_batch, style_batches, blend, settings, self.functions)
             self._scales.append(Scale(factor, scale_size, objective, content_batch))
 
         first = self._scales[0]
@@ -228,7 +247,15 @@ class StyleTransfer:
         check_memory(largest, deepest)
 
     def _make_optimizer(self, objective: Objective, x0: np.ndarray) -> Optimizer:
-        return make_optimizer(self.options["optimizer"], objective, x0, self.options["learning_rate"])
+        settings = self.options
+        return make_optimizer(
+            settings["optimizer"],
+            objective,
+            x0,
+            settings["learning_rate"],
+            self.functions.train_step,
+            self._train_step_traced,
+        )
 
     def reset(self) -> None:
         """Starts over: the initial image, no history, the first scale, a fresh optimizer."""
@@ -553,10 +580,11 @@ class StyleTransfer:
 
     def __repr__(self) -> str:
         settings = self.options
+        yours = f", your functions={list(self.functions.given)}" if self.functions.given else ""
         return (
             f"StyleTransfer(size={self.size}, optimizer={settings['optimizer']!r}, "
             f"learning_rate={settings['learning_rate']:g}, "
-            f"precision={self.precision!r}, iteration={self.iteration})"
+            f"precision={self.precision!r}, iteration={self.iteration}{yours})"
         )
 
 

@@ -2,8 +2,9 @@ r"""The cost the loop minimizes, at one image size: targets computed once, one t
 
 .. math:: J(G) = \alpha J_{content}(C, G) + \beta \sum_l \lambda_l J^{[l]}_{style}(S, G) \;+\; w_{TV} J_{TV}(G)
 
-Every term is a function of :mod:`nst_teach.costs`; this module only arranges them for speed.
-The targets — the content image's activations and the style images' Gram matrices — do not
+Every term is a function of the course — :mod:`nst_teach.costs`' own, or the student's where given
+(:mod:`nst_teach.student_functions` says how they are combined); this module only arranges them for
+speed.  The targets — the content image's activations and the style images' Gram matrices — do not
 change during a run, so :class:`Objective` computes them once; each iteration then runs VGG-19 on
 the generated image, the costs and the gradient in one call into TensorFlow.
 
@@ -19,6 +20,8 @@ import numpy as np
 import tensorflow as tf
 
 from . import costs
+from .errors import OptionError
+from .student_functions import Functions, resolve_functions
 
 if TYPE_CHECKING:
     from .model import Extractor
@@ -41,6 +44,7 @@ class Objective:
         blend: one weight per style image, summing to 1 (:func:`nst_teach.options.blend_weights`).
         settings: the resolved options (:func:`nst_teach.options.resolve_options`); reads
             ``content_layer``, ``style_layers``, ``alpha``, ``beta`` and ``tv_weight``.
+        functions: the functions the costs are computed with (default: the package's own).
     """
 
     def __init__(
@@ -50,7 +54,10 @@ class Objective:
         styles: Sequence[np.ndarray],
         blend: Sequence[float],
         settings: Mapping[str, Any],
+        functions: Functions | None = None,
     ) -> None:
+        self.functions = functions if functions is not None else resolve_functions({})
+        gram_matrix = self.functions.gram_matrix
         self.extractor = extractor
         self.shape = content.shape
         self.content_layer: str = settings["content_layer"]
@@ -72,22 +79,45 @@ class Objective:
                 # per-position average.  Rescaling to the generated image's n_hw makes
                 # gram_cost(G_S', G_G, n_hw) = Σ (G_S/n_hw_S − G_G/n_hw)² / (4 n_C²),
                 # the seed's formula exactly when both sizes are equal.
-                target += weight * costs.gram_matrix(a_s) * (self.n_hw[name] / n_hw_s)
+                target += (
+                    weight * _as_cost(gram_matrix(_unrolled(a_s)), (target.shape[0],) * 2) * (self.n_hw[name] / n_hw_s)
+                )
             self.style_targets[name] = target
+        # The style image's own activations, for a layer_style_cost or style_cost that compares them
+        # (one style image at the generated image's size: student_functions.check_style_images).
+        self.style_activations: dict[str, tf.Tensor] = {}
+        if self.functions.needs_style_activations:
+            for name in self.style_layers:
+                if style_acts[0][name].shape != acts[name].shape:
+                    raise OptionError(
+                        f"layer {name}: the style image's activations {tuple(style_acts[0][name].shape)} and the "
+                        f"generated image's {tuple(acts[name].shape)} differ; layer_style_cost and style_cost need "
+                        "the style image at the content's size (one style image, style_scale=1)."
+                    )
+                self.style_activations[name] = tf.constant(style_acts[0][name], tf.float32)
         self.value_and_grad = tf.function(self._value_and_grad, input_signature=[tf.TensorSpec(self.shape, tf.float32)])
+
+    def _layer_style_cost(self, name: str, a_g: tf.Tensor) -> tf.Tensor:
+        """One layer's J_style: the student's ``layer_style_cost`` if given, else from the kept Gram matrix."""
+        if self.functions.layer_style_cost is not None:
+            return _as_cost(self.functions.layer_style_cost(self.style_activations[name], a_g))
+        g_g = _as_cost(self.functions.gram_matrix(_unrolled(a_g)), self.style_targets[name].shape)
+        return costs.gram_cost(self.style_targets[name], g_g, self.n_hw[name])
 
     def packed_costs(self, x: tf.Tensor) -> tf.Tensor:
         """``[total, content, style, tv, style per layer...]`` of the image ``x`` (float32)."""
+        functions = self.functions
         acts = self.extractor(x)
-        j_content = costs.content_cost(self.content_target, acts[self.content_layer])
-        # Each layer's J_style from the Gram kept since the start (reported per layer), then their λ-sum.
-        by_layer = [
-            costs.gram_cost(self.style_targets[name], costs.gram_matrix(acts[name]), self.n_hw[name])
-            for name in self.style_layers
-        ]
-        j_style = costs.weighted_style_cost(by_layer, list(self.style_layers.values()))
+        j_content = _as_cost(functions.content_cost(self.content_target, acts[self.content_layer]))
+        # Each layer's J_style (reported per layer), then the style cost: their λ-sum, or the student's style_cost.
+        by_layer = [self._layer_style_cost(name, acts[name]) for name in self.style_layers]
+        if functions.style_cost is not None:
+            a_g = {name: acts[name] for name in self.style_layers}
+            j_style = _as_cost(functions.style_cost(dict(self.style_activations), a_g, dict(self.style_layers)))
+        else:
+            j_style = costs.weighted_style_cost(by_layer, list(self.style_layers.values()))
         j_tv = costs.total_variation_cost(x)
-        total = costs.total_cost(j_content, j_style, self.alpha, self.beta) + self.tv_weight * j_tv
+        total = _as_cost(functions.total_cost(j_content, j_style, self.alpha, self.beta)) + self.tv_weight * j_tv
         return tf.stack([total, j_content, j_style, j_tv, *by_layer])
 
     def _value_and_grad(self, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -96,3 +126,13 @@ class Objective:
             packed = self.packed_costs(x)
             total = packed[0]  # inside the tape, so that the slice is recorded too
         return packed, tape.gradient(total, x)
+
+
+def _unrolled(a: tf.Tensor) -> tf.Tensor:
+    """The ``(n_C, n_H·n_W)`` matrix A of activations ``(1, n_H, n_W, n_C)``: what ``gram_matrix`` takes."""
+    return tf.transpose(tf.reshape(a, (-1, a.shape[-1])))
+
+
+def _as_cost(value: Any, shape: Any = ()) -> tf.Tensor:
+    """A function's result as a float32 tensor of ``shape`` (a cost of shape (1,) becomes a scalar)."""
+    return tf.reshape(tf.cast(value, tf.float32), shape)

@@ -10,12 +10,16 @@ went wrong (:meth:`restore`).  Both adapters compute the costs and the gradient 
 * :class:`LbfgsOptimizer`: L-BFGS (:class:`nst_teach.lbfgs.LBFGS`, the algorithm) on the flattened
   image; each evaluation is one call of the objective's traced ``value_and_grad``.
 
+Adam's step is :func:`train_step`, the one notebook 05 asks the student to write; a run given
+``train_step=`` (the student's) makes its steps with that one instead.
+
 Introduced in ``notebooks/05_style_transfer_live.ipynb`` (the choice of optimizer in
 ``notebooks/06_experiments.ipynb``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,7 +28,16 @@ import tensorflow as tf
 from .lbfgs import LBFGS
 from .objective import Objective
 
-__all__ = ["AdamOptimizer", "LbfgsOptimizer", "Optimizer", "StepReport", "make_optimizer", "LBFGS_HISTORY"]
+__all__ = [
+    "train_step",
+    "TrainStep",
+    "AdamOptimizer",
+    "LbfgsOptimizer",
+    "Optimizer",
+    "StepReport",
+    "make_optimizer",
+    "LBFGS_HISTORY",
+]
 
 #: How many (s, y) pairs the L-BFGS optimizer remembers (20 reached a given cost in a few
 #: iterations fewer than 10 at 200×150; each pair costs two image-sized float32 arrays).
@@ -36,12 +49,91 @@ LBFGS_HISTORY = 20
 StepReport = tuple[np.ndarray, Any, Any, bool, str | None, float | None]
 
 
-class AdamOptimizer:
-    """Adam on a ``tf.Variable`` image; one traced ``tf.function`` per step."""
+#: ``train_step(generated, optimizer, cost_fn) -> cost``: one optimization step (see :func:`train_step`).
+TrainStep = Callable[[tf.Variable, Any, Callable[[tf.Variable], tf.Tensor]], Any]
 
-    def __init__(self, objective: Objective, x0: np.ndarray, learning_rate: float) -> None:
+
+def train_step(generated: tf.Variable, optimizer: Any, cost_fn: Callable[[tf.Variable], tf.Tensor]) -> tf.Tensor:
+    r"""One optimization step on the generated image: the cost, its gradient, the optimizer's update.
+
+    Style transfer trains the image, so the image is the variable: under a ``tf.GradientTape`` the
+    cost :math:`J(G)` is computed from ``generated``, the tape gives :math:`\partial J / \partial G`,
+    and the optimizer moves the pixels against it.  This is Adam's step in every run; a student's
+    ``train_step`` given to :class:`~nst_teach.engine.StyleTransfer` (``train_step=train_step``) takes
+    its place, so it must keep this contract:
+
+    * it takes the image ``generated`` (a ``tf.Variable``, ``(1, n_H, n_W, 3)``), the ``optimizer``
+      (a Keras Adam, already built for the variable) and ``cost_fn``, a function of the image that
+      returns the total cost :math:`J = \alpha J_{content} + \beta J_{style}` (the run's, made with
+      the run's cost functions);
+    * it calls ``cost_fn(generated)`` inside the tape (the run reads the costs it reports from that
+      call), takes the gradient with respect to ``generated``, and applies it with
+      ``optimizer.apply_gradients([(gradient, generated)])``;
+    * it returns the cost (one number).
+
+    The run calls it inside its ``tf.function`` (once traced, each step runs the graph); one that
+    cannot be traced is called eagerly (slower).  Unlike the Coursera assignment's ``train_step``,
+    it takes the optimizer and the cost as arguments instead of reading globals, and does not clip
+    the pixels (the seed does not either).
+
+    The reference, line for line as it runs::
+
+        def train_step(generated, optimizer, cost_fn):
+            with tf.GradientTape() as tape:
+                J = cost_fn(generated)
+            gradient = tape.gradient(J, generated)
+            optimizer.apply_gradients([(gradient, generated)])
+            return J
+
+    Args:
+        generated: the generated image, the variable the step changes.
+        optimizer: a Keras optimizer (the run's Adam).
+        cost_fn: ``cost_fn(image) -> J``, the total cost of an image (a float32 scalar tensor).
+
+    Returns:
+        The cost :math:`J` of the image before the step.
+
+    Introduced in ``notebooks/05_style_transfer_live.ipynb``.
+
+    >>> import keras
+    >>> G = tf.Variable([[1.0, -2.0]])
+    >>> adam = keras.optimizers.Adam(learning_rate=0.5)
+    >>> float(train_step(G, adam, lambda g: tf.reduce_sum(tf.square(g))))   # J = 1² + (−2)²
+    5.0
+    >>> G.numpy().round(3).tolist()   # Adam's first step moves each pixel by about the learning rate, downhill
+    [[0.5, -1.5]]
+    """
+    with tf.GradientTape() as tape:
+        J = cost_fn(generated)
+    gradient = tape.gradient(J, generated)
+    optimizer.apply_gradients([(gradient, generated)])
+    return J
+
+
+class AdamOptimizer:
+    """Adam on a ``tf.Variable`` image; each step is one call of ``step_fn`` (:func:`train_step` by default).
+
+    Args:
+        objective: the costs (:class:`~nst_teach.objective.Objective`).
+        x0: the starting image.
+        learning_rate: Adam's step in pixel units.
+        step_fn: the step, ``step_fn(generated, optimizer, cost_fn)`` (the student's ``train_step``);
+            None: :func:`train_step`.
+        traced: whether ``step_fn`` runs inside the step's ``tf.function`` (False: eagerly).
+    """
+
+    def __init__(
+        self,
+        objective: Objective,
+        x0: np.ndarray,
+        learning_rate: float,
+        step_fn: TrainStep | None = None,
+        traced: bool = True,
+    ) -> None:
         self.objective = objective
         self.learning_rate = learning_rate
+        self.step_fn = step_fn if step_fn is not None else train_step
+        self.traced = traced
         self.variable = tf.Variable(x0, dtype=tf.float32, trainable=True)
         self._new_optimizer()
 
@@ -50,18 +142,21 @@ class AdamOptimizer:
 
         self.optimizer = keras.optimizers.Adam(self.learning_rate)
         self.optimizer.build([self.variable])  # its moments exist before the step is traced
-        self._step = tf.function(self._train_step, input_signature=[])
+        self._step = tf.function(self._train_step, input_signature=[]) if self.traced else self._train_step
 
     def _train_step(self) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        with tf.GradientTape() as tape:
-            packed = self.objective.packed_costs(self.variable)
-            total = packed[0]  # inside the tape, so that the slice is recorded too
-        gradient = tape.gradient(total, self.variable)
+        reported: list[tf.Tensor] = []
+
+        def cost_fn(image: tf.Variable) -> tf.Tensor:
+            packed = self.objective.packed_costs(image)
+            reported.append(packed)  # the costs of this image, read by the run
+            return packed[0]  # inside the tape, so that the slice is recorded too
+
         before = tf.identity(self.variable)
-        self.optimizer.apply_gradients([(gradient, self.variable)])
+        self.step_fn(self.variable, self.optimizer, cost_fn)
         after = tf.identity(self.variable)
         image_is_finite = tf.cast(tf.reduce_all(tf.math.is_finite(after)), tf.float32)
-        return tf.concat([packed, [image_is_finite]], 0), before, after
+        return tf.concat([reported[-1], [image_is_finite]], 0), before, after
 
     def step(self) -> StepReport:
         """One Adam update (see :data:`StepReport`)."""
@@ -124,7 +219,19 @@ class LbfgsOptimizer:
 Optimizer = AdamOptimizer | LbfgsOptimizer
 
 
-def make_optimizer(name: str, objective: Objective, x0: np.ndarray, learning_rate: float) -> Optimizer:
-    """A fresh optimizer ``name`` (``"adam"`` or ``"lbfgs"``) starting from the image ``x0``."""
-    kind = AdamOptimizer if name == "adam" else LbfgsOptimizer
-    return kind(objective, x0, learning_rate)
+def make_optimizer(
+    name: str,
+    objective: Objective,
+    x0: np.ndarray,
+    learning_rate: float,
+    step_fn: TrainStep | None = None,
+    traced: bool = True,
+) -> Optimizer:
+    """A fresh optimizer ``name`` (``"adam"`` or ``"lbfgs"``) starting from the image ``x0``.
+
+    ``step_fn`` and ``traced`` are Adam's step and whether it runs inside ``tf.function``
+    (:class:`AdamOptimizer`); L-BFGS takes its own steps.
+    """
+    if name == "adam":
+        return AdamOptimizer(objective, x0, learning_rate, step_fn, traced)
+    return LbfgsOptimizer(objective, x0, learning_rate)

@@ -10,6 +10,11 @@ else is derived from this table:
 * the command line's flags: ``nst-teach stylize --help`` (:mod:`nst_teach.cli` adds one flag per row);
 * the dashboard's controls: the rows with ``control=True`` (the others say why not).
 
+The course's own functions are options too (kind ``"function"``, :data:`FUNCTIONS`): ``content_cost=``,
+``gram_matrix=``, ``layer_style_cost=``, ``style_cost=``, ``total_cost=`` and ``train_step=`` make the run
+use the student's functions (:mod:`nst_teach.student_functions` says how they are combined and checked).
+A function is neither a control nor a command-line flag (their rows say why: ``no_control``, ``no_flag``).
+
 Adding an option is one :class:`Option` row here, plus its use in the engine.
 
 >>> settings = resolve_options({"beta": 100, "optimizer": "adam", "precision": "float32"})
@@ -56,6 +61,7 @@ __all__ = [
     "blend_weights",
     "check_image",
     "option_docs",
+    "FUNCTIONS",
 ]
 
 #: The sort of value an option takes; each kind has one check (see :func:`check_option`).
@@ -72,6 +78,7 @@ Kind = Literal[
     "start",  # a keyword of choices, or an image
     "weights_source",  # a keyword of choices, or a weights file
     "folder",  # a folder path
+    "function",  # a function of the course (the student's), or None for the package's own
 ]
 
 
@@ -116,6 +123,7 @@ class Option:
         metavar: the placeholder the command line's help shows for the value.
         control: True if the dashboard shows the option as a control.
         no_control: why not, when ``control`` is False (the dashboard passes such options through).
+        no_flag: why the command line has no flag for the option (``""``: it has one, :attr:`cli_flag`).
         doc: a longer explanation, for :class:`~nst_teach.engine.StyleTransfer`'s docstring.
     """
 
@@ -135,6 +143,7 @@ class Option:
     metavar: str = ""
     control: bool = True
     no_control: str = ""
+    no_flag: str = ""
     doc: str = ""
 
     def __post_init__(self) -> None:
@@ -142,11 +151,38 @@ class Option:
             raise ValueError(f"option {self.name!r}: a default of None needs `none`, saying what None means")
         if self.control == bool(self.no_control):
             raise ValueError(f"option {self.name!r}: give `no_control` (why) exactly when control=False")
+        if self.no_flag and self.flag:
+            raise ValueError(f"option {self.name!r}: `flag` names a flag, `no_flag` says there is none; not both")
+
+    @property
+    def has_flag(self) -> bool:
+        """Whether the command line offers the option (every option but those whose :attr:`no_flag` says why not)."""
+        return not self.no_flag
 
     @property
     def cli_flag(self) -> str:
-        """The command line's flag: ``--tv-weight`` for ``tv_weight`` unless :attr:`flag` says otherwise."""
+        """The command line's flag: ``--tv-weight`` for ``tv_weight`` unless :attr:`flag` says otherwise.
+
+        ``""`` for an option without a flag (:attr:`no_flag`).
+        """
+        if self.no_flag:
+            return ""
         return self.flag or "--" + self.name.replace("_", "-")
+
+
+def _function(name: str, package: str, help: str, doc: str) -> Option:
+    """A row of kind ``"function"``: one of the course's functions, the student's instead of the package's."""
+    return Option(
+        name,
+        "function",
+        None,
+        help,
+        none=f"the package's own, {package}",
+        control=False,
+        no_control="a function the student writes, not a control; passed to the run as given",
+        no_flag="a Python function, which a command line cannot take",
+        doc=doc + " Checked before the run (:func:`nst_teach.student_functions.preflight`).",
+    )
 
 
 #: Every option of a run, in the order messages list them.  Read by :func:`resolve_options`, the command
@@ -222,8 +258,34 @@ TABLE: dict[str, Option] = {option.name: option for option in (
            choices=("seed",), none="nst-teach's defaults",
            control=False, no_control="applied once when the dashboard is made: it sets the controls' values",
            doc="Options given explicitly win over the preset's."),
+    _function("content_cost", "nst_teach.costs.content_cost",
+              "your content_cost(a_C, a_G) of notebook 03: the run's content cost",
+              "Called each iteration with the content image's and the generated image's activations at "
+              "``content_layer``."),
+    _function("gram_matrix", "nst_teach.costs.gram_matrix",
+              "your gram_matrix(A) of notebook 04: the Gram matrices of the style cost",
+              "Called with the unrolled activations A (n_C, n_H·n_W): once per style image and layer for the "
+              "targets, each iteration for the generated image (unless ``layer_style_cost`` is given)."),
+    _function("layer_style_cost", "nst_teach.costs.layer_style_cost",
+              "your layer_style_cost(a_S, a_G) of notebook 04: each layer's style cost",
+              "Called each iteration with the style image's and the generated image's activations at each "
+              "style layer; needs one style image and ``style_scale=1`` (activations of the same shape)."),
+    _function("style_cost", "nst_teach.costs.style_cost",
+              "your style_cost(a_S_layers, a_G_layers, coefficients) of notebook 04: the run's style cost",
+              "Called each iteration with dicts {layer: activations} and ``style_layers``; needs one style image "
+              "and ``style_scale=1``.  The layers' costs shown are still each layer's own."),
+    _function("total_cost", "nst_teach.costs.total_cost",
+              "your total_cost(J_content, J_style, alpha, beta) of notebook 05: the cost minimized",
+              "Called each iteration with the two costs, ``alpha`` and ``beta``; ``tv_weight``·J_TV is added."),
+    _function("train_step", "nst_teach.optimizers.train_step",
+              "your train_step(generated, optimizer, cost_fn) of notebook 05: one Adam step",
+              "Called each Adam iteration (:func:`nst_teach.optimizers.train_step` gives its contract); L-BFGS "
+              "takes its own steps."),
 )}
 # fmt: on
+
+#: The options that are functions of the course, in notebook order: the student's instead of the package's.
+FUNCTIONS: tuple[str, ...] = tuple(name for name, option in TABLE.items() if option.kind == "function")
 
 
 class _Column(Mapping[str, Any]):
@@ -380,6 +442,15 @@ def _folder(option: Option, name: str, value: Any) -> Any:
     return value
 
 
+def _callable(option: Option, name: str, value: Any) -> Any:
+    if not callable(value):
+        raise OptionError(
+            f"{name} must be a function (the {name} you wrote, passed without calling it: {name}={name}), "
+            f"or None for {option.none}; got {type(value).__name__} {value!r}."
+        )
+    return value
+
+
 _CHECKS = {
     "number": _number,
     "count": _count,
@@ -393,6 +464,7 @@ _CHECKS = {
     "start": _start,
     "weights_source": _weights_source,
     "folder": _folder,
+    "function": _callable,
 }
 
 

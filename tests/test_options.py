@@ -27,13 +27,15 @@ STYLE = np.full((40, 48, 3), 30, np.uint8)
 CLI_OWN = {"help", "content", "style", "output", "save_every", "gif", "gif_every", "quiet"}
 
 
-def assert_exactly_the_table(names: Iterable[str], where: str) -> None:
+def assert_exactly_the_table(names: Iterable[str], where: str, rows: Iterable[str] | None = None) -> None:
     """``names`` (what ``where`` offers) are exactly the table's options: none missing, none extra.
 
-    Reusable for every consumer of the table (the engine, the command line, the dashboard).
+    Reusable for every consumer of the table (the engine, the command line, the dashboard).  ``rows``:
+    the table's options this consumer must offer, if not all of them (the command line: those with a flag).
     """
     names = list(names)
-    missing = [name for name in TABLE if name not in names]
+    rows = list(TABLE if rows is None else rows)
+    missing = [name for name in rows if name not in names]
     extra = [name for name in names if name not in TABLE]
     assert not missing and not extra, f"{where}: missing {missing}, not in nst_teach/options.py {extra}"
     assert len(names) == len(set(names)), f"{where} offers an option twice: {names}"
@@ -86,9 +88,13 @@ def test_the_engine_accepts_exactly_the_table(no_model):
 def test_the_command_line_offers_exactly_the_table():
     parser = cli.build_parser()
     flags = _run_flags(parser)
-    assert_exactly_the_table(flags, "nst-teach stylize")
+    with_flag = [name for name, option in TABLE.items() if option.has_flag]
+    assert_exactly_the_table(flags, "nst-teach stylize", rows=with_flag)
     text = _help(parser)
     for name, option in TABLE.items():
+        if not option.has_flag:  # the course's functions: Python only
+            assert option.cli_flag == "" and option.name.replace("_", "-") not in text, name
+            continue
         assert option.cli_flag in flags[name].option_strings
         assert " ".join(option.help.split()) in text, name
     assert flags["tv_weight"].option_strings == ["--tv-weight"]
@@ -128,6 +134,28 @@ def test_the_command_line_turns_flags_into_the_engines_options():
         "optimizer": "adam",
     }
     resolve_options(given, partial=True)  # what the command line gives, the engine takes
+
+
+def test_the_course_functions_are_options_without_a_control_or_a_flag():
+    assert options.FUNCTIONS == (
+        "content_cost",
+        "gram_matrix",
+        "layer_style_cost",
+        "style_cost",
+        "total_cost",
+        "train_step",
+    )
+    left_off = {name for name, option in TABLE.items() if not option.has_flag}
+    assert left_off == set(options.FUNCTIONS)
+    for name in options.FUNCTIONS:
+        option = TABLE[name]
+        assert option.kind == "function" and option.default is None and not option.control
+        assert "a function the student writes" in option.no_control and "command line" in option.no_flag
+        assert "the package's own" in option.none
+    function = options.resolve_options({"gram_matrix": len})["gram_matrix"]
+    assert function is len and options.resolve_options({})["gram_matrix"] is None
+    with pytest.raises(ValueError, match="not both"):
+        Option("knob", "number", 1.0, "a knob", flag="--knob", no_flag="no flag")
 
 
 def test_every_option_left_out_of_the_dashboard_says_why():
@@ -251,6 +279,8 @@ BAD = [
     ("style_blend", [0, 0], "all 0"),
     ("style_blend", 2, "one per style image"),
     ("preset", "fast", "'seed'"),
+    ("gram_matrix", 3, "must be a function"),
+    ("train_step", "train_step", "without calling it"),
 ]
 
 
