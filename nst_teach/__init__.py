@@ -62,6 +62,7 @@ _EXPORTS: dict[str, str] = {
     # errors
     "NSTError": "errors", "ImageError": "errors", "ImageNotFoundError": "errors",
     "LayerError": "errors", "WeightsError": "errors", "OptionError": "errors", "DownloadError": "errors",
+    "SaveError": "errors",
     # images
     "load_image": "images", "read_image": "image_io", "preprocess": "images", "to_rgb": "images",
     "save_image": "images", "noisy_image": "images", "resize_to": "images", "MIN_SIDE": "validate",

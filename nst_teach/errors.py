@@ -27,6 +27,7 @@ __all__ = [
     "WeightsError",
     "OptionError",
     "DownloadError",
+    "SaveError",
 ]
 
 
@@ -56,6 +57,10 @@ class OptionError(NSTError, ValueError):
 
 class DownloadError(NSTError, OSError):
     """A file could not be downloaded (offline, server error, too big, wrong checksum...)."""
+
+
+class SaveError(NSTError, OSError):
+    """A picture could not be saved (the disk is full, the folder is read-only...); the previous file is kept."""
 
 
 # --------------------------------------------------------------------------- warnings

@@ -22,6 +22,7 @@ Introduced in ``notebooks/01_images.ipynb``.
 
 from __future__ import annotations
 
+import errno
 import math
 import numbers
 import os
@@ -34,7 +35,7 @@ import numpy as np
 from PIL import Image
 
 from .defaults import IMG_SIZE, NOISE_RANGE, NOISE_RATIO, VGG_MEANS_BGR
-from .errors import ImageError, OptionError
+from .errors import ImageError, OptionError, SaveError
 from .image_io import MAX_PIXELS, _array_to_rgb, _check_min_side, _short_repr, read_image
 from .validate import MIN_SIDE, check_size
 
@@ -163,7 +164,8 @@ def save_image(x: Any, path: str | os.PathLike[str]) -> Path:
 
     The file appears complete or not at all: the picture is written to a
     temporary file in the same folder, which then replaces ``path`` in one
-    step (:func:`os.replace`).  Missing folders are created.
+    step (:func:`os.replace`).  Missing folders are created.  When the disk is
+    full or the folder is read-only, a previous file at ``path`` stays as it was.
 
     Args:
         x: A prepared float picture (BGR minus means, as :func:`preprocess` and
@@ -177,6 +179,8 @@ def save_image(x: Any, path: str | os.PathLike[str]) -> Path:
     Raises:
         OptionError: The extension is not one of the above.
         ImageError: ``x`` is not a picture.
+        SaveError: The file could not be written (disk full, read-only folder...); an ``OSError``
+            with the system's ``errno``, whose message says why and that the previous file is kept.
 
     Introduced in ``notebooks/01_images.ipynb``.
     """
@@ -193,15 +197,36 @@ def save_image(x: Any, path: str | os.PathLike[str]) -> Path:
     else:
         rgb = to_rgb(x)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    existed = path.exists()
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(path.parent, os.W_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path.parent))
         with open(temporary, "xb") as file:
             Image.fromarray(rgb).save(file, format=image_format, **_SAVE_OPTIONS[image_format])
         os.replace(temporary, path)
+    except OSError as exc:
+        raise _save_error(path, exc, existed) from exc
     finally:
         temporary.unlink(missing_ok=True)  # still there only if writing failed
     return path
+
+
+def _save_error(path: Path, exc: OSError, existed: bool) -> SaveError:
+    """The error of a failed save: what happened, that nothing was lost, what to do."""
+    kept = f"The previous {path.name} is unchanged." if existed else "Nothing was written."
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        why, fix = f"the disk is full ({reason})", "Free some space, or save to another disk."
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = f"the folder '{path.parent}' is not writable ({reason})"
+        fix = "Save into a folder you can write to (e.g. your home folder)."
+    else:
+        why, fix = reason, "Check the path, or save somewhere else."
+    error = SaveError(f"cannot save '{path}': {why}. {kept} {fix}")
+    error.errno = exc.errno  # as an OSError: except OSError and .errno keep working
+    return error
 
 
 def noisy_image(x: Any, noise_ratio: float = NOISE_RATIO, seed: Any = None) -> np.ndarray:

@@ -7,7 +7,9 @@ layouts worked out by hand (EXIF rotation, BGR order).
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 from pathlib import Path
 
 import cv2
@@ -17,7 +19,7 @@ from PIL import Image
 
 from nst_teach import images
 from nst_teach.defaults import IMG_SIZE, NOISE_RANGE, VGG_MEANS_BGR
-from nst_teach.errors import ImageError, OptionError
+from nst_teach.errors import ImageError, OptionError, SaveError
 from nst_teach.images import (
     load_image,
     noisy_image,
@@ -297,3 +299,51 @@ def test_a_failing_write_leaves_the_old_file_and_no_partial_file(tmp_path, monke
         save_image(smooth_rgb(), target)
     assert target.read_bytes() == b"old content"
     assert [p.name for p in tmp_path.iterdir()] == ["result.png"]
+
+
+def _disk_full(self, fp, *args, **kwargs):
+    fp.write(b"the first half of a picture")
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.mark.parametrize("existed", [True, False])
+def test_a_full_disk_says_so_and_keeps_the_previous_file(tmp_path, monkeypatch, existed):
+    target = tmp_path / "result.jpg"
+    if existed:
+        save_image(smooth_rgb(), target)
+        previous = target.read_bytes()
+    monkeypatch.setattr(Image.Image, "save", _disk_full)
+    with pytest.raises(SaveError) as info:
+        save_image(noise_rgb(), target)
+    message = str(info.value)
+    assert str(target) in message and "disk is full" in message and "No space left on device" in message
+    assert ("previous result.jpg is unchanged" if existed else "Nothing was written") in message
+    assert isinstance(info.value, OSError) and info.value.errno == errno.ENOSPC
+    assert [p.name for p in tmp_path.iterdir()] == (["result.jpg"] if existed else [])  # no partial file left
+    if existed:
+        assert target.read_bytes() == previous
+
+
+def test_a_read_only_folder_says_so_and_keeps_the_previous_file(tmp_path, monkeypatch):
+    """A read-only folder, simulated: the tests run as root, which ignores permission bits, so ``os.access``
+    (which save_image asks first) says the folder is not writable, and then the OS's own refusal (the
+    ``PermissionError`` that ``open`` raises for other users) is simulated too."""
+    target = tmp_path / "result.png"
+    save_image(smooth_rgb(), target)
+    previous = target.read_bytes()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if mode & os.W_OK else real_access(p, mode, **kw))
+    with pytest.raises(SaveError) as info:
+        save_image(noise_rgb(), target)
+    monkeypatch.setattr(os, "access", real_access)
+    message = str(info.value)
+    assert f"the folder '{tmp_path}' is not writable" in message and "previous result.png is unchanged" in message
+    assert "folder you can write to" in message and info.value.errno == errno.EACCES
+
+    def refused(path, *args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr(images, "open", refused, raising=False)  # save_image's open, not the test's
+    with pytest.raises(SaveError, match="not writable"):
+        save_image(noise_rgb(), target)
+    assert target.read_bytes() == previous and [p.name for p in tmp_path.iterdir()] == ["result.png"]
