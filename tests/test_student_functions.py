@@ -286,3 +286,65 @@ def test_a_layer_style_cost_needs_one_style_image_at_the_contents_size(no_model)
     assert "style_scale=1.5" in message and "leave style_cost out" in message
     with pytest.raises(_Built):  # a gram_matrix alone works with both: it only makes Gram matrices
         _make(style=[STYLE, STYLE_2], gram_matrix=nst.gram_matrix, style_scale=1.5)
+
+
+# --------------------------------------------------------------------------- the dashboard and the preview grid
+
+
+@pytest.fixture()
+def widgets_module():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from nst_teach import widgets
+
+    yield widgets
+    widgets.stop_all()
+
+
+def _doubled_and_counted(calls: list) -> object:
+    def gram_matrix(A):
+        calls.append(A)
+        return 2 * nst.gram_matrix(A)
+
+    return gram_matrix
+
+
+def test_the_dashboard_runs_the_students_functions(widgets_module):
+    import asyncio
+
+    calls: list = []
+    gram_matrix = _doubled_and_counted(calls)
+    dash = widgets_module.StyleTransferDashboard(CONTENT, STYLE, gram_matrix=gram_matrix, iterations=1, **FAST)
+    assert dash.options()["gram_matrix"] is gram_matrix  # passed through, no control
+
+    async def one_iteration():
+        dash.start()
+        await dash.wait()
+
+    asyncio.run(asyncio.wait_for(one_iteration(), 100))
+    assert dash._transfer.functions.gram_matrix is gram_matrix and calls
+    default = StyleTransfer(CONTENT, STYLE, **{**dash.options(), "gram_matrix": None}).run(1).history[0]
+    assert dash.history[0]["style"] == 4 * default["style"]
+
+
+def test_the_preview_grid_runs_the_students_functions_and_shows_a_refusal(widgets_module):
+    import asyncio
+
+    calls: list = []
+    grid = widgets_module.PreviewGrid(
+        CONTENT, STYLE, {"beta": [10.0, 100.0]}, gram_matrix=_doubled_and_counted(calls), iterations=1, **FAST
+    )
+    broken = widgets_module.PreviewGrid(
+        CONTENT, STYLE, {"beta": [10.0]}, gram_matrix=lambda A: tf.matmul(tf.transpose(A), A), iterations=1, **FAST
+    )
+
+    async def both():
+        grid.start()
+        await grid.wait()
+        broken.start()
+        await broken.wait()
+
+    asyncio.run(asyncio.wait_for(both(), 200))
+    assert set(grid.results) == {"beta=10", "beta=100"} and not grid.errors and calls
+    assert not broken.results and "You computed Aᵀ·A" in " ".join(broken.errors.values())
