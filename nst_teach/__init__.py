@@ -98,7 +98,7 @@ _EXPORTS: dict[str, str] = {
 _SUBMODULES = frozenset({
     "checks", "cli", "costs", "course", "defaults", "download", "engine", "errors", "gallery", "history", "image_io",
     "images", "layers", "lbfgs", "live", "model", "objective", "optimizers", "options", "paintings", "panels",
-    "precision", "samples", "scales", "student_functions", "viz", "weights", "weights_file", "widgets",
+    "precision", "samples", "scales", "servers", "student_functions", "viz", "weights", "weights_file", "widgets",
 })
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -224,13 +224,15 @@ DRIVER = textwrap.dedent("""\
 
 @pytest.fixture
 def fake(tmp_path: Path) -> Iterator:
-    """Starts serve() on the stand-in server; yields (process, port, children); ends whatever is left."""
+    """``start(mode, grace)``: serve() on the stand-in server -> (process, port, children, what it printed).
+
+    Whatever is left at the end is killed.
+    """
     (tmp_path / "server.py").write_text(FAKE_SERVER)
     (tmp_path / "driver.py").write_text(DRIVER)
     started: list[tuple[subprocess.Popen, list[psutil.Process]]] = []
-    seen: list[str] = []  # what nst-teach printed while starting
 
-    def start(mode: str = "plain", grace: float = 30.0) -> tuple[subprocess.Popen, int, list[psutil.Process]]:
+    def start(mode: str = "plain", grace: float = 30.0) -> tuple[subprocess.Popen, int, list[psutil.Process], str]:
         port = free_port()
         process = subprocess.Popen(
             [sys.executable, str(tmp_path / "driver.py"), str(tmp_path / "server.py"), str(port), mode, str(grace)],
@@ -242,15 +244,15 @@ def fake(tmp_path: Path) -> Iterator:
         )
         children: list[psutil.Process] = []
         started.append((process, children))
+        seen = []
         for line in process.stdout:
             seen.append(line)
             if "Ctrl-C stops FakeLab" in line:
                 break
         children.extend(psutil.Process(process.pid).children(recursive=True))
         assert len(children) == 2, children  # the server and its kernel
-        return process, port, children
+        return process, port, children, "".join(seen)
 
-    start.seen = seen
     yield start
     for process, children in started:
         for child in [*children, process]:
@@ -267,9 +269,9 @@ def gone(process: psutil.Process) -> bool:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_signal_stops_the_server_and_its_kernel_and_sets_the_exit_status(fake, tmp_path, signum):
-    process, port, children = fake()
+    process, port, children, started = fake()
     process.send_signal(signum)
-    output = "".join(fake.seen) + process.communicate(timeout=30)[0]
+    output = started + process.communicate(timeout=30)[0]
     assert process.returncode == 128 + signum
     assert all(gone(child) for child in children), "the server or its kernel outlived nst-teach"
     assert port_is_free(port)
@@ -279,7 +281,7 @@ def test_a_signal_stops_the_server_and_its_kernel_and_sets_the_exit_status(fake,
 
 
 def test_a_server_that_ignores_sigterm_is_killed_after_the_grace_period(fake):
-    process, port, children = fake("stubborn", grace=1.0)
+    process, port, children, _ = fake("stubborn", grace=1.0)
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
     process.communicate(timeout=30)
@@ -290,7 +292,7 @@ def test_a_server_that_ignores_sigterm_is_killed_after_the_grace_period(fake):
 
 
 def test_a_second_ctrl_c_kills_at_once(fake):
-    process, _, children = fake("stubborn", grace=60.0)
+    process, _, children, _ = fake("stubborn", grace=60.0)
     process.send_signal(signal.SIGINT)
     time.sleep(1.0)
     started = time.monotonic()
