@@ -51,7 +51,9 @@ Introduced in ``notebooks/05_style_transfer_live.ipynb``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -333,10 +335,23 @@ def preflight(functions: Functions, settings: Mapping[str, Any]) -> dict[str, bo
     traced = True
     for name in functions.given:
         fn = getattr(functions, name)
-        if name == "train_step":
-            problem, traced = _try_train_step(fn, float(settings.get("learning_rate") or 2.0))
-        else:
-            problem = _try_cost(name, fn, _probe(name, settings))
+        with _quiet_tracing():
+            if name == "train_step":
+                problem, traced = _try_train_step(fn, float(settings.get("learning_rate") or 2.0))
+            else:
+                problem = _try_cost(name, fn, _probe(name, settings))
         if problem:
             raise _refuse(name, fn, problem)
     return {"train_step_traced": traced}
+
+
+@contextlib.contextmanager
+def _quiet_tracing() -> Iterator[None]:
+    """Without TensorFlow's "triggered tf.function retracing" notice: each probe traces once, on purpose."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
