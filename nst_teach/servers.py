@@ -56,7 +56,9 @@ VOILA_PORT = 8866  #: Voila's usual port
 PORT_TRIES = 50  #: how many ports after the usual one are tried
 STOP_GRACE = 15.0  #: seconds the server gets to shut its kernels down before it is killed
 
-#: The Jupyter data folder holding nst-teach's Voila template (the lab template without CDN links).
+#: nst-teach's Jupyter folder: its Voila template (``voila/templates/nst-teach``: the lab template without
+#: CDN links) and, for JupyterLab, ``jupyter_server_config.json``: that template and the bundled MathJax for
+#: Voila inside JupyterLab. Servers find it first on ``JUPYTER_PATH`` and ``JUPYTER_CONFIG_PATH``.
 JUPYTER_DATA = Path(__file__).resolve().parent / "data" / "jupyter"
 VOILA_TEMPLATE = "nst-teach"
 
@@ -160,9 +162,12 @@ def _environment(token: str) -> dict[str, str]:
     The token goes in ``JUPYTER_TOKEN`` (on the command line, every user of the machine would see it in
     ``ps``); the data folder, first on ``JUPYTER_PATH``, holds the Voila template both servers use.
     """
-    env = dict(os.environ, JUPYTER_TOKEN=token)
-    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH", "")) if p)
-    return env
+    return dict(os.environ, JUPYTER_TOKEN=token, JUPYTER_PATH=_first_on_path(JUPYTER_DATA, "JUPYTER_PATH"))
+
+
+def _first_on_path(folder: Path, variable: str) -> str:
+    """``folder``, then what the environment variable ``variable`` already lists."""
+    return os.pathsep.join(p for p in (str(folder), os.environ.get(variable, "")) if p)
 
 
 def _root_notice(name: str) -> tuple[str, ...]:
@@ -213,9 +218,6 @@ def lab_command(
         f"--ServerApp.root_dir={root_dir}",
         "--LabApp.news_url=",  # no news pop-up, no request to the internet from the server
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        # Voila inside JupyterLab (/voila/render/...): the bundled MathJax, not one from a CDN; no CDN links
-        "--ServerApp.tornado_settings={'mathjax_url': None, 'mathjax_config': None}",
-        f"--VoilaConfiguration.template={VOILA_TEMPLATE}",
     ]
     if as_root:
         argv.append("--allow-root")
@@ -223,7 +225,9 @@ def lab_command(
     path = "/".join(part for part in Path(first).as_posix().split("/") if part)
     url = f"http://{_url_host(ip)}:{port}/lab/tree/{path}?token={token}"
     notices = _root_notice("JupyterLab") if as_root else ()
-    return ServerCommand("JupyterLab", argv, ip, port, url, f"tutorial-{port}.log", _environment(token), notices)
+    # Voila inside JupyterLab (/voila/render/..., Binder's link): our template, and the bundled MathJax, not a CDN's
+    env = dict(_environment(token), JUPYTER_CONFIG_PATH=_first_on_path(JUPYTER_DATA, "JUPYTER_CONFIG_PATH"))
+    return ServerCommand("JupyterLab", argv, ip, port, url, f"tutorial-{port}.log", env, notices)
 
 
 def voila_command(

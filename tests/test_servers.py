@@ -75,6 +75,17 @@ def test_the_lab_url_opens_the_first_notebook_and_the_token_stays_off_the_comman
     assert lab_command(ROOT, "x.ipynb", as_root=False).env["JUPYTER_TOKEN"] != token, "a new token each time"
 
 
+def test_voila_inside_jupyterlab_gets_the_template_and_the_bundled_mathjax(monkeypatch):
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", "/theirs")
+    lab = lab_command(ROOT, "notebooks/00_welcome.ipynb", as_root=False)
+    first, *rest = lab.env["JUPYTER_CONFIG_PATH"].split(os.pathsep)
+    assert rest == ["/theirs"]
+    config = json.loads((Path(first) / "jupyter_server_config.json").read_text())
+    assert config["VoilaConfiguration"]["template"] == servers.VOILA_TEMPLATE
+    assert config["ServerApp"]["tornado_settings"] == {"mathjax_url": None, "mathjax_config": None}  # no CDN URL
+    assert (Path(lab.env["JUPYTER_PATH"].split(os.pathsep)[0]) / "voila" / "templates" / "nst-teach").is_dir()
+
+
 def test_every_interface_is_announced_as_localhost():
     assert lab_command(ROOT, "a.ipynb", ip="0.0.0.0", port=9000, token="t", as_root=False).url.startswith(
         "http://localhost:9000/lab/tree/a.ipynb"

@@ -271,7 +271,7 @@ def jupyter_lab(
     lab = lab_command(
         course_dir, "00_welcome.ipynb", ip="127.0.0.1", port=port, extra=["--LabApp.expose_app_in_browser=True"]
     )  # window.jupyterapp: the kernel's state, outputs
-    env = dict(server_env, JUPYTER_TOKEN=lab.env["JUPYTER_TOKEN"], JUPYTER_PATH=lab.env["JUPYTER_PATH"])
+    env = dict(server_env, **{name: lab.env[name] for name in ("JUPYTER_TOKEN", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH")})
     process = _start(lab.argv, course_dir, env, log)
     try:
         url = f"http://127.0.0.1:{port}"
