@@ -91,7 +91,8 @@ _EXPORTS: dict[str, str] = {
     "StyleTransferDashboard": "widgets", "PreviewGrid": "widgets",
     # checks
     "check_preprocess": "checks", "check_content_cost": "checks", "check_gram_matrix": "checks",
-    "check_layer_style_cost": "checks", "check_style_cost": "checks",
+    "check_layer_style_cost": "checks", "check_style_cost": "checks", "check_total_cost": "checks",
+    "check_train_step": "checks",
 }
 
 #: Submodules reachable as attributes (``nst.viz.feature_maps``) without importing them first.

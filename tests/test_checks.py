@@ -2,16 +2,20 @@
 
 Every check is run on a correct student function and on several wrong ones written the way
 students write them; a wrong one must fail with the key of its mistake and an explanation
-that names the fix.
+that names the fix.  Hints grow with repeated failures of the same mistake (what is wrong, then
+the formula, then the code), and the package's own function is not accepted as an answer.
 """
 
 from __future__ import annotations
+
+import functools
 
 import cv2
 import numpy as np
 import pytest
 import tensorflow as tf
 
+import nst_teach as nst
 from nst_teach import costs
 from nst_teach.checks import (
     EXERCISES,
@@ -23,11 +27,21 @@ from nst_teach.checks import (
     check_layer_style_cost,
     check_preprocess,
     check_style_cost,
+    check_total_cost,
 )
-from nst_teach.checks.solutions import solution
+from nst_teach.checks.hints import _forget_attempts
 from nst_teach.defaults import STYLE_LAYERS, VGG_MEANS_BGR
+from nst_teach.instructor.solutions import solution
 
 MEANS = np.array(VGG_MEANS_BGR, np.float32)
+
+
+@pytest.fixture(autouse=True)
+def first_attempt():
+    """Every test starts at the gentlest hint: the count of repeated mistakes is per process."""
+    _forget_attempts()
+    yield
+    _forget_attempts()
 
 
 def assert_fails(result: CheckResult, mistake: str | None, *keywords: str) -> None:
@@ -106,7 +120,7 @@ def content_half_and_abs(a_c, a_g):
     return tf.reduce_sum(tf.abs(a_c - a_g)) / (2 * n_h * n_w * n_c)
 
 
-@pytest.mark.parametrize("fn", [content_ok, costs.content_cost, solution("content_cost")])
+@pytest.mark.parametrize("fn", [content_ok, solution("content_cost")])
 def test_content_cost_passes_correct_functions(fn):
     assert_passes(check_content_cost(fn))
 
@@ -170,7 +184,7 @@ def gram_covariance(A):
     return tf.matmul(centred, tf.transpose(centred))
 
 
-@pytest.mark.parametrize("fn", [gram_ok, costs.gram_matrix, solution("gram_matrix")])
+@pytest.mark.parametrize("fn", [gram_ok, solution("gram_matrix")])
 def test_gram_matrix_passes_correct_functions(fn):
     assert_passes(check_gram_matrix(fn))
 
@@ -178,7 +192,7 @@ def test_gram_matrix_passes_correct_functions(fn):
 @pytest.mark.parametrize(
     "fn, mistake, keywords",
     [
-        (gram_transposed, "transposed", ["Aᵀ·A", "tf.transpose(A)", "(24, 24)"]),
+        (gram_transposed, "transposed", ["Aᵀ·A", "second factor", "(24, 24)"]),
         (gram_elementwise, "elementwise", ["element by element", "tf.matmul"]),
         (gram_normalised, "normalised", ["n_H·n_W", "style cost does the normalisation"]),
         (gram_numpy, "uses_numpy", ["NumPy", "tf.matmul"]),
@@ -223,7 +237,7 @@ def layer_style_like_content(a_s, a_g):
     return tf.reduce_sum(tf.square(a_s - a_g)) / (4 * n_c * n_h * n_w)
 
 
-@pytest.mark.parametrize("fn", [make_layer_style_cost(), costs.layer_style_cost, solution("layer_style_cost")])
+@pytest.mark.parametrize("fn", [make_layer_style_cost(), solution("layer_style_cost")])
 def test_layer_style_cost_passes_correct_functions(fn):
     assert_passes(check_layer_style_cost(fn))
 
@@ -304,7 +318,7 @@ def style_with_wrong_layer_cost(a_s_layers, a_g_layers, coefficients):
     return j
 
 
-@pytest.mark.parametrize("fn", [style_ok, costs.style_cost, solution("style_cost")])
+@pytest.mark.parametrize("fn", [style_ok, solution("style_cost")])
 def test_style_cost_passes_correct_functions(fn):
     assert_passes(check_style_cost(fn))
 
@@ -385,9 +399,7 @@ def preprocess_not_resized(rgb, size):
 
 
 def test_preprocess_passes_correct_functions():
-    from nst_teach.images import preprocess
-
-    for fn in (preprocess, preprocess_ok, preprocess_float_first, solution("preprocess")):
+    for fn in (preprocess_ok, preprocess_float_first, solution("preprocess")):
         assert_passes(check_preprocess(fn))
     assert_passes(check_preprocess(lambda rgb, size: tf.constant(preprocess_ok(rgb, size))))
 
@@ -401,7 +413,7 @@ def test_preprocess_accepts_another_interpolation_with_a_note():
 @pytest.mark.parametrize(
     "fn, mistake, keywords",
     [
-        (preprocess_rgb, "rgb_order", ["BGR", "rgb[:, :, ::-1]"]),
+        (preprocess_rgb, "rgb_order", ["BGR", "reverse the order of the channels"]),
         (preprocess_rgb_means, "rgb_means", ["RGB order", "VGG_MEANS_BGR"]),
         (preprocess_no_means, "no_means", ["means"]),
         (preprocess_means_added, "means_added", ["subtract"]),
@@ -431,6 +443,7 @@ CHECKS = {
     "gram_matrix": check_gram_matrix,
     "layer_style_cost": check_layer_style_cost,
     "style_cost": check_style_cost,
+    "total_cost": check_total_cost,
 }
 
 
@@ -489,6 +502,90 @@ def test_name_error_hints_at_globals():
         return tf.reduce_sum(tf.square(a_c - a_G)) / 4  # noqa: F821 - the typo is the test
 
     assert_fails(check_content_cost(content_cost), "raised", "NameError", "another cell")
+
+
+# ------------------------------------------------------------------------ the package's function is not an answer
+
+
+def _reference_in_disguise(name):
+    """The ways a student hands in the package's function instead of writing it."""
+    reference = getattr(costs, name)
+    alias = reference  # as after `from nst_teach import content_cost as reference_content_cost`
+    return {
+        "itself": reference,
+        "through nst": getattr(nst, name),
+        "a tf.function of it": tf.function(reference),
+        "a lambda through nst": lambda *args: getattr(nst, name)(*args),
+        "a lambda through an alias": lambda *args: alias(*args),
+        "a partial": functools.partial(reference),
+    }
+
+
+@pytest.mark.parametrize("name", ["content_cost", "gram_matrix", "layer_style_cost", "style_cost"])
+def test_the_package_function_or_a_wrapper_is_told_to_write_it(name):
+    check = CHECKS[name]
+    for how, fn in _reference_in_disguise(name).items():
+        result = check(fn)
+        assert_fails(result, "uses_reference", "write it yourself", f"nst.costs.{name}")
+        wraps = "calls the package's own" in result.message
+        assert wraps == how.startswith(("a lambda", "a partial")), (how, result.message)
+
+
+def test_the_package_preprocess_or_load_image_is_told_to_write_it():
+    from nst_teach import images
+
+    assert_fails(check_preprocess(images.preprocess), "uses_reference", "is the package's own nst.images.preprocess")
+    assert_fails(check_preprocess(lambda rgb, size: nst.load_image(rgb, size)), "uses_reference", "calls")
+
+
+def test_calling_other_package_functions_is_allowed():
+    """A style_cost that uses the package's layer_style_cost is still the student's own sum."""
+    assert_passes(check_style_cost(style_ok))
+    assert_passes(check_layer_style_cost(make_layer_style_cost(gram=costs.gram_matrix)))
+
+
+# ------------------------------------------------------------------------ hints that escalate
+
+
+def test_hints_escalate_on_the_same_mistake_what_then_formula_then_code():
+    first, second, third = (check_content_cost(content_reduce_mean) for _ in range(3))
+    for result in (first, second, third):
+        assert_fails(result, "missing_4", "forgot the 4")
+    assert "Formula:" not in first.message and "The code:" not in first.message
+    assert "the hint will show the formula" in first.message
+    assert "Formula: J_content = 1/(4·n_H·n_W·n_C)" in second.message and "The code:" not in second.message
+    assert "the hint will show the line of code" in second.message
+    assert "Formula:" in third.message and "The code:" in third.message
+    assert "/ (4 * n_H * n_W * n_C)" in third.message and "will show" not in third.message
+
+
+def test_hints_count_each_mistake_of_each_exercise_apart():
+    check_content_cost(content_reduce_mean)
+    check_content_cost(content_reduce_mean)
+    other = check_content_cost(content_abs)  # another mistake: back to the gentlest hint
+    assert other.mistake == "abs" and "Formula:" not in other.message
+    gram = check_gram_matrix(gram_transposed)  # another exercise
+    assert "Formula:" not in gram.message and "tf.matmul(A, tf.transpose(A))" not in gram.message
+    gram = check_gram_matrix(gram_transposed)
+    gram = check_gram_matrix(gram_transposed)
+    assert "The code: return tf.matmul(A, tf.transpose(A))" in gram.message
+
+
+def test_an_unknown_mistake_gets_the_formula_at_once():
+    def content_cubed(a_c, a_g):
+        _, n_h, n_w, n_c = a_g.shape
+        return tf.reduce_sum(tf.abs(a_c - a_g) ** 3) / (4 * n_h * n_w * n_c)
+
+    result = check_content_cost(content_cubed)
+    assert_fails(result, None, "not one of the typical mistakes", "Formula:")
+    assert result.mistake is None and "The code:" not in result.message
+
+
+def test_the_unroll_is_not_given_away_before_the_third_try():
+    fn = make_layer_style_cost(unroll_fn=reshape_only)
+    messages = [check_layer_style_cost(fn).message for _ in range(3)]
+    unroll_code = "tf.transpose(tf.reshape(a_s, (n_H * n_W, n_C)))"
+    assert [unroll_code in m for m in messages] == [False, False, True]
 
 
 # ------------------------------------------------------------------------ CheckResult and check_all

@@ -1,9 +1,10 @@
-"""Course settings, solved copies and friendly notebook errors."""
+"""Course settings, its pictures, the student's functions, solved copies and friendly notebook errors."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from nst_teach import course
@@ -22,7 +23,7 @@ def test_quick_mode_shrinks_everything(monkeypatch):
 
 
 def test_solve_notebook_replaces_only_exercise_cells():
-    from nst_teach.checks.solutions import solution_source
+    from nst_teach.instructor.solutions import solution_source
 
     nb = {
         "cells": [
@@ -64,3 +65,145 @@ def test_friendly_errors_show_one_line_for_nst_errors_only():
     assert ImageError in registered or any(issubclass(ImageError, e) for e in registered)
     assert not any(issubclass(ZeroDivisionError, e) for e in registered)
     shell.set_custom_exc((), None)
+
+
+# ------------------------------------------------------------------------ the course's pictures
+
+
+@pytest.fixture
+def fresh_pictures(monkeypatch, tmp_path):
+    monkeypatch.setattr(course, "_PICTURES", {})
+    monkeypatch.setenv("NST_TEACH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("NST_TEACH_GALLERY_DIR", raising=False)
+    monkeypatch.delenv("NST_TEACH_QUICK", raising=False)
+
+
+def test_picture_in_quick_mode_is_the_bundled_stand_in_and_says_so(fresh_pictures, monkeypatch, capsys):
+    from nst_teach import download, samples
+
+    monkeypatch.setenv("NST_TEACH_QUICK", "1")
+    monkeypatch.setattr(download, "fetch", lambda *a, **k: pytest.fail("quick mode must not download"))
+    rgb = course.picture("starry_night")
+    np.testing.assert_array_equal(rgb, samples.load_sample("swirls"))
+    said = capsys.readouterr().out
+    assert "Quick mode" in said and "'swirls'" in said and "The Starry Night" in said
+
+
+def test_picture_offline_falls_back_and_says_why(fresh_pictures, monkeypatch, capsys):
+    from nst_teach import samples
+
+    monkeypatch.setenv("NST_TEACH_OFFLINE", "1")
+    rgb = course.picture("tubingen")
+    np.testing.assert_array_equal(rgb, samples.load_sample("cottage"))
+    said = capsys.readouterr().out
+    assert "Could not get the gallery image 'tubingen'" in said and "NST_TEACH_OFFLINE" in said
+    assert "'cottage'" in said and "instead" in said
+
+
+def test_picture_online_uses_the_download_once(fresh_pictures, monkeypatch, tmp_path, capsys):
+    """The download is monkeypatched (never the network): it serves a generated picture, once."""
+    from PIL import Image
+
+    from nst_teach import download
+
+    generated = np.random.default_rng(0).integers(0, 256, (40, 56, 3), dtype=np.uint8)
+    asked = []
+
+    def fake_fetch(url, **options):
+        asked.append((url, options["expected_sha256"]))
+        path = tmp_path / options["filename"]
+        Image.fromarray(generated).save(path, format="PNG")
+        return path
+
+    monkeypatch.delenv("NST_TEACH_OFFLINE", raising=False)
+    monkeypatch.setattr(download, "fetch", fake_fetch)
+    first = course.picture("the_scream")
+    second = course.picture("the_scream")
+    np.testing.assert_array_equal(first, generated)
+    np.testing.assert_array_equal(second, generated)
+    assert [url for url, _ in asked] == [course_gallery_url("the_scream")]  # once: then the course remembers it
+    said = capsys.readouterr().out
+    assert said.count("Using 'The Scream' by Edvard Munch") == 2
+
+
+def course_gallery_url(name):
+    from nst_teach.gallery import GALLERY
+
+    return GALLERY[name].url
+
+
+def test_picture_names_a_mistake():
+    with pytest.raises(OptionError, match="Did you mean 'tubingen'"):
+        course.picture("tubingem")
+
+
+# ------------------------------------------------------------------------ the student's functions
+
+
+def test_load_exercises_defines_the_functions_of_saved_notebooks(tmp_path, capsys):
+    saved = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# 03"},
+            {
+                "cell_type": "code",
+                "metadata": {"nst_teach": {"exercise": "content_cost"}},
+                "source": ["def content_cost(a_c, a_g):\n", "    return 42\n"],
+            },
+            {"cell_type": "code", "metadata": {}, "source": "raise SystemExit('not an exercise: never run')"},
+        ]
+    }
+    (tmp_path / "03_content_cost.ipynb").write_text(json.dumps(saved), encoding="utf-8")
+    namespace: dict = {}
+    found = course.load_exercises(namespace, "03_content_cost.ipynb", "04_gram_and_style_cost.ipynb", folder=tmp_path)
+    assert found == ["content_cost"] and namespace["content_cost"](1, 2) == 42
+    said = capsys.readouterr().out
+    assert "from 03_content_cost.ipynb: content_cost" in said
+    assert "04_gram_and_style_cost.ipynb is not in" in said and "paste" in said
+    import inspect
+
+    assert "return 42" in inspect.getsource(namespace["content_cost"])  # AutoGraph can read it
+
+
+def test_my_functions_passes_on_written_functions_right_or_wrong():
+    import tensorflow as tf
+
+    from nst_teach import costs
+    from nst_teach.checks import check_gram_matrix
+    from nst_teach.checks.hints import _ATTEMPTS, _forget_attempts
+    from nst_teach.instructor.solutions import solution
+
+    def gram_matrix(A):  # well shaped, twice too large: used, and the picture shows it
+        return 2 * tf.matmul(A, tf.transpose(A))
+
+    def train_step(generated, optimizer, cost_fn):
+        raise NotImplementedError("train_step is not written yet")
+
+    _forget_attempts()
+    namespace = {
+        "total_cost": solution("total_cost"),
+        "gram_matrix": gram_matrix,
+        "train_step": train_step,
+        "content_cost": costs.content_cost,  # the package's own: not the student's
+        "style_cost": "not a function",
+    }
+    mine = course.my_functions(namespace)
+    assert dict(mine) == {"gram_matrix": gram_matrix, "total_cost": namespace["total_cost"]}
+    assert list(mine.verdicts) == [
+        "content_cost",
+        "gram_matrix",
+        "layer_style_cost",
+        "style_cost",
+        "total_cost",
+        "train_step",
+    ]
+    assert mine.verdicts["total_cost"] == (True, "correct")
+    assert mine.verdicts["gram_matrix"][0] and "not correct" in mine.verdicts["gram_matrix"][1]
+    assert mine.verdicts["train_step"] == (False, "not written yet (or it calls a function that is not)")
+    assert mine.verdicts["content_cost"] == (False, "it is the package's own")
+    assert mine.verdicts["layer_style_cost"] == (False, "not defined here")
+    assert str(mine).startswith("The run paints with your gram_matrix, total_cost.")
+    assert "<table>" in mine._repr_html_()
+    assert not _ATTEMPTS  # looking is not an attempt: the student's next check starts at the first hint
+    check_gram_matrix(gram_matrix)
+    assert sum(_ATTEMPTS.values()) == 1  # a check of its own counts
+    _forget_attempts()

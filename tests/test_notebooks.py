@@ -14,6 +14,7 @@ solved by :func:`nst_teach.course.solve_notebook` (every check must pass).
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -23,6 +24,7 @@ import pytest
 
 from nst_teach import checks, course
 from nst_teach.cli import main
+from nst_teach.instructor.solutions import solution_source
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 START, END = "### START CODE HERE ###", "### END CODE HERE ###"
@@ -99,7 +101,7 @@ def test_exercise_cells_are_known_marked_and_checked(name: str) -> None:
         assert START in cell.source and END in cell.source
         body = cell.source.split(START, 1)[1].split(END, 1)[0]
         assert "raise NotImplementedError" in body or "return None" in body
-        following = next(c for c in nb.cells[i + 1:] if c.cell_type == "code")
+        following = next(c for c in nb.cells[i + 1 :] if c.cell_type == "code")
         assert f"nst.checks.check_{exercise}({exercise})" in following.source, (
             f"the cell after exercise {exercise!r} should run its check"
         )
@@ -120,7 +122,7 @@ def test_solve_notebook_replaces_each_exercise_with_its_solution() -> None:
         assert len(solved.cells) == len(original.cells)
         for i, exercise in _exercise_cells(original):
             assert START not in solved.cells[i].source
-            assert checks.solution_source(exercise).strip() in solved.cells[i].source
+            assert solution_source(exercise).strip() in solved.cells[i].source
         others = [i for i, cell in enumerate(original.cells) if not course.exercise_name(cell)]
         assert all(solved.cells[i].source == original.cells[i].source for i in others)
 
@@ -168,8 +170,9 @@ def _execute(nb: nbformat.NotebookNode, workdir: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("NST_TEACH_CACHE", str(workdir / "cache"))
     monkeypatch.delenv("NST_TEACH_WEIGHTS", raising=False)
     workdir.mkdir(exist_ok=True)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                            resources={"metadata": {"path": str(workdir)}})
+    client = NotebookClient(
+        nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
+    )
     client.execute()  # raises CellExecutionError, naming the cell, on any error
     return nb
 
@@ -195,8 +198,9 @@ EXERCISE_NOTEBOOKS = [name for name in course.NOTEBOOKS if _exercise_cells(_read
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", EXERCISE_NOTEBOOKS)
-def test_notebook_runs_solved_and_every_check_passes(name: str, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs_solved_and_every_check_passes(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     nb = _execute(_solved(name), tmp_path / "work", monkeypatch)
     text = _outputs_text(nb)
     exercises = [exercise for _, exercise in _exercise_cells(nb)]
@@ -213,3 +217,101 @@ def test_notebooks_without_exercises_are_their_own_solution() -> None:
             continue
         raw = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))
         assert course.solve_notebook(raw) == raw
+
+
+# ------------------------------------------------------------------------------------------------
+# Notebook 05 paints with the student's functions
+# ------------------------------------------------------------------------------------------------
+
+LIVE = "05_style_transfer_live.ipynb"
+COURSE_FUNCTIONS = ("content_cost", "gram_matrix", "layer_style_cost", "style_cost", "total_cost", "train_step")
+
+#: Injected before ``my_functions``: each course function of the kernel is wrapped so that its calls while the
+#: engine steps (``_phase == "run"``) are counted; the notebook's own functions call one another through these names.
+_COUNT_CALLS = f"""
+import collections, functools, json
+_engine_calls, _phase = collections.Counter(), "set-up"
+def _counted(name, fn):
+    @functools.wraps(fn)
+    def counted(*args, **kwargs):
+        if _phase == "run":
+            _engine_calls[name] += 1
+        return fn(*args, **kwargs)
+    return counted
+for _name in {COURSE_FUNCTIONS!r}:
+    globals()[_name] = _counted(_name, globals()[_name])
+"""
+
+
+def _insert_before(nb: nbformat.NotebookNode, marker: str, source: str) -> None:
+    """Inserts a code cell before the first cell whose code contains ``marker``."""
+    index = next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and marker in cell.source)
+    nb.cells.insert(index, nbformat.v4.new_code_cell(source))
+
+
+def _live_solved(workdir: Path, *, with_earlier_notebooks: bool) -> nbformat.NotebookNode:
+    """Notebook 05 solved; the solved notebooks 03 and 04 beside it if asked (it reads their functions)."""
+    workdir.mkdir(exist_ok=True)
+    if with_earlier_notebooks:
+        for name in ("03_content_cost.ipynb", "04_gram_and_style_cost.ipynb"):
+            nbformat.write(_solved(name), workdir / name)
+    return _solved(LIVE)
+
+
+@pytest.mark.slow
+def test_notebook_05_paints_with_the_students_functions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workdir = tmp_path / "work"
+    nb = _live_solved(workdir, with_earlier_notebooks=True)
+    _insert_before(nb, "nst.course.my_functions(globals())", _COUNT_CALLS)
+    _insert_before(nb, "transfer.steps(", '_phase = "run"')
+    nb.cells.append(nbformat.v4.new_code_cell('print("ENGINE CALLS", json.dumps(dict(_engine_calls)))'))
+    nb = _execute(nb, workdir, monkeypatch)
+    text = _outputs_text(nb)
+    calls = json.loads(re.search(r"ENGINE CALLS (\{.*\})", text).group(1))
+    assert all(calls.get(name, 0) > 0 for name in COURSE_FUNCTIONS), calls  # the run itself called each one
+    assert "from 03_content_cost.ipynb: content_cost" in text
+    assert (
+        "The run paints with your content_cost, gram_matrix, layer_style_cost, style_cost, total_cost, train_step"
+        in text
+    )
+    assert f"the engine computes with your {', '.join(COURSE_FUNCTIONS)}" in text
+    assert "the engine's first cost is the same" in text  # the solutions give the formulas' numbers
+
+
+@pytest.mark.slow
+def test_notebook_05_paints_a_wrong_gram_matrix_and_shows_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nb = _live_solved(tmp_path / "work", with_earlier_notebooks=False)  # gram_matrix alone: the engine's style cost
+    _insert_before(
+        nb,
+        "nst.course.my_functions(globals())",
+        "def gram_matrix(A):\n    return 2 * tf.matmul(A, A, transpose_b=True)",
+    )
+    text = _outputs_text(_execute(nb, tmp_path / "work", monkeypatch))
+    assert re.search(r"yours\s+gram_matrix\s+✘ not correct", text), text
+    by_hand = float(re.search(r"J_content = \S+\s+J_style = (\S+)", text).group(1))
+    engine = float(re.search(r"iteration 1: J = \S+\s+J_content = \S+\s+J_style = (\S+)", text).group(1))
+    assert engine == pytest.approx(4 * by_hand, rel=2e-3)  # G twice too large: every layer's cost ×4
+    assert "the picture will show the difference" in text
+    assert "done: " in text  # the run went on, painting with it
+
+
+@pytest.mark.slow
+def test_notebook_05_refuses_a_gram_matrix_that_cannot_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbclient.exceptions import CellExecutionError
+
+    nb = _live_solved(tmp_path / "work", with_earlier_notebooks=False)
+    _insert_before(
+        nb, "nst.course.my_functions(globals())", "def gram_matrix(A):\n    return tf.matmul(tf.transpose(A), A)"
+    )
+    with pytest.raises(CellExecutionError) as info:
+        _execute(nb, tmp_path / "work", monkeypatch)
+    assert "nst.StyleTransfer(" in str(info.value)  # the cell that makes the engine stopped the notebook
+    shown = [  # friendly_errors shows nst-teach's errors as one red box (HTML), not a traceback
+        html.unescape(output.data["text/html"])
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+        if output.output_type == "display_data" and "text/html" in output.data
+    ]
+    said = next(text for text in shown if "OptionError" in text)
+    assert "gram_matrix: your function cannot drive the run" in said
+    assert "check_gram_matrix(gram_matrix) says" in said and "Aᵀ·A" in said

@@ -30,28 +30,30 @@ The package, one module per idea:
 ``checks.preprocess``           notebook 01: ``check_preprocess``
 ``checks.content``              notebook 03: ``check_content_cost``
 ``checks.style``                notebook 04: Gram matrix, layer and total style cost
+``checks.total``                notebook 05: ``check_total_cost``
+``checks.training``             notebook 05: ``check_train_step``
+``checks.hints``                hints that escalate; the package's function refused
 ``checks.exercises``            the registry (``EXERCISES``) and ``check_all``
-``checks.solutions``            the reference solutions' code (not imported here)
 ==============================  ==================================================
 
-The reference solutions, the short student-facing code the solved notebooks
-show, live apart in :mod:`nst_teach.checks.solutions`: importing the checks
-does not import them.  ``nst_teach.checks.solution_source`` and
-``nst_teach.checks.solution`` still reach them, loading that module on first use.
+The reference solutions, the short code the solved notebooks show, are not
+reachable from here: they are on the instructor's side
+(``nst-teach notebooks --solutions``).  A check compares the student's
+function with the package's own (:mod:`nst_teach.costs`), and refuses that
+function, or a wrapper of it, in the student's place.
 
 Introduced in ``notebooks/01_images.ipynb``; used in every notebook with exercises.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from .content import check_content_cost
 from .exercises import EXERCISES, CheckReport, Exercise, check_all
 from .feedback import CheckResult
 from .preprocess import check_preprocess
 from .style import check_gram_matrix, check_layer_style_cost, check_style_cost
+from .total import check_total_cost
+from .training import check_train_step
 
 __all__ = [
     "CheckResult",
@@ -63,18 +65,7 @@ __all__ = [
     "check_gram_matrix",
     "check_layer_style_cost",
     "check_style_cost",
+    "check_total_cost",
+    "check_train_step",
     "check_all",
 ]
-
-#: Names reachable from here that live in :mod:`nst_teach.checks.solutions`, imported when first asked for.
-_FROM_SOLUTIONS = frozenset({"solution_source", "solution"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _FROM_SOLUTIONS:
-        return getattr(importlib.import_module(".solutions", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | _FROM_SOLUTIONS)

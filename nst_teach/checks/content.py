@@ -30,6 +30,7 @@ __all__ = ["check_content_cost"]
 # --------------------------------------------------------------------------------------------
 
 _CONTENT_FORMULA = "J_content = 1/(4·n_H·n_W·n_C) · Σ (a_c − a_g)²"
+_CONTENT_CODE = "_, n_H, n_W, n_C = a_g.shape, then return tf.reduce_sum(tf.square(a_c - a_g)) / (4 * n_H * n_W * n_C)"
 
 _CONTENT_NORMS: tuple[_Variant, ...] = (
     _Variant("ok", "", lambda h, w, c: 4 * h * w * c),
@@ -64,7 +65,7 @@ def _content_formula(case: tuple[np.ndarray, np.ndarray], numerator: Callable, n
 
 
 _CONTENT_SUCCESS = (
-    "Well done — content_cost is right: 0 for identical activations, the lecture's normalisation on every test, "
+    "Well done — content_cost is right: 0 for identical activations, the formula's normalisation on every test, "
     "a single number, differentiable, and it runs inside tf.function.\n"
     f"What it means: {_CONTENT_FORMULA} is (a quarter of) the mean squared difference between what the content "
     "layer 'sees' in the content image and in the generated image. Pushing it down makes the generated image keep "
@@ -103,5 +104,6 @@ def check_content_cost(content_cost: Callable[[Any, Any], Any]) -> CheckResult:
         formula_text=_CONTENT_FORMULA,
         not_zero_hint="The cost should depend only on the difference a_c − a_g.",
         success=_CONTENT_SUCCESS,
+        code=_CONTENT_CODE,
     )
-    return _run("content_cost", content_cost, lambda fn: _check_cost(fn, spec))
+    return _run("content_cost", content_cost, lambda fn: _check_cost(fn, spec), costs.content_cost)

@@ -41,6 +41,7 @@ class _Variant:
     key: str
     explanation: str
     compute: Any
+    code: str | None = None  #: the line of code that fixes this mistake, if it has its own
 
 
 def _close(got: Any, expected: Any, rtol: float = 1e-3) -> bool:
@@ -85,6 +86,7 @@ def _wrong_values(
     describe: Sequence[str],
     mistakes: list[_Variant] | None,
     formula_text: str,
+    code: str | None = None,
 ) -> _Fail:
     lines = [f"Your {what} gives different values than the formula.", _values_message(got, expected, describe)]
     if mistakes:
@@ -97,8 +99,8 @@ def _wrong_values(
             "formula term by term."
         )
         key = None
-    lines.append(f"Formula: {formula_text}")
-    return _Fail("\n".join(lines), key)
+    own = list(dict.fromkeys(m.code for m in mistakes or () if m.code))
+    return _Fail("\n".join(lines), key, formula=formula_text, code="; ".join(own) if own else code)
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,6 +156,7 @@ class _CostSpec:
     not_zero_hint: str
     success: str
     extra_diagnosis: Callable[[Callable], None] | None = None
+    code: str | None = None  #: the line(s) of code of the formula, the last step of an escalating hint
 
 
 def _check_cost(fn: Callable, spec: _CostSpec) -> str:
@@ -180,9 +183,10 @@ def _check_cost(fn: Callable, spec: _CostSpec) -> str:
     if not abs(zero) <= 1e-6:
         raise _Fail(
             f"For identical inputs ({spec.describe(spec.identical)}, the same array twice) the cost must be 0 — "
-            f"there is nothing to change — but yours gives {_fmt(zero)}. {spec.not_zero_hint}\n"
-            f"Formula: {spec.formula_text}",
+            f"there is nothing to change — but yours gives {_fmt(zero)}. {spec.not_zero_hint}",
             "not_zero",
+            formula=spec.formula_text,
+            code=spec.code,
         )
 
     # 3. Values on every case, compared with the package's function.
@@ -193,7 +197,7 @@ def _check_cost(fn: Callable, spec: _CostSpec) -> str:
         mistakes = _find_mistake(got, spec.cases, spec.parts, spec.formula)
         if mistakes is None and spec.extra_diagnosis is not None:
             spec.extra_diagnosis(fn)
-        raise _wrong_values(what, got, expected, describe, mistakes, spec.formula_text)
+        raise _wrong_values(what, got, expected, describe, mistakes, spec.formula_text, spec.code)
 
     # 4. The optimizer needs a gradient with respect to the generated image's activations.
     args = _tensors(spec.cases[0])

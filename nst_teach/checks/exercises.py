@@ -2,9 +2,10 @@
 
 Each exercise is one :class:`Exercise` record in :data:`EXERCISES`, in
 notebook order.  The record names the package function that is the reference
-(:mod:`nst_teach.costs`, :mod:`nst_teach.images`); the student-facing
-solution code it offers as :attr:`Exercise.source` lives apart, in
-:mod:`nst_teach.checks.solutions`, and is read only when asked for.
+(:mod:`nst_teach.costs`, :mod:`nst_teach.images`), which the check compares
+the student's function with.  The solutions' code, as a solved notebook shows
+it, is not here: it is on the instructor's side (``nst-teach notebooks
+--solutions``), out of reach of what a student imports.
 
 Introduced in ``notebooks/01_images.ipynb``.
 """
@@ -23,23 +24,23 @@ from .content import check_content_cost
 from .feedback import CheckResult
 from .preprocess import check_preprocess
 from .style import check_gram_matrix, check_layer_style_cost, check_style_cost
+from .total import check_total_cost
+from .training import check_train_step
 
 __all__ = ["Exercise", "EXERCISES", "CheckReport", "check_all"]
 
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise of the notebooks: its check, its reference function and its solution's code.
+    """One exercise of the notebooks: its check and the package function it is compared with.
 
-    Iterating gives ``(check, reference, source)``, so
-    ``check, reference, source = EXERCISES["content_cost"]`` works.
+    Iterating gives ``(check, reference)``, so ``check, reference = EXERCISES["content_cost"]`` works.
 
     Attributes:
         name: the function the student writes, e.g. ``"content_cost"``.
         notebook: the notebook with the exercise, e.g. ``"notebooks/03_content_cost.ipynb"``.
         check: the ``check_…`` function.
-        reference_name: dotted path of the package function that is the reference solution.
-        uses: the names the solution code expects to exist where it runs.
+        reference_name: dotted path of the package function the check compares with.
 
     Introduced in ``notebooks/01_images.ipynb``.
     """
@@ -48,7 +49,6 @@ class Exercise:
     notebook: str
     check: Callable[[Callable], CheckResult]
     reference_name: str
-    uses: tuple[str, ...]
 
     @property
     def reference(self) -> Callable:
@@ -56,51 +56,34 @@ class Exercise:
         module, _, attribute = self.reference_name.rpartition(".")
         return getattr(importlib.import_module(module), attribute)
 
-    @property
-    def source(self) -> str:
-        """The student-facing solution code (see :func:`nst_teach.checks.solutions.solution_source`)."""
-        from .solutions import SOURCES  # kept apart: importing the checks does not import the solutions
-
-        return SOURCES[self.name]
-
     def __iter__(self) -> Iterator[Any]:
         yield self.check
         yield self.reference
-        yield self.source
 
 
 #: Every exercise by the name of the function the student writes, in notebook order.
 EXERCISES: dict[str, Exercise] = {
-    "preprocess": Exercise(
-        "preprocess",
-        "notebooks/01_images.ipynb",
-        check_preprocess,
-        "nst_teach.images.preprocess",
-        ("np", "cv2", "VGG_MEANS_BGR"),
-    ),
+    "preprocess": Exercise("preprocess", "notebooks/01_images.ipynb", check_preprocess, "nst_teach.images.preprocess"),
     "content_cost": Exercise(
-        "content_cost", "notebooks/03_content_cost.ipynb", check_content_cost, "nst_teach.costs.content_cost", ("tf",)
+        "content_cost", "notebooks/03_content_cost.ipynb", check_content_cost, "nst_teach.costs.content_cost"
     ),
     "gram_matrix": Exercise(
-        "gram_matrix",
-        "notebooks/04_gram_and_style_cost.ipynb",
-        check_gram_matrix,
-        "nst_teach.costs.gram_matrix",
-        ("tf",),
+        "gram_matrix", "notebooks/04_gram_and_style_cost.ipynb", check_gram_matrix, "nst_teach.costs.gram_matrix"
     ),
     "layer_style_cost": Exercise(
         "layer_style_cost",
         "notebooks/04_gram_and_style_cost.ipynb",
         check_layer_style_cost,
         "nst_teach.costs.layer_style_cost",
-        ("tf", "gram_matrix"),
     ),
     "style_cost": Exercise(
-        "style_cost",
-        "notebooks/04_gram_and_style_cost.ipynb",
-        check_style_cost,
-        "nst_teach.costs.style_cost",
-        ("layer_style_cost",),
+        "style_cost", "notebooks/04_gram_and_style_cost.ipynb", check_style_cost, "nst_teach.costs.style_cost"
+    ),
+    "total_cost": Exercise(
+        "total_cost", "notebooks/05_style_transfer_live.ipynb", check_total_cost, "nst_teach.costs.total_cost"
+    ),
+    "train_step": Exercise(
+        "train_step", "notebooks/05_style_transfer_live.ipynb", check_train_step, "nst_teach.optimizers.train_step"
     ),
 }
 

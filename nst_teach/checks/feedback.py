@@ -7,13 +7,16 @@ at the first problem with a :class:`_Fail`, and :func:`_run` turns that into
 a failed result.  :func:`_call` runs the student's function; an exception it
 raises becomes an explanation with the line of the student's code and a hint
 for the typical cause (NumPy inside ``tf.function``, a reshape that loses
-values, a name from another cell...).
+values, a name from another cell...).  How much a failure's hint gives away
+grows with repeated failures of the same mistake, and the package's own
+function in the student's place is refused (:mod:`nst_teach.checks.hints`).
 
 Introduced in ``notebooks/01_images.ipynb``.
 """
 
 from __future__ import annotations
 
+import contextvars
 import html
 import re
 import traceback
@@ -23,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import tensorflow as tf
+
+from .hints import _compose, _is_the_reference, _reference_message, _unwrapped, _watching
 
 __all__ = ["CheckResult"]
 
@@ -77,16 +82,31 @@ class CheckResult:
 
 
 class _Fail(Exception):
-    """Raised inside a check to stop at the first problem found; becomes a failed CheckResult."""
+    """Raised inside a check to stop at the first problem found; becomes a failed CheckResult.
 
-    def __init__(self, message: str, mistake: str | None = None) -> None:
+    ``message`` names what is wrong; ``formula`` (the formula's line) and ``code`` (the line of code
+    that fixes it) are added to it when the same mistake comes back (:func:`hints._compose`).
+    """
+
+    def __init__(
+        self, message: str, mistake: str | None = None, *, formula: str | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.mistake = mistake
+        self.formula = formula
+        self.code = code
 
 
-def _run(exercise: str, fn: Any, steps: Callable[[Callable], str]) -> CheckResult:
-    """Runs a check's steps on ``fn`` and turns the outcome into a CheckResult."""
+#: The reference of the check that is running, while its first call of the student's function is pending.
+_PROBE: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("nst_teach_checks_probe", default=None)
+
+
+def _run(exercise: str, fn: Any, steps: Callable[[Callable], str], reference: Callable | None = None) -> CheckResult:
+    """Runs a check's steps on ``fn`` and turns the outcome into a CheckResult.
+
+    ``reference`` is the package's function the check compares with: ``fn`` must not be it, nor call it.
+    """
     if not callable(fn):
         shown = repr(fn)
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
@@ -97,10 +117,14 @@ def _run(exercise: str, fn: Any, steps: Callable[[Callable], str]) -> CheckResul
             f"Pass the name without calling it: check_{exercise}({exercise}).",
             "not_callable",
         )
+    if _is_the_reference(fn, reference):
+        return CheckResult(exercise, False, _reference_message(exercise, reference, wraps=False), "uses_reference")
+    token = _PROBE.set([reference, exercise])
     try:
         return CheckResult(exercise, True, steps(fn))
     except _Fail as fail:
-        return CheckResult(exercise, False, fail.message, fail.mistake)
+        message = _compose(exercise, fail.message, fail.mistake, fail.formula, fail.code)
+        return CheckResult(exercise, False, message, fail.mistake)
     except Exception as exc:  # a result so odd that the checker itself stumbled on it
         return CheckResult(
             exercise,
@@ -110,6 +134,8 @@ def _run(exercise: str, fn: Any, steps: Callable[[Callable], str]) -> CheckResul
             "If it looks right, please tell your instructor — it may be a bug in the checker.",
             "unreadable_output",
         )
+    finally:
+        _PROBE.reset(token)
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,13 +207,13 @@ def _hint(exc: BaseException, text: str, exercise: str) -> str:
     if "matrix size-incompatible" in low or "in[0] mismatch in[1]" in low:
         return (
             "tf.matmul(X, Y) needs X's number of columns to equal Y's number of rows. For the Gram matrix of "
-            "A (n_C, n_H·n_W), multiply A by its transpose: tf.matmul(A, tf.transpose(A)) gives (n_C, n_C)."
+            "A (n_C, n_H·n_W), the second factor is A's transpose, (n_H·n_W, n_C): the product is (n_C, n_C)."
         )
     if "reshape" in low or "cannot reshape" in low:
         return (
             "A reshape must keep the number of values: (1, n_H, n_W, n_C) holds n_H·n_W·n_C values. Unroll to "
-            "(n_H·n_W, n_C) with tf.reshape(a, (n_H * n_W, n_C)), then transpose. Read the sizes from the "
-            "argument itself: `_, n_H, n_W, n_C = a.shape`."
+            "(n_H·n_W, n_C) with tf.reshape, then transpose. Read the sizes from the argument itself: "
+            "`_, n_H, n_W, n_C = a.shape`."
         )
     if "values to unpack" in low:
         if exercise == "gram_matrix":
@@ -222,13 +248,29 @@ def _explain_exception(exc: BaseException, fn: Callable, exercise: str, where: s
 
 
 def _call(fn: Callable, args: Sequence[Any], exercise: str, where: str) -> Any:
-    """Calls the student's function; an exception becomes a _Fail that explains it."""
-    try:
-        return fn(*args)
-    except Exception as exc:
-        hint = _hint(exc, _error_text(exc), exercise)
-        mistake = "uses_numpy" if hint is _NUMPY_HINT else "not_written" if hint is _NOT_WRITTEN else "raised"
-        raise _Fail(_explain_exception(exc, fn, exercise, where), mistake) from None
+    """Calls the student's function; an exception becomes a _Fail that explains it.
+
+    The first call of a check watches for the package's reference function (see :mod:`.hints`).
+    """
+    probe = _PROBE.get()
+    reference = None
+    if probe is not None and probe[0] is not None:
+        reference, probe[0] = probe[0], None  # only the first call is watched: the hook slows Python down
+        fn = _unwrapped(fn)  # a tf.function's Python code, so that AutoGraph does not rename the reference's
+    with _watching(reference) as called:
+        try:
+            result = fn(*args)
+        except Exception as exc:
+            error: Exception | None = exc
+        else:
+            error = None
+    if called[0]:
+        raise _Fail(_reference_message(exercise, reference, wraps=True), "uses_reference")
+    if error is None:
+        return result
+    hint = _hint(error, _error_text(error), exercise)
+    mistake = "uses_numpy" if hint is _NUMPY_HINT else "not_written" if hint is _NOT_WRITTEN else "raised"
+    raise _Fail(_explain_exception(error, fn, exercise, where), mistake) from None
 
 
 def _to_array(value: Any) -> np.ndarray:

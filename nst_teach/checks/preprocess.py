@@ -36,14 +36,19 @@ _PREPROCESS_CASES: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (((45, 
 
 _MEANS = np.array(VGG_MEANS_BGR, np.float64)
 
+_BGR_CODE = "bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)"
+_MEANS_CODE = "x = resized.astype(np.float32) - np.array(VGG_MEANS_BGR, np.float32)"
+_RESIZE_CODE = "resized = cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC)"
+
 _PREPROCESS_PARTS: tuple[tuple[_Variant, ...], ...] = (
     (
         _Variant("ok", "", "bgr"),
         _Variant(
             "rgb_order",
             "Your channels are in RGB order. VGG-19 was trained on images loaded by OpenCV, in "
-            "BGR order: reverse the channels with rgb[:, :, ::-1] or cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR).",
+            "BGR order: reverse the order of the channels (OpenCV's cvtColor does it).",
             "rgb",
+            _BGR_CODE,
         ),
     ),
     (
@@ -53,13 +58,15 @@ _PREPROCESS_PARTS: tuple[tuple[_Variant, ...], ...] = (
             "You subtract the means in RGB order (123.68, 116.779, 103.939); VGG_MEANS_BGR = "
             "(103.939, 116.779, 123.68) is in BGR order, like the converted image.",
             -_MEANS[::-1],
+            _MEANS_CODE,
         ),
         _Variant(
             "no_means",
             "You do not subtract the ImageNet means: VGG-19 expects every BGR channel centred, x − VGG_MEANS_BGR.",
             np.zeros(3),
+            _MEANS_CODE,
         ),
-        _Variant("means_added", "You add the means; subtract them: x − VGG_MEANS_BGR.", _MEANS),
+        _Variant("means_added", "You add the means; subtract them: x − VGG_MEANS_BGR.", _MEANS, _MEANS_CODE),
     ),
     (
         _Variant("ok", "", "none"),
@@ -68,12 +75,14 @@ _PREPROCESS_PARTS: tuple[tuple[_Variant, ...], ...] = (
             "You divide by 255: this VGG-19 (with Caffe-style weights) expects pixel values 0–255 "
             "minus the means, not values in 0–1.",
             "after",
+            _MEANS_CODE,
         ),
         _Variant(
             "scaled",
             "You divide by 255: this VGG-19 (with Caffe-style weights) expects pixel values 0–255 "
             "minus the means, not values in 0–1.",
             "before",
+            _MEANS_CODE,
         ),
     ),
 )
@@ -111,24 +120,31 @@ def _preprocess_shape_problem(shape: tuple[int, ...], size: tuple[int, int], ima
     if shape == (height, width, 3):
         return _Fail(
             f"{head} The batch axis is missing: Keras models take a batch of images, so add one with "
-            "x[np.newaxis] (or np.expand_dims(x, 0)).",
+            "np.newaxis (or np.expand_dims).",
             "no_batch",
+            formula=_PREPROCESS_FORMULA,
+            code="return x[np.newaxis]",
         )
     if shape in ((1, width, height, 3), (width, height, 3)):
         return _Fail(
             f"{head} Width and height are swapped: cv2.resize takes the size as (width, height), while "
             "NumPy shapes are (height, width, channels). Pass size as given: cv2.resize(img, size, ...).",
             "size_swapped",
+            formula=_PREPROCESS_FORMULA,
+            code=_RESIZE_CODE,
         )
     if shape in ((1,) + image_shape, image_shape):
         return _Fail(
-            f"{head} The image is not resized: cv2.resize(img, size, interpolation=cv2.INTER_CUBIC).", "not_resized"
+            f"{head} The image is not resized: use OpenCV's cv2.resize, with bicubic interpolation.",
+            "not_resized",
+            formula=_PREPROCESS_FORMULA,
+            code=_RESIZE_CODE,
         )
     if shape == (1, 3, height, width):
         return _Fail(
             f"{head} The channels come first; Keras expects them last: (1, height, width, 3).", "channels_first"
         )
-    return _Fail(f"{head}\nRecipe: {_PREPROCESS_FORMULA}", "wrong_shape")
+    return _Fail(head, "wrong_shape", formula=_PREPROCESS_FORMULA)
 
 
 def _named_interpolation(rgb: np.ndarray, size: tuple[int, int], got: np.ndarray) -> str | None:
@@ -206,8 +222,8 @@ def _check_preprocess_steps(fn: Callable) -> str:
         else:
             lines.append("This is not one of the typical mistakes the checker knows.")
             key = None
-        lines.append(f"Recipe: {_PREPROCESS_FORMULA}")
-        raise _Fail("\n".join(lines), key)
+        codes = list(dict.fromkeys(m.code for m in mistakes if m.code)) if key else []
+        raise _Fail("\n".join(lines), key, formula=_PREPROCESS_FORMULA, code="; ".join(codes) or None)
     success = (
         "Well done — preprocess is right: BGR channel order, resized to (width, height), float32, the ImageNet "
         "means subtracted, and a batch axis.\n"
@@ -237,4 +253,6 @@ def check_preprocess(preprocess: Callable[[np.ndarray, tuple[int, int]], Any]) -
 
     Introduced in ``notebooks/01_images.ipynb``.
     """
-    return _run("preprocess", preprocess, _check_preprocess_steps)
+    from ..images import preprocess as reference  # noqa: PLC0415 - images.py loads OpenCV; import on demand
+
+    return _run("preprocess", preprocess, _check_preprocess_steps, reference)

@@ -37,6 +37,7 @@ __all__ = ["check_gram_matrix", "check_layer_style_cost", "check_style_cost"]
 # --------------------------------------------------------------------------------------------
 
 _GRAM_FORMULA = "G = A·Aᵀ, with A of shape (n_C, n_H·n_W): G has shape (n_C, n_C), G[i, j] = Σ_k A[i, k]·A[j, k]"
+_GRAM_CODE = "return tf.matmul(A, tf.transpose(A))"
 
 #: Unrolled activations A (n_C, n_H·n_W) for the Gram check: never square, 1 and several channels.
 _GRAM_SHAPES: tuple[tuple[int, int], ...] = ((3, 24), (1, 15), (8, 21))
@@ -90,20 +91,24 @@ def _gram_shape_problem(shape: tuple[int, ...], n_c: int, n_hw: int) -> _Fail:
     if shape == (n_hw, n_hw):
         return _Fail(
             f"{head} You computed Aᵀ·A, which compares positions with positions. The transpose goes on the "
-            "second factor: G = A·Aᵀ = tf.matmul(A, tf.transpose(A)) compares channels with channels.",
+            "second factor: G = A·Aᵀ compares channels with channels.",
             "transposed",
+            formula=_GRAM_FORMULA,
+            code=_GRAM_CODE,
         )
     if shape == (n_c, n_hw):
         return _Fail(
-            f"{head} `A * A` multiplies element by element. The Gram matrix is a matrix product: "
-            "tf.matmul(A, tf.transpose(A)).",
+            f"{head} `A * A` multiplies element by element. The Gram matrix is a matrix product (tf.matmul) of A "
+            "and its transpose.",
             "elementwise",
+            formula=_GRAM_FORMULA,
+            code=_GRAM_CODE,
         )
     if len(shape) == 0 or int(np.prod(shape)) == 1:
         return _Fail(
             f"{head} The Gram matrix is a matrix, one entry per pair of channels: do not sum it up.", "not_matrix"
         )
-    return _Fail(f"{head}\nFormula: {_GRAM_FORMULA}", "wrong_shape")
+    return _Fail(head, "wrong_shape", formula=_GRAM_FORMULA, code=_GRAM_CODE)
 
 
 def _check_gram_steps(fn: Callable) -> str:
@@ -131,8 +136,8 @@ def _check_gram_steps(fn: Callable) -> str:
             lines.extend(f"- {m.explanation}" for m in mistakes)
         else:
             lines.append("This is not one of the typical mistakes the checker knows.")
-        lines.append(f"Formula: {_GRAM_FORMULA}")
-        raise _Fail("\n".join(lines), "+".join(dict.fromkeys(m.key for m in mistakes)) if mistakes else None)
+        key = "+".join(dict.fromkeys(m.key for m in mistakes)) if mistakes else None
+        raise _Fail("\n".join(lines), key, formula=_GRAM_FORMULA, code=_GRAM_CODE)
 
     (a,) = _tensors(cases[0])
     with tf.GradientTape(persistent=True) as tape:
@@ -187,7 +192,7 @@ def check_gram_matrix(gram_matrix: Callable[[Any], Any]) -> CheckResult:
 
     Introduced in ``notebooks/04_gram_and_style_cost.ipynb``.
     """
-    return _run("gram_matrix", gram_matrix, _check_gram_steps)
+    return _run("gram_matrix", gram_matrix, _check_gram_steps, costs.gram_matrix)
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,9 +200,11 @@ def check_gram_matrix(gram_matrix: Callable[[Any], Any]) -> CheckResult:
 # --------------------------------------------------------------------------------------------
 
 _LAYER_STYLE_FORMULA = (
-    "J_style[l] = 1/(4·n_C²·(n_H·n_W)²) · Σ_ij (G_S[i, j] − G_G[i, j])², with G = A·Aᵀ and "
-    "A = tf.transpose(tf.reshape(a, (n_H·n_W, n_C)))"
+    "J_style[l] = 1/(4·n_C²·(n_H·n_W)²) · Σ_ij (G_S[i, j] − G_G[i, j])², with G = A·Aᵀ and A the activations "
+    "unrolled to (n_C, n_H·n_W), one row per channel"
 )
+_UNROLL_CODE = "A_s = tf.transpose(tf.reshape(a_s, (n_H * n_W, n_C))), and the same for a_g"
+_LAYER_STYLE_CODE = "return tf.reduce_sum(tf.square(G_s - G_g)) / (4 * n_C**2 * (n_H * n_W) ** 2)"
 
 
 def _gram_of(a: np.ndarray) -> np.ndarray:
@@ -222,9 +229,9 @@ _STYLE_UNROLLS: tuple[_Variant, ...] = (
         "You unroll with a plain reshape to (n_C, n_H·n_W), without a transpose. The activations are stored as "
         "(1, n_H, n_W, n_C), channel last: reading them row by row into n_C rows puts values of different "
         "channels into the same row, so each 'channel' of your A is a mix of channels. Reshape to "
-        "(n_H·n_W, n_C) — one row per position, one column per channel — and then transpose: "
-        "A = tf.transpose(tf.reshape(a, (n_H * n_W, n_C))).",
+        "(n_H·n_W, n_C) — one row per position, one column per channel — and then transpose.",
         _gram_no_transpose,
+        _UNROLL_CODE,
     ),
     _Variant(
         "positions_gram",
@@ -232,6 +239,7 @@ _STYLE_UNROLLS: tuple[_Variant, ...] = (
         "(n_C, n_H·n_W) the Gram matrix is A·Aᵀ, of shape (n_C, n_C) — transpose the (n_H·n_W, n_C) reshape "
         "before multiplying.",
         _gram_of_positions,
+        _UNROLL_CODE,
     ),
     _Variant(
         "no_gram",
@@ -291,7 +299,7 @@ def _layer_style_formula(
 
 _LAYER_STYLE_SUCCESS = (
     "Well done — layer_style_cost is right: 0 for identical activations, the channels unrolled correctly, the "
-    "lecture's normalisation, a single number, differentiable, and it runs inside tf.function.\n"
+    "formula's normalisation, a single number, differentiable, and it runs inside tf.function.\n"
     f"What it means: {_LAYER_STYLE_FORMULA.split(', with')[0]} compares which filters fire together in the style "
     "image and in the generated image, wherever they fire. Pushing it down transfers textures and colors, not "
     "the layout."
@@ -329,8 +337,9 @@ def check_layer_style_cost(layer_style_cost: Callable[[Any, Any], Any]) -> Check
         formula_text=_LAYER_STYLE_FORMULA,
         not_zero_hint="The cost should depend only on the difference of the two Gram matrices, G_S − G_G.",
         success=_LAYER_STYLE_SUCCESS,
+        code=_LAYER_STYLE_CODE,
     )
-    return _run("layer_style_cost", layer_style_cost, lambda fn: _check_cost(fn, spec))
+    return _run("layer_style_cost", layer_style_cost, lambda fn: _check_cost(fn, spec), costs.layer_style_cost)
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,6 +347,10 @@ def check_layer_style_cost(layer_style_cost: Callable[[Any, Any], Any]) -> Check
 # --------------------------------------------------------------------------------------------
 
 _STYLE_FORMULA = "J_style = Σ_l λ_l · J_style[l], the sum over the layers of coefficient × layer style cost"
+_STYLE_CODE = (
+    "for name, coefficient in coefficients.items(): J_style += coefficient * layer_style_cost(a_s_layers[name], "
+    "a_g_layers[name])  (start from J_style = 0.0, return it after the loop)"
+)
 
 _STYLE_CASES: tuple[dict[str, tuple[tuple[int, int, int, int], float]], ...] = (
     # layer name -> (activation shape, coefficient).  Not STYLE_LAYERS' five layers, and coefficients that
@@ -439,9 +452,9 @@ def _style_single_layer_probe(fn: Callable) -> None:
         raise _Fail(
             f"Even for a single layer with coefficient 1 your style_cost gives {_fmt(got)} instead of that layer's "
             f"style cost {_fmt(expected)}: the problem is in the per-layer cost your style_cost calls. "
-            "Run check_layer_style_cost(layer_style_cost) first.\n"
-            f"Formula: {_STYLE_FORMULA}",
+            "Run check_layer_style_cost(layer_style_cost) first.",
             "layer_cost_wrong",
+            formula=_STYLE_FORMULA,
         )
 
 
@@ -487,5 +500,6 @@ def check_style_cost(style_cost: Callable[[Any, Any, Any], Any]) -> CheckResult:
         not_zero_hint="Each layer's cost compares the two images' Gram matrices, so it is 0 when they are equal.",
         success=_STYLE_SUCCESS,
         extra_diagnosis=_style_single_layer_probe,
+        code=_STYLE_CODE,
     )
-    return _run("style_cost", style_cost, lambda fn: _check_cost(fn, spec))
+    return _run("style_cost", style_cost, lambda fn: _check_cost(fn, spec), costs.style_cost)

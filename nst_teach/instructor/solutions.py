@@ -1,14 +1,11 @@
 """The reference solutions of the exercises, as the short code a solved notebook shows.
 
-Kept apart from the checks: ``import nst_teach.checks`` does not import this
-module (the checks compare with the package's own functions,
-:mod:`nst_teach.costs` and :mod:`nst_teach.images`).  It is read by
-``nst-teach notebooks --solutions`` (:func:`nst_teach.course.solve_notebook`),
-by :attr:`Exercise.source <nst_teach.checks.exercises.Exercise.source>`, and
-by the tests, which check that each solution passes its own check, i.e.
-gives the package's results.
-
-Introduced in ``notebooks/01_images.ipynb``.
+On the instructor's side: nothing a student imports reaches this module —
+not ``nst_teach``, not ``nst_teach.checks`` (whose checks compare with the
+package's own functions, :mod:`nst_teach.costs` and :mod:`nst_teach.images`).
+It is read by ``nst-teach notebooks --solutions``
+(:func:`nst_teach.course.solve_notebook`) and by the tests, which check that
+each solution passes its own check, i.e. gives the package's results.
 """
 
 from __future__ import annotations
@@ -21,10 +18,10 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from ..checks.exercises import exercise
 from ..defaults import VGG_MEANS_BGR
-from .exercises import exercise
 
-__all__ = ["SOURCES", "solution_source", "solution"]
+__all__ = ["SOURCES", "USES", "solution_source", "solution"]
 
 #: The solution code of every exercise, by the name of the function the student writes.
 SOURCES: dict[str, str] = {
@@ -66,6 +63,33 @@ def style_cost(a_s_layers, a_g_layers, coefficients):
         J_style += coefficient * layer_style_cost(a_s_layers[name], a_g_layers[name])
     return J_style
 ''',
+    "total_cost": '''\
+def total_cost(J_content, J_style, alpha=10, beta=40):
+    """J = α·J_content + β·J_style."""
+    return alpha * J_content + beta * J_style
+''',
+    "train_step": '''\
+def train_step(generated, optimizer, cost_fn):
+    """One step: J = cost_fn(generated) under a tape, its gradient, one optimizer update; returns J."""
+    with tf.GradientTape() as tape:
+        J = cost_fn(generated)
+    gradient = tape.gradient(J, generated)
+    optimizer.apply_gradients([(gradient, generated)])
+    return J
+''',
+}
+
+
+#: The names each solution's code expects where it runs (as the notebook defines them): modules,
+#: constants, and the functions of the exercises it builds on.
+USES: dict[str, tuple[str, ...]] = {
+    "preprocess": ("np", "cv2", "VGG_MEANS_BGR"),
+    "content_cost": ("tf",),
+    "gram_matrix": ("tf",),
+    "layer_style_cost": ("tf", "gram_matrix"),
+    "style_cost": ("layer_style_cost",),
+    "total_cost": (),
+    "train_step": ("tf",),
 }
 
 
@@ -73,7 +97,7 @@ def solution_source(name: str) -> str:
     """The reference solution of an exercise, as the code a solved notebook shows.
 
     The code is short and student-facing; it expects the names listed in
-    ``EXERCISES[name].uses`` (``tf``, ``np``, ``cv2``, ``VGG_MEANS_BGR``, or an earlier
+    ``USES[name]`` (``tf``, ``np``, ``cv2``, ``VGG_MEANS_BGR``, or an earlier
     exercise's function) to be defined, as they are in the notebook.
 
     Args:
@@ -84,8 +108,6 @@ def solution_source(name: str) -> str:
 
     Raises:
         OptionError: ``name`` is not an exercise.
-
-    Introduced in ``notebooks/01_images.ipynb``.
 
     >>> print(solution_source("gram_matrix").splitlines()[0])
     def gram_matrix(A):
@@ -108,14 +130,12 @@ def solution(name: str) -> Callable:
     Raises:
         OptionError: ``name`` is not an exercise.
 
-    Introduced in ``notebooks/01_images.ipynb``.
-
     >>> float(solution("content_cost")(tf.ones((1, 2, 3, 4)), tf.zeros((1, 2, 3, 4))))
     0.25
     """
     source = solution_source(name)
     scope: dict[str, Any] = {}
-    for used in exercise(name).uses:
+    for used in USES[exercise(name).name]:
         if used == "tf":
             scope["tf"] = tf
         elif used == "np":
