@@ -4,14 +4,13 @@ The controls (which options, their starting values, what Start runs) are in
 :mod:`nst_teach.widgets.controls`; this module is the run: Start / Pause / Stop
 / Reset / Save, the asyncio task that pulls one iteration at a time from
 :meth:`StyleTransfer.steps`, and the live pictures (the image, the cost curves,
-one layer's feature maps and Gram matrices).
+every layer's Gram matrices side by side and one layer in detail: :mod:`.layer_grid`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime
-import math
 import os
 import time
 from pathlib import Path
@@ -22,41 +21,13 @@ import numpy as np
 
 from .. import images
 from ..errors import NSTError
-from ._base import _batch_at, _duration, _figure_png, _hide_when_empty, _placeholder, _png, _safe, _StatusLine
+from ._base import _batch_at, _duration, _hide_when_empty, _placeholder, _png, _safe, _StatusLine
 from ._runs import _RUNNING, _running_loop, _stop_the_others, running
 from .controls import _DashboardControls, _same
+from .layer_grid import _LayerDetail, _LayerGrid
 from .picker import _inputs_on_disk, _refuse_overwriting_an_input, _take_images, _value_of
 
 __all__ = ["StyleTransferDashboard"]
-
-
-class _LayerPanels:
-    """One layer's feature maps (style and generated, same channels) and Gram matrices, updated live."""
-
-    def __init__(self, transfer: Any, style_batch: np.ndarray, layer: str, top_k: int = 8) -> None:
-        from .. import viz
-
-        self.layer = layer
-        self.transfer = transfer
-        self.size = transfer.size
-        a_s = transfer.activations(layer, style_batch)[layer]
-        a_g = transfer.activations(layer)[layer]
-        means = a_s.astype(np.float64).mean(axis=(0, 1, 2))
-        self.channels = [int(c) for c in np.argsort(-means, kind="stable")[: min(top_k, a_s.shape[-1])]]
-        self.style_png = _figure_png(viz.feature_maps(a_s, layer, channels=self.channels))
-        # A Gram matrix sums over positions: put the style's on the generated image's scale.
-        ratio = (a_g.shape[1] * a_g.shape[2]) / (a_s.shape[1] * a_s.shape[2])
-        self.maps = viz.LiveFeatureMaps(a_g, layer, channels=self.channels)
-        self.gram = viz.LiveGram(a_s * np.float32(math.sqrt(ratio)), a_g, layer)
-
-    def update(self, a_g: np.ndarray) -> tuple[bytes, bytes]:
-        self.maps.update(a_g)
-        self.gram.update(a_g)
-        return self.maps.to_png(), self.gram.to_png()
-
-    def close(self) -> None:
-        self.maps.close()
-        self.gram.close()
 
 
 class StyleTransferDashboard(_DashboardControls, _StatusLine):
@@ -65,8 +36,12 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
     The optimization runs in the background (an asyncio task on the kernel's
     event loop), so the cell returns at once and the buttons keep working.
     Every ``every`` iterations the dashboard shows the generated image, the
-    cost curves, and — for the layer chosen under "Inside the network" — the
-    generated image's feature maps and Gram matrix next to the style image's.
+    cost curves and, beside the image, the inside of the network across all
+    layers: each style layer's Gram matrices (style, generated, difference) and
+    cost, and the content layer's feature maps (an update the page cannot take
+    yet is dropped, never waited for).  A layer's button, or the dropdown under
+    "Inside the network: one layer", shows that layer in detail: the generated
+    image's feature maps and Gram matrix next to the style image's.
     The status line gives the iteration, the speed, the time left, and which
     weights and number format VGG-19 runs with.
 
@@ -86,7 +61,8 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         content: the content image (path, URL, array, batch, or an :class:`ImagePicker`, read at each Start).
         style: the style image (same forms).
         every: update the pictures every this many iterations.
-        panel_layer: the layer shown under "Inside the network" (None: none).
+        panel_layer: the layer shown in detail under "Inside the network: one layer" (given: that
+            section starts open; None: none).
         **options: any option of :class:`nst_teach.engine.StyleTransfer`: those with a
             control set its starting value; the others (``weights``, ``style_scale``,
             ``init``, ``preserve_colors``, ``scales``...) are passed through.
@@ -98,7 +74,8 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         controls: ``{option: its control}``, one per row of :data:`nst_teach.options.TABLE` with ``control=True``.
         style_enabled, style_weights: ``{layer: Checkbox}`` and ``{layer: FloatSlider}`` of the style layers.
         image_widget, costs_widget, style_maps_widget, generated_maps_widget, gram_widget, status_widget:
-            the outputs.
+            the outputs; layer_grid: the grid across all layers (its ``images`` and ``buttons`` by layer);
+            detail: the "Inside the network: one layer" section.
         history: one dict of costs per iteration (``iteration``, ``total``, ``content``, ``style``,
             ``tv``, ``style_by_layer``, ``elapsed``); kept by Stop and Pause, cleared by Reset.
         task: the asyncio task of the current (or last) run.
@@ -138,10 +115,11 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         self._state = "idle"
         self._run_id = 0
         self._resume_event: asyncio.Event | None = None
-        self._panels: _LayerPanels | None = None
         self._costs: Any = None
         self._last_status = 0.0
         self._clock: dict[str, float] = {}
+        if panel_layer not in ("", None):  # a layer asked for: its detailed view starts open
+            self.detail.root.selected_index = 0
         self._show_start()
         for old in running():  # the cell was re-run: the previous dashboard stops
             if isinstance(old, StyleTransferDashboard):
@@ -162,40 +140,16 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         self.stop_button.on_click(_safe(self, self.stop))
         self.reset_button.on_click(_safe(self, self.reset))
         self.save_button.on_click(_safe(self, self.save))
-        self.panel_layer.observe(lambda _: self._panel_layer_changed(), "value")
 
         self._make_status_line()
-        self.image_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="45%"))
-        self.costs_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="55%"))
-        self.style_maps_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
-        self.generated_maps_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
-        self.gram_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
-        # An empty Image widget draws as a broken-picture icon: show each panel once it has a picture.
-        for panel in (self.costs_widget, self.style_maps_widget, self.generated_maps_widget, self.gram_widget):
-            _hide_when_empty(panel)
-
-        settings = self._settings_tabs()
-        inside = widgets.VBox(
-            [
-                self.panel_layer,
-                widgets.HBox(
-                    [
-                        widgets.VBox(
-                            [widgets.HTML("<b>style image</b>: feature maps"), self.style_maps_widget],
-                            layout=widgets.Layout(width="50%"),
-                        ),
-                        widgets.VBox(
-                            [widgets.HTML("<b>generated image</b>: the same channels"), self.generated_maps_widget],
-                            layout=widgets.Layout(width="50%"),
-                        ),
-                    ]
-                ),
-                widgets.HTML("<b>Gram matrices</b>: style, generated, difference"),
-                self.gram_widget,
-            ]
-        )
-        outputs = widgets.Accordion(children=[inside], titles=("Inside the network",))
-        outputs.selected_index = 0
+        self.image_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="420px"))
+        self.costs_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="420px"))
+        _hide_when_empty(self.costs_widget)  # an empty Image widget draws as a broken-picture icon
+        self.layer_grid = _LayerGrid(on_pick=self._open_layer, on_error=self._grid_failed)
+        self.detail = _LayerDetail(self.panel_layer, self._style_image, on_change=self._panel_layer_changed)
+        self.style_maps_widget = self.detail.style_maps_widget
+        self.generated_maps_widget = self.detail.generated_maps_widget
+        self.gram_widget = self.detail.gram_widget
         self.root = widgets.VBox(
             [
                 widgets.HBox(
@@ -209,10 +163,14 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
                     ]
                 ),
                 self.status_widget,
-                # flex-start: each picture keeps its aspect ratio (the default, stretch, makes it as tall as the plot)
-                widgets.HBox([self.image_widget, self.costs_widget], layout=widgets.Layout(align_items="flex-start")),
-                settings,
-                outputs,
+                # The live view, in one screen: the picture and the costs, and beside them every layer.
+                # flex-start: each picture keeps its aspect ratio (the default, stretch, makes it as tall as the row)
+                widgets.HBox(
+                    [widgets.VBox([self.image_widget, self.costs_widget]), self.layer_grid.root],
+                    layout=widgets.Layout(align_items="flex-start", grid_gap="8px"),
+                ),
+                self.detail.root,
+                self._settings_tabs(),  # under the live view: changing a setting does not hide the pictures
             ]
         )
         # Stable names for the page's CSS and for the browser tests.
@@ -278,9 +236,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         else:
             transfer = StyleTransfer(content, style, **opts)
             self._continued = False
-        if self._panels is not None:
-            self._panels.close()
-            self._panels = None
+        self.detail.release()
         self._transfer, self._transfer_key = transfer, key
         return transfer, note
 
@@ -388,49 +344,46 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         )
 
     def _show(self, transfer: Any, step: Any = None) -> None:
-        """Shows the image, the cost curves and the layer panels (of ``step``, or of the current image)."""
+        """Shows the image, the costs, the grid and the open layer panels (of ``step``, or of the current image)."""
         from .. import viz
+        from ..panels import new_figure
 
         self.image_widget.value = _png(step.image() if step is not None else transfer.image())
-        if self._costs is None or self._costs.closed:
-            self._costs = viz.LiveCosts(per_layer=True)
+        if self._costs is None or self._costs.closed:  # each layer's own cost is in the grid
+            self._costs = viz.LiveCosts(per_layer=False, fig=new_figure(None, (5.25, 2.3), dpi=80))
         self._costs.update(self.history)
         self.costs_widget.value = self._costs.to_png()
+        try:  # during a run the worker makes the grid (dropped while the previous one is pending); at the end, at once
+            if step is not None:
+                self.layer_grid.offer(transfer, step, self.history)
+            else:
+                self.layer_grid.show_now(transfer, self.history)
+        except NSTError as exc:
+            self._grid_failed(exc)
         try:
-            self._show_panels(transfer, step)
+            self.detail.show(transfer, step)  # if it is open
         except NSTError as exc:
             self.gram_widget.value = b""
             self._set_status(f"Cannot show the layer panels: {exc}", "warn")
         if self.history and self._state == "running":
             self._status_running(self.history[-1]["iteration"])
 
-    def _show_panels(self, transfer: Any, step: Any = None) -> None:
-        layer = self.panel_layer.value
-        if layer is None:
-            for w in (self.style_maps_widget, self.generated_maps_widget, self.gram_widget):
-                w.value = b""
-            return
-        panels = self._panels
-        if panels is None or panels.layer != layer or panels.transfer is not transfer or panels.size != transfer.size:
-            if panels is not None:
-                panels.close()
-            style = self._style_image()
-            scale = float(transfer.options["style_scale"])
-            w, h = transfer.size
-            style_size = (max(1, round(w * scale)), max(1, round(h * scale)))
-            panels = self._panels = _LayerPanels(transfer, _batch_at(style, style_size), layer)
-            self.style_maps_widget.value = panels.style_png
-        a_g = step.activations(layer)[layer] if step is not None else transfer.activations(layer)[layer]
-        self.generated_maps_widget.value, self.gram_widget.value = panels.update(a_g)
-
     def _style_image(self) -> np.ndarray:
         style = _value_of(self._style, "style")
         return style[0] if isinstance(style, list) else style
 
+    def _open_layer(self, layer: str) -> None:
+        """A layer's button in the grid: that layer, in detail."""
+        self.detail.open_layer(layer)
+
+    def _grid_failed(self, exc: BaseException) -> None:
+        kind = "" if isinstance(exc, NSTError) else f"{type(exc).__name__}: "
+        self._set_status(f"Cannot show the layer grid: {kind}{exc}", "warn")
+
     def _panel_layer_changed(self) -> None:
         if self._transfer is not None and self.history and self._state != "running":
             try:
-                self._show_panels(self._transfer)
+                self.detail.show(self._transfer)
             except NSTError as exc:
                 self._set_status(f"Cannot show the layer panels: {exc}", "warn")
 
@@ -524,9 +477,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         self._continued = False
         self._offset, self._elapsed_offset = 0, 0.0
         self.history.clear()
-        if self._panels is not None:
-            self._panels.close()
-            self._panels = None
+        self.detail.release()
         self._state = "idle"
         self._show_start()
 
@@ -537,8 +488,9 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
             self.image_widget.value = _png(images.to_rgb(_batch_at(content, tuple(self.size.value))))
         except NSTError:
             self.image_widget.value = _placeholder(tuple(self.size.value))
-        for w in (self.costs_widget, self.style_maps_widget, self.generated_maps_widget, self.gram_widget):
-            w.value = b""
+        self.costs_widget.value = b""
+        self.detail.clear()
+        self.layer_grid.clear()
         from ..model import weights_status
 
         try:
@@ -585,8 +537,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
     def close(self) -> None:
         """Stops the run and releases the figures."""
         self.stop()
-        if self._panels is not None:
-            self._panels.close()
-            self._panels = None
+        self.detail.release()
         if self._costs is not None:
             self._costs.close()
+        self.layer_grid.close()

@@ -1,0 +1,289 @@
+"""Inside the network, on the dashboard: every layer at a glance (the grid), and one layer in detail.
+
+:class:`_LayerGrid` puts the columns of :class:`nst_teach.live_grid.LiveLayerGrid` on the page, one
+``Image`` per layer with a button under it that opens the layer's detailed view; :class:`_LayerDetail`
+is that detailed view, a section that is one line while closed: one layer's feature maps (style and
+generated image, the same channels, :class:`_LayerPanels`) and its Gram matrices.
+
+Cheap enough to leave on.  An update of the grid needs the generated image's activations at every
+layer of the run (one pass through VGG-19 without the gradient, about a third of an iteration), their
+Gram matrices and the PNGs.  One worker thread makes them beside the optimization; while it is busy,
+a new update is dropped rather than queued, so the optimization never waits for the pictures and a
+front end that falls behind is not sent a backlog.  Widgets are written on the event loop's thread only,
+once the worker is done (``call_soon_threadsafe``); the worker touches nothing but its own figure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..live_grid import COLUMN_WIDTH, LiveLayerGrid
+from ._base import _batch_at, _figure_png, _hide_when_empty
+
+__all__: list[str] = []
+
+
+def _render(figure: LiveLayerGrid, activations: Callable[[list[str]], dict], history: list) -> tuple[dict, float]:
+    """One update of ``figure`` (in the worker): the activations, the Gram matrices, the PNGs; and its seconds."""
+    started = time.perf_counter()
+    figure.update(activations(figure.columns), history)
+    return figure.column_pngs(), time.perf_counter() - started
+
+
+class _LayerGrid:
+    """The dashboard's grid: one column per style layer and one for the content layer, updated live.
+
+    Args:
+        on_pick: called with a layer's name when its button is pressed (the dashboard opens its detail).
+        on_error: called with the exception when an update made by the worker failed.
+
+    Attributes:
+        root: the box the page shows (hidden until the first update).
+        images, buttons: ``{layer: Image}`` and ``{layer: Button}``, one per column.
+        figure: the :class:`LiveLayerGrid` drawn now (None before the first update).
+        updates: the updates shown; dropped: those dropped because the previous one was still pending.
+        work_s: seconds the updates took (activations, Gram matrices, PNGs), in the worker or not.
+        png_bytes: the bytes of the last update's PNGs (what one update sends to the browser).
+    """
+
+    def __init__(self, on_pick: Callable[[str], None], on_error: Callable[[BaseException], None]) -> None:
+        self._on_pick, self._on_error = on_pick, on_error
+        self.columns_box = widgets.HBox(layout=widgets.Layout(overflow_x="auto", align_items="flex-start"))
+        self.root = widgets.VBox([self.columns_box])
+        self.root.add_class("nst-layer-grid")
+        self.root.layout.display = "none"
+        self.images: dict[str, widgets.Image] = {}
+        self.buttons: dict[str, widgets.Button] = {}
+        self.figure: LiveLayerGrid | None = None
+        self._source: tuple[Any, tuple[int, int]] | None = None  # the run and the size the figure belongs to
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        # The worker's update, from offer() until its PNGs are handed to the widgets (or waited for).
+        self._pending: concurrent.futures.Future | None = None
+        self.updates = self.dropped = self.png_bytes = 0
+        self.work_s = 0.0
+
+    @property
+    def pending(self) -> bool:
+        """True from an update's start until its pictures are sent (handed to the widgets)."""
+        return self._pending is not None
+
+    def offer(self, transfer: Any, step: Any, history: list) -> bool:
+        """Starts an update from ``step`` in the worker; returns False (dropped) if one is still pending.
+
+        Without a running event loop (plain Python) the update is made at once instead.
+        """
+        if self.pending:
+            self.dropped += 1
+            return False
+        figure = self._figure_for(transfer)
+        job = functools.partial(_render, figure, step.activations, list(history))
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._show(job())
+            return True
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="nst-layer-grid")
+        future = self._pending = self._executor.submit(job)
+        future.add_done_callback(lambda done: loop.call_soon_threadsafe(self._finished, done))
+        return True
+
+    def show_now(self, transfer: Any, history: list) -> None:
+        """Shows the current image's update at once (the end of a run, a Stop): waits for a pending one first."""
+        self._wait()
+        figure = self._figure_for(transfer)
+        self._show(_render(figure, transfer.activations, list(history)))
+
+    def clear(self) -> None:
+        """No pictures (Reset): a pending update is not shown, the next one starts a new figure."""
+        self._wait()
+        self._close_figure()
+        for image in self.images.values():
+            image.value = b""
+        self.root.layout.display = "none"
+
+    def close(self) -> None:
+        """Releases the figure and the worker."""
+        self.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+
+    # -- inside ------------------------------------------------------------------------------------
+
+    def _wait(self) -> None:
+        """Waits for the worker's pending update, which is then not shown (one thread draws the figure at a time)."""
+        future, self._pending = self._pending, None
+        if future is not None and future.exception() is None:  # exception() waits for it
+            self.work_s += future.result()[1]
+
+    def _close_figure(self) -> None:
+        if self.figure is not None:
+            self.figure.close()
+        self.figure, self._source = None, None
+
+    def _figure_for(self, transfer: Any) -> LiveLayerGrid:
+        """The figure of ``transfer`` at its size now: kept while they stay, a new one (new targets) otherwise."""
+        if self._source is not None and self._source[0] is transfer and self._source[1] == transfer.size:
+            return self.figure
+        self._wait()
+        self._close_figure()
+        self.figure = LiveLayerGrid.from_transfer(transfer, key=id(self))
+        self._source = (transfer, transfer.size)
+        if list(self.images) != self.figure.columns:
+            self._make_columns(self.figure.columns)
+        return self.figure
+
+    def _make_columns(self, columns: list[str]) -> None:
+        width = f"{round(COLUMN_WIDTH * 80)}px"
+        self.images, self.buttons, boxes = {}, {}, []
+        for name in columns:
+            image = widgets.Image(format="png", layout=widgets.Layout(width=width))
+            button = widgets.Button(
+                description=name,
+                tooltip=f"{name} in detail: its feature maps and Gram matrices, below",
+                layout=widgets.Layout(width=width, height="26px", padding="0px"),
+            )
+            button.add_class("nst-layer-button")
+            button.on_click(lambda _, name=name: self._on_pick(name))
+            self.images[name], self.buttons[name] = image, button
+            boxes.append(widgets.VBox([image, button], layout=widgets.Layout(width=width, margin="0px 2px 0px 0px")))
+        self.columns_box.children = boxes
+
+    def _finished(self, future: concurrent.futures.Future) -> None:
+        """On the event loop: the worker's update is done; show it, unless it was waited for (and so superseded)."""
+        if future is not self._pending:
+            return
+        self._pending = None
+        error = future.exception()
+        if error is not None:
+            self._on_error(error)
+            return
+        self._show(future.result())
+
+    def _show(self, made: tuple[dict, float]) -> None:
+        pngs, seconds = made
+        self.work_s += seconds
+        for name, png in pngs.items():
+            self.images[name].value = png
+        self.png_bytes = sum(len(png) for png in pngs.values())
+        self.updates += 1
+        self.root.layout.display = None
+
+
+class _LayerPanels:
+    """One layer's feature maps (style and generated, same channels) and Gram matrices, updated live."""
+
+    def __init__(self, transfer: Any, style_batch: np.ndarray, layer: str, top_k: int = 8) -> None:
+        from .. import viz
+
+        self.layer = layer
+        self.transfer = transfer
+        self.size = transfer.size
+        a_s = transfer.activations(layer, style_batch)[layer]
+        a_g = transfer.activations(layer)[layer]
+        means = a_s.astype(np.float64).mean(axis=(0, 1, 2))
+        self.channels = [int(c) for c in np.argsort(-means, kind="stable")[: min(top_k, a_s.shape[-1])]]
+        self.style_png = _figure_png(viz.feature_maps(a_s, layer, channels=self.channels))
+        # A Gram matrix sums over positions: put the style's on the generated image's scale.
+        ratio = (a_g.shape[1] * a_g.shape[2]) / (a_s.shape[1] * a_s.shape[2])
+        self.maps = viz.LiveFeatureMaps(a_g, layer, channels=self.channels)
+        self.gram = viz.LiveGram(a_s * np.float32(math.sqrt(ratio)), a_g, layer)
+
+    def update(self, a_g: np.ndarray) -> tuple[bytes, bytes]:
+        self.maps.update(a_g)
+        self.gram.update(a_g)
+        return self.maps.to_png(), self.gram.to_png()
+
+    def close(self) -> None:
+        self.maps.close()
+        self.gram.close()
+
+
+class _LayerDetail:
+    """The "Inside the network: one layer" section: the layer of the dropdown, in detail, while it is open.
+
+    Args:
+        panel_layer: the dropdown of the layer to show (None: none).
+        style_image: returns the style image (RGB or a batch), read when the panels are made.
+        on_change: called when the layer or the open state changes (the dashboard redraws if stopped).
+
+    Attributes:
+        root: the section (an ``Accordion``, closed at first).
+        style_maps_widget, generated_maps_widget, gram_widget: its pictures.
+    """
+
+    def __init__(self, panel_layer: widgets.Dropdown, style_image: Callable[[], Any], on_change: Callable[[], None]):
+        self.panel_layer, self._style_image = panel_layer, style_image
+        self.style_maps_widget, self.generated_maps_widget, self.gram_widget = (
+            widgets.Image(format="png", layout=widgets.Layout(max_width="100%")) for _ in range(3)
+        )
+        for picture in (self.style_maps_widget, self.generated_maps_widget, self.gram_widget):
+            _hide_when_empty(picture)  # an empty Image widget draws as a broken-picture icon
+        maps = [
+            widgets.VBox([widgets.HTML(title), picture], layout=widgets.Layout(width="50%"))
+            for title, picture in (
+                ("<b>style image</b>: feature maps", self.style_maps_widget),
+                ("<b>generated image</b>: the same channels", self.generated_maps_widget),
+            )
+        ]
+        inside = widgets.VBox(
+            [panel_layer, widgets.HBox(maps), widgets.HTML("<b>Gram matrices</b>: style, generated, difference"),
+             self.gram_widget]
+        )  # fmt: skip
+        # Closed, it is one line: the picture and the grid stay in view; a layer's button opens it.
+        self.root = widgets.Accordion(children=[inside], titles=("Inside the network: one layer",))
+        self.root.selected_index = None
+        self._panels: _LayerPanels | None = None
+        panel_layer.observe(lambda _: on_change(), "value")
+        self.root.observe(lambda _: on_change(), "selected_index")
+
+    @property
+    def open(self) -> bool:
+        """True while the section is open (its pictures are kept up to date only then)."""
+        return self.root.selected_index == 0
+
+    def open_layer(self, layer: str) -> None:
+        """Shows ``layer`` and opens the section."""
+        self.panel_layer.value = layer
+        self.root.selected_index = 0
+
+    def show(self, transfer: Any, step: Any = None) -> None:
+        """Draws the layer of the dropdown for ``step`` (or the current image) if the section is open."""
+        if not self.open:
+            return
+        layer = self.panel_layer.value
+        if layer is None:
+            self.clear()
+            return
+        panels = self._panels
+        if panels is None or panels.layer != layer or panels.transfer is not transfer or panels.size != transfer.size:
+            self.release()
+            scale = float(transfer.options["style_scale"])
+            w, h = transfer.size
+            style_size = (max(1, round(w * scale)), max(1, round(h * scale)))
+            panels = self._panels = _LayerPanels(transfer, _batch_at(self._style_image(), style_size), layer)
+            self.style_maps_widget.value = panels.style_png
+        a_g = step.activations(layer)[layer] if step is not None else transfer.activations(layer)[layer]
+        self.generated_maps_widget.value, self.gram_widget.value = panels.update(a_g)
+
+    def clear(self) -> None:
+        """No pictures (and no figures)."""
+        self.release()
+        for picture in (self.style_maps_widget, self.generated_maps_widget, self.gram_widget):
+            picture.value = b""
+
+    def release(self) -> None:
+        """Closes the figures (a new run, Reset, close)."""
+        if self._panels is not None:
+            self._panels.close()
+            self._panels = None
