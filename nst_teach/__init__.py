@@ -31,6 +31,7 @@ below lives in the module that owns its idea:
 ``nst_teach.panels``             the panels every figure is made of
 ``nst_teach.viz``                static figures: images, feature maps, Gram matrices, cost curves
 ``nst_teach.live``               live figures, updated in place while a run goes on
+``nst_teach.live_grid``          the live view across all layers: every style layer's Gram matrices
 ``nst_teach.widgets``            the notebooks' widgets: picker, explorers, dashboard, preview grid
 ``nst_teach.checks``             the exercises' checks and their feedback
 ``nst_teach.course``             the course: notebook settings, Colab set-up, solved copies
@@ -98,8 +99,9 @@ _EXPORTS: dict[str, str] = {
 #: Submodules reachable as attributes (``nst.viz.feature_maps``) without importing them first.
 _SUBMODULES = frozenset({
     "checks", "cli", "costs", "course", "defaults", "download", "engine", "errors", "gallery", "history", "image_io",
-    "images", "layers", "lbfgs", "live", "model", "objective", "optimizers", "options", "paintings", "panels",
-    "precision", "samples", "scales", "servers", "student_functions", "viz", "weights", "weights_file", "widgets",
+    "images", "layers", "lbfgs", "live", "live_grid", "model", "objective", "optimizers", "options", "paintings",
+    "panels", "precision", "samples", "scales", "servers", "student_functions", "viz", "weights", "weights_file",
+    "widgets",
 })
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -11,7 +11,8 @@ Five widgets, one per notebook that introduces it:
   matrices and the parts of one layer's style cost.
 * :class:`StyleTransferDashboard` (``notebooks/05_style_transfer_live.ipynb``) —
   every option of :class:`nst_teach.engine.StyleTransfer` as a control, Start /
-  Pause / Stop / Reset / Save, and live pictures.
+  Pause / Stop / Reset / Save, and live pictures: the image, the costs, and every
+  style layer's Gram matrices converging (:mod:`nst_teach.live_grid`).
 * :class:`PreviewGrid` (``notebooks/06_experiments.ipynb``) — small, quick runs
   across a range of one setting, side by side.
 
@@ -41,6 +42,7 @@ Where each part lives
 ``widgets.explorers``     :class:`LayerExplorer`, :class:`GramExplorer`
 ``widgets.controls``      the dashboard's option controls (what Start runs)
 ``widgets.dashboard``     :class:`StyleTransferDashboard`: the run and its live pictures
+``widgets.layer_grid``    the dashboard's inside of the network: every layer at a glance, one in detail
 ``widgets.preview``       :class:`PreviewGrid`
 ``widgets._runs``         one run at a time: :func:`running`, :func:`stop_all`
 ``widgets._base``         PNG bytes, the status line, the widget bases, safe clicks
