@@ -121,6 +121,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         if panel_layer not in ("", None):  # a layer asked for: its detailed view starts open
             self.detail.root.selected_index = 0
         self._show_start()
+        self.root.comm.on_close(lambda _msg: self._page_closed())  # the page closed the dashboard (tab, notebook)
         for old in running():  # the cell was re-run: the previous dashboard stops
             if isinstance(old, StyleTransferDashboard):
                 old.stop()
@@ -312,6 +313,8 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
             if run_id == self._run_id:
                 self._end(transfer, "stopped")
             raise
+        except KeyboardInterrupt:  # the kernel was interrupted during a step: a Stop that keeps everything
+            outcome = "interrupted"
         except Exception as exc:  # noqa: BLE001 - shown in the status line, not lost in a task
             outcome, error = "error", exc
         finally:
@@ -389,7 +392,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
 
     def _end(self, transfer: Any, outcome: str, error: BaseException | None = None) -> None:
         """The run is over (finished, stopped or failed): keep and show the image, say why."""
-        self._state = "error" if outcome == "error" else outcome
+        self._state = {"error": "error", "interrupted": "stopped"}.get(outcome, outcome)
         _RUNNING.discard(self)
         self.pause_button.description, self.pause_button.icon = "Pause", "pause"
         k = self.history[-1]["iteration"] if self.history else 0
@@ -403,10 +406,10 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
             kind = "" if isinstance(error, NSTError) else f"{type(error).__name__}: "
             self._state = "error"
             self._set_status(f"The run stopped at iteration {k}: {kind}{error} · {note}", "error")
-        elif outcome == "stopped":
+        elif outcome in ("stopped", "interrupted"):
+            how = "Stopped" if outcome == "stopped" else "Interrupted (the kernel was interrupted)"
             self._set_status(
-                f"Stopped at iteration {k}. The image is kept: Save it, Start to continue, "
-                f"Reset to start over. · {note}"
+                f"{how} at iteration {k}. The image is kept: Save it, Start to continue, Reset to start over. · {note}"
             )
         elif transfer is not None and transfer.stopped and transfer.message:
             self._set_status(f"Ended at iteration {k}: {transfer.message} · {note}", "warn")
@@ -504,6 +507,9 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
     async def wait(self) -> None:
         """Waits until the current run ends (a paused run waits for Resume or Stop).
 
+        Interrupting the cell that waits (the kernel's Interrupt) ends the run too, as
+        Stop does: the image and the cost history are kept.
+
         >>> await dashboard.wait()  # doctest: +SKIP
         """
         task = self.task
@@ -511,7 +517,10 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
             try:
                 await asyncio.shield(task)
             except asyncio.CancelledError:
-                if not task.cancelled():
+                if not task.cancelled():  # the waiting cell was interrupted, not the run
+                    transfer = self._transfer
+                    if task is self.task and self._halt():
+                        self._end(transfer, "interrupted")
                     raise
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
@@ -533,6 +542,21 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         written = images.save_image(image, path).resolve()
         self._set_status(f"Saved iteration {self.history[-1]['iteration']} to {written}", "ok")
         return written
+
+    def _page_closed(self) -> None:
+        """The page let go of the dashboard (its tab or notebook closed): the run ends, its memory is returned.
+
+        The task sees that its run is over at its next step and ends; VGG-19, the images and the
+        figures are let go, and the dashboard's widgets are closed (nothing keeps them alive).
+        """
+        self._halt()
+        self.close()
+        self._transfer = self._transfer_key = None
+        boxes: list[Any] = [self.root]
+        while boxes:
+            box = boxes.pop()
+            boxes.extend(getattr(box, "children", ()))
+            box.close()
 
     def close(self) -> None:
         """Stops the run and releases the figures."""
