@@ -8,7 +8,7 @@ below lives in the module that owns its idea:
 ``nst_teach.errors``             the error vocabulary (``NSTError`` ...) and the one-line warnings
 ``nst_teach.validate``           the checks every module shares: numbers, choices, sizes, "did you mean"
 ``nst_teach.layers``             the VGG-19 layer table (``VGG19_LAYERS``, ``CONV_LAYERS``)
-``nst_teach.images``             preprocessing and saving images (the lecture's steps)
+``nst_teach.images``             preprocessing and saving images (notebook 01's steps)
 ``nst_teach.image_io``           reading pictures of every kind (``read_image``)
 ``nst_teach.download``           safe, cached downloads of pictures from the web
 ``nst_teach.samples``            the bundled images to practise on (``load_sample``)

@@ -1,4 +1,4 @@
-r"""The cost functions of Neural Style Transfer, line for line as in the lecture.
+r"""The cost functions of Neural Style Transfer, line for line as in notebooks 03–05.
 
 Every function accepts NumPy arrays or TensorFlow tensors, returns a float32
 TensorFlow scalar, is differentiable, and works inside ``tf.function``.

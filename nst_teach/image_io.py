@@ -7,7 +7,7 @@ Everything that takes is here: which formats are opened (and which never are),
 the pixel budget that protects a small machine's memory, 16-bit and float
 pictures, transparency, EXIF rotation, animations, files that are not pictures
 at all (a web page, a PDF, a renamed Word file), and http(s) addresses against
-plain paths.  What the lecture does with the picture next is in
+plain paths.  What the course does with the picture next is in
 :mod:`nst_teach.images` (``preprocess``, ``to_rgb``...).
 
 Introduced in ``notebooks/01_images.ipynb``.

@@ -3,7 +3,7 @@
 Both run the extractor up to the chosen layer on their image (or follow an
 :class:`~nst_teach.widgets.ImagePicker`) and show a figure from
 :mod:`nst_teach.viz` next to the numbers behind it.  The numbers come from the
-same functions the lecture builds: the style cost is :mod:`nst_teach.costs`'s.
+same functions the notebooks build: the style cost is :mod:`nst_teach.costs`'s.
 """
 
 from __future__ import annotations
