@@ -35,6 +35,7 @@ below lives in the module that owns its idea:
 ``nst_teach.widgets``            the notebooks' widgets: picker, explorers, dashboard, preview grid
 ``nst_teach.checks``             the exercises' checks and their feedback
 ``nst_teach.course``             the course: notebook settings, Colab set-up, solved copies
+``nst_teach.classroom``          the classroom app's rules: Save, the URL box, uploads
 ``nst_teach.servers``            starting and stopping JupyterLab and the Voila classroom app
 ``nst_teach.cli``                the ``nst-teach`` command line
 ===============================  =======================================================================
@@ -101,7 +102,7 @@ _SUBMODULES = frozenset({
     "checks", "cli", "costs", "course", "defaults", "download", "engine", "errors", "gallery", "history", "image_io",
     "images", "layers", "lbfgs", "live", "live_grid", "model", "objective", "optimizers", "options", "paintings",
     "panels", "precision", "samples", "scales", "servers", "student_functions", "viz", "weights", "weights_file",
-    "widgets",
+    "widgets", "classroom",
 })
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import defaults, errors
+from .classroom import unused_path
 from .errors import NSTError, OptionError
 from .options import TABLE, Option
 from .servers import LAB_PORT, VOILA_PORT
@@ -194,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--no-browser", action="store_true",
                      help="open no browser window (no display, a remote machine): open the printed address yourself")
     app.add_argument("--quick", action="store_true", help="quick mode: tiny images and few iterations (rehearsals)")
+    app.add_argument("--output-dir", metavar="DIR", default=defaults.OUTPUT_DIR,
+                     help=f"the one folder the app's Save writes into (default ./{defaults.OUTPUT_DIR}/)")
+    app.add_argument("--token", help="the login token students type (default: a new random one each start)")
 
     nb = sub.add_parser("notebooks", help="copy the course notebooks, optionally with the exercises solved")
     nb.add_argument("dest", help="folder to write the notebooks into")
@@ -305,16 +309,6 @@ def _refuse_overwrite(inputs: Sequence[str | Path], outputs: Sequence[tuple[str,
             if _resolved(src.parent) == _resolved(folder) and _SNAPSHOT_PATTERN.fullmatch(src.name):
                 raise OptionError(f"{flag} folder {folder} holds the {what} {src}, which a snapshot would "
                                   "overwrite; choose another folder")
-
-
-def _unused_path(folder: Path, name: str) -> Path:
-    """``folder/name``, or ``folder/stem-1.suffix``, ``-2``... : the first that does not exist yet."""
-    path, stem, suffix = folder / name, Path(name).stem, Path(name).suffix
-    counter = 0
-    while path.exists() or path.is_symlink():
-        counter += 1
-        path = folder / f"{stem}-{counter}{suffix}"
-    return path
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -432,7 +426,7 @@ def _demo(args: argparse.Namespace) -> int:
     if args.output is not None:
         output = _image_output(args.output, "--output")
     else:
-        output = _unused_path(Path(defaults.OUTPUT_DIR), DEMO_NAME)
+        output = unused_path(Path(defaults.OUTPUT_DIR), DEMO_NAME)
     content, style = sample_names("content")[0], sample_names("style")[0]
     inputs = [sample_path(content), sample_path(style)]
     if args.weights not in {"auto", "imagenet", "random"}:
@@ -477,8 +471,15 @@ def _app(args: argparse.Namespace) -> int:
         notebook = _notebooks_dir() / "app.ipynb"
         if not notebook.is_file():
             raise NSTError(f"the classroom app {notebook} is missing; update your copy of the repository")
+    output_dir = Path(args.output_dir).expanduser()
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OptionError(f"--output-dir {args.output_dir}: cannot create it ({exc.strerror or exc}); "
+                          "name a folder you can write to") from None
     port = choose_port(args.ip, args.port, VOILA_PORT)
-    command = voila_command(notebook, ip=args.ip, port=port, quick=args.quick)
+    command = voila_command(notebook, ip=args.ip, port=port, quick=args.quick, token=args.token,
+                            output_dir=output_dir)
     return serve(command, open_browser=not args.no_browser)
 
 

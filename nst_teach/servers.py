@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from . import classroom
 from .defaults import OUTPUT_DIR
 from .errors import OptionError
 
@@ -231,9 +232,20 @@ def lab_command(
 
 
 def voila_command(
-    notebook: Path, *, ip: str = "localhost", port: int = VOILA_PORT, token: str | None = None, quick: bool = False
+    notebook: Path,
+    *,
+    ip: str = "localhost",
+    port: int = VOILA_PORT,
+    token: str | None = None,
+    quick: bool = False,
+    output_dir: Path | None = None,
 ) -> ServerCommand:
     """Voila serving ``notebook`` as an app: no code on the page, nothing fetched from outside the machine.
+
+    Its kernels follow the classroom rules (:mod:`nst_teach.classroom`, through ``$NST_TEACH_CLASSROOM``):
+    Save writes only into ``output_dir`` (default ``./nst-teach-output``), the URL box reads only public
+    http(s) addresses, uploads are limited. Listening beyond this machine, it first says what students can
+    and cannot do. Voila itself refuses the page's requests to execute code (only widget messages pass).
 
     Voila runs as root without being asked (unlike JupyterLab). The page uses nst-teach's template
     (``nst_teach/data/jupyter/voila/templates/nst-teach``): Voila's lab template without its links to a CDN
@@ -245,7 +257,7 @@ def voila_command(
     >>> "--template=nst-teach" in app.argv
     True
     """
-    token = token or secrets.token_urlsafe(24)
+    token = secrets.token_urlsafe(24) if token is None else _check_token(token)
     argv = [
         sys.executable,
         "-m",
@@ -265,8 +277,20 @@ def voila_command(
     env = _environment(token)
     if quick:
         env["NST_TEACH_QUICK"] = "1"
+    room = classroom.Classroom(Path(output_dir or OUTPUT_DIR).expanduser().resolve())
+    env[classroom.CLASSROOM_ENV] = str(room.output_dir)
     url = f"http://{_url_host(ip)}:{port}/?token={token}"
-    return ServerCommand("Voila", argv, ip, port, url, log_name=f"app-{port}.log", env=env)
+    return ServerCommand("Voila", argv, ip, port, url, f"app-{port}.log", env, classroom.notice(ip, room))
+
+
+def _check_token(token: str) -> str:
+    """``--token``: letters, digits and ``-._~`` (it travels in the address), not empty (that lets anyone in)."""
+    if not re.fullmatch(r"[A-Za-z0-9._~-]+", token):
+        raise OptionError(
+            f"--token {token!r}: use letters, digits and - . _ ~ only (it is part of the address), and not "
+            "an empty one (that would let anyone in); leave --token out for a random one"
+        )
+    return token
 
 
 # --- what the terminal shows ---------------------------------------------------------------------------

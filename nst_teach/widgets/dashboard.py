@@ -20,6 +20,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import images
+from ..classroom import Classroom, room_for
 from ..errors import NSTError
 from ._base import _batch_at, _duration, _hide_when_empty, _placeholder, _png, _safe, _StatusLine
 from ._runs import _RUNNING, _running_loop, _stop_the_others, running
@@ -53,7 +54,8 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
     * **Stop** ends the run; the image and the cost history are kept.
     * **Reset** goes back to the start: no history, no image.
     * **Save** writes the current image (:func:`nst_teach.images.save_image`) to the
-      path in the box, by default ``nst-teach-<date>-<time>.jpg``.
+      path in the box, by default ``nst-teach-<date>-<time>.jpg``; in classroom mode only into the
+      class's output folder, under a name made from the box, never replacing a file (:mod:`nst_teach.classroom`).
 
     Creating a new dashboard (re-running the cell) stops the previous one.
 
@@ -63,6 +65,8 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         every: update the pictures every this many iterations.
         panel_layer: the layer shown in detail under "Inside the network: one layer" (given: that
             section starts open; None: none).
+        classroom: Save's classroom rules (:mod:`nst_teach.classroom`); None (default): on when the app
+            turned them on (``nst-teach app``, :func:`nst_teach.classroom.enable`); True: on; False: off.
         **options: any option of :class:`nst_teach.engine.StyleTransfer`: those with a
             control set its starting value; the others (``weights``, ``style_scale``,
             ``init``, ``preserve_colors``, ``scales``...) are passed through.
@@ -94,6 +98,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         *,
         every: int = 5,
         panel_layer: Any = "",
+        classroom: bool | Classroom | None = None,
         **options: Any,
     ) -> None:
         options = self._take_options(options)
@@ -104,6 +109,9 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
 
         self._make_controls(options, every, panel_layer)
         self._make_layout()
+        self.room = room_for(classroom)  # None: Save writes where the box says (as in Python)
+        if self.room is not None:
+            self.save_path.placeholder = self.room.save_placeholder
 
         self.history: list[dict[str, Any]] = []
         self.task: asyncio.Task | None = None
@@ -178,6 +186,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         self.root.add_class("nst-dashboard")
         for name in ("start", "pause", "stop", "reset", "save"):
             getattr(self, f"{name}_button").add_class(f"nst-{name}")
+        self.save_path.add_class("nst-save-path")
         self.image_widget.add_class("nst-image")
         self.costs_widget.add_class("nst-costs")
         self.status_widget.add_class("nst-status")
@@ -536,6 +545,10 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         image = self.image
         if image is None:
             raise NSTError("There is no image to save yet: press Start, and Save once an iteration has run.")
+        if self.room is not None:  # the classroom: into the output folder only, under a name the server makes
+            written, where = self.room.save(image, self.save_path.value if path is None else path)
+            self._set_status(f"Saved iteration {self.history[-1]['iteration']} {where}", "ok")
+            return written
         if path is None:
             path = self.save_path.value.strip() or f"nst-teach-{datetime.datetime.now():%Y%m%d-%H%M%S}.jpg"
         _refuse_overwriting_an_input(Path(path).expanduser(), self._inputs)

@@ -19,6 +19,7 @@ import numpy as np
 import traitlets
 
 from .. import images
+from ..classroom import Classroom, room_for
 from ..defaults import IMG_SIZE, VGG_MEANS_BGR
 from ..errors import NSTError, OptionError
 from ..validate import check_size, did_you_mean
@@ -41,6 +42,9 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
         sample: the sample chosen at first (default: the first of ``kind``); None for none.
         size: (width, height) the preview is preprocessed to.
         thumbnails: show a row of clickable sample thumbnails.
+        classroom: the classroom rules (:mod:`nst_teach.classroom`): the URL box takes only public
+            http(s) addresses, uploads are limited in bytes. None (default): on when the app turned
+            them on (``nst-teach app``, :func:`nst_teach.classroom.enable`); True: on; False: off.
 
     Attributes:
         value: the chosen image, uint8 RGB ``(H, W, 3)`` (a traitlet: ``picker.observe(f, "value")``).
@@ -64,8 +68,10 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
         *,
         size: tuple[int, int] = IMG_SIZE,
         thumbnails: bool = True,
+        classroom: bool | Classroom | None = None,
     ) -> None:
         super().__init__()
+        self.room = room_for(classroom)
         from ..samples import sample_names, thumbnail
 
         names = sample_names(kind)
@@ -92,9 +98,13 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
                 image = widgets.Image(value=thumbnail(name, 80), format="png", layout=widgets.Layout(width="96px"))
                 thumbs.append(widgets.VBox([image, button]))
         self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload")
+        room = self.room
         self.url = widgets.Text(
-            placeholder="https://… or a file path", description="URL", layout=widgets.Layout(width="420px")
+            placeholder="https://… or a file path" if room is None else "https://… (a picture on the internet)",
+            description="URL",
+            layout=widgets.Layout(width="420px"),
         )
+        upload_note = widgets.HTML("" if room is None else f"<small>{room.upload_note}</small>")
         self.load_button = widgets.Button(description="Load", tooltip="read the image at this address or path")
         self._make_status_line()
         self.preview = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
@@ -107,13 +117,16 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
         self.root = widgets.VBox(
             [
                 widgets.HBox(thumbs, layout=widgets.Layout(flex_flow="row wrap")),
-                widgets.HBox([self.sample, self.upload]),
+                widgets.HBox([self.sample, self.upload, upload_note]),
                 widgets.HBox([self.url, self.load_button]),
                 self.status_widget,
                 self.preview,
                 self.stats,
             ]
         )
+        for widget, name in ((self.url, "url"), (self.load_button, "load"), (self.upload, "upload")):
+            widget.add_class(f"nst-picker-{name}")  # stable names for the browser tests
+        self.status_widget.add_class("nst-picker-status")
         if sample is not None:
             self.sample.value = sample
 
@@ -147,7 +160,14 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
             return
         item = files[0]
         try:
-            self.load_bytes(bytes(item["content"]), str(item.get("name") or "upload"))
+            name = str(item.get("name") or "upload")
+            if self.room is not None:  # the size first: nothing is decoded before it passes
+                try:
+                    self.room.check_upload(len(item["content"]), name)
+                except NSTError as exc:
+                    self._set_status(f"Cannot use the upload: {exc}", "error")
+                    return
+            self.load_bytes(bytes(item["content"]), name)
         finally:
             self.upload.value = ()  # so that the same file can be uploaded again
 
@@ -177,16 +197,19 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
     def load_url(self, url: str | None = None) -> np.ndarray | None:
         """Reads the image at ``url`` (default: the URL box) and chooses it.
 
+        In classroom mode only a public http(s) address is read (:meth:`nst_teach.classroom.Classroom.read_url`).
+
         Returns:
             The image, or None if it could not be read (the status line says why).
         """
         url = (self.url.value if url is None else url).strip()
         if not url:
-            self._set_status("Type an http(s) address (or a file path) in the URL box first.", "warn")
+            path = " (or a file path)" if self.room is None else ""
+            self._set_status(f"Type an http(s) address{path} in the URL box first.", "warn")
             return None
         self._set_status(f"Loading {url} …")
         try:
-            rgb = images.read_image(url)
+            rgb = images.read_image(url) if self.room is None else self.room.read_url(url)
         except (NSTError, OSError) as exc:
             self._set_status(f"Cannot load {url}: {exc}", "error")
             return None

@@ -1,0 +1,377 @@
+"""The classroom rules: what a student's browser may make the instructor's machine do.
+
+In the classroom app (``nst-teach app``, ``notebooks/app.ipynb``) the page's boxes act on the machine
+that serves it, not on the student's device.  Classroom mode keeps each of them to what a student needs:
+
+* **Save** writes only into one output folder, named at start-up, under a name the server makes from
+  what was typed (:func:`safe_stem`: letters, digits, ``-`` and ``_``), and never replaces a file: a
+  taken name gets a counter (:func:`unused_path`).  The page says where the picture went.
+* **URL** takes only ``http``/``https`` addresses whose host resolves to a public address: never this
+  machine (loopback), the room's network (private), link-local (cloud metadata), multicast, reserved or
+  unspecified ones, for IPv4 and IPv6 (:func:`check_address`).  Every redirect is checked the same way,
+  and the download connects to the address that was checked (:func:`nst_teach.download.fetch`).
+* **Upload** takes at most :data:`MAX_UPLOAD_BYTES`, checked before anything is decoded.
+
+``nst-teach app`` turns it on for its kernels (:data:`CLASSROOM_ENV`) and the app notebook calls
+:func:`enable`; a widget given ``classroom=True`` follows the rules too.  Outside classroom mode (a
+student's own notebook) the widgets are as free as Python itself.  ``SECURITY.md`` lists what a student
+on the room's network can and cannot do.
+
+Introduced in ``notebooks/app.ipynb``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import os
+import re
+import unicodedata
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import download
+from .defaults import OUTPUT_DIR
+from .errors import DownloadError, NSTError, OptionError
+
+__all__ = [
+    "Classroom",
+    "CLASSROOM_ENV",
+    "MAX_UPLOAD_BYTES",
+    "MAX_STEM",
+    "enable",
+    "disable",
+    "current",
+    "room_for",
+    "safe_stem",
+    "file_name",
+    "unused_path",
+    "not_public",
+    "check_address",
+    "is_loopback_ip",
+    "notice",
+]
+
+#: Set by ``nst-teach app`` for its kernels: classroom mode, saving into this folder.
+CLASSROOM_ENV = "NST_TEACH_CLASSROOM"
+
+#: The largest upload the classroom app accepts, in bytes (a phone's photo fits; Jupyter's websocket
+#: takes messages up to 10 MiB, so a bigger file would cut the page off its kernel instead).
+MAX_UPLOAD_BYTES: int = 8_000_000
+
+#: The longest stem a saved file's name gets (before a counter and the extension).
+MAX_STEM: int = 64
+
+_FORMATS = (".jpg", ".jpeg", ".png")
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+@dataclass(frozen=True)
+class Classroom:
+    """Classroom mode: where Save writes, and how big an upload may be.
+
+    Attributes:
+        output_dir: the one folder Save writes into (absolute).
+        max_upload_bytes: the largest upload accepted.
+    """
+
+    output_dir: Path
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+
+    # -- Save --------------------------------------------------------------------------------------
+
+    def save(self, image: Any, typed: str | os.PathLike[str] | None) -> tuple[Path, str]:
+        """Saves ``image`` into the output folder under a name made from ``typed``; never replaces a file.
+
+        Args:
+            image: what :func:`nst_teach.images.save_image` takes (the dashboard's current image).
+            typed: what the Save box holds (any text: only a stem and a ``.jpg``/``.png`` are kept from it).
+
+        Returns:
+            The path written, and a sentence for the status line saying where it went (and why the name
+            is not the one typed, if it is not).
+
+        >>> room = Classroom(Path("/srv/class"))        # doctest: +SKIP
+        >>> room.save(image, "../../x.jpg")[0]         # doctest: +SKIP
+        PosixPath('/srv/class/x.jpg')
+        """
+        from .images import save_image
+
+        name = file_name(typed)
+        folder = self.output_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        path = _reserve(folder, name)
+        try:
+            save_image(image, path)  # replaces the empty file reserved for it, and nothing else
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        stem = _split(os.fspath(typed or "").strip())[0]
+        why = []
+        if stem and safe_stem(stem) != stem:
+            why.append(f"{os.fspath(typed)!r} is not a plain file name: the app kept its letters and digits")
+        if path.name != name:
+            why.append(f"{name} was taken, and the app never replaces a file")
+        because = f" ({'; '.join(why)})" if why else ""
+        return path, f"as {path.name} in the class's output folder {folder}{os.sep}{because}"
+
+    @property
+    def save_placeholder(self) -> str:
+        """What the empty Save box shows."""
+        return f"a name → {self.output_dir.name}{os.sep}NAME.jpg"
+
+    # -- URL ---------------------------------------------------------------------------------------
+
+    def read_url(self, url: str) -> Any:
+        """The picture at ``url``, if it is an http(s) address of a public host (checked on every redirect).
+
+        Returns:
+            The picture, uint8 RGB ``(H, W, 3)``.
+
+        Raises:
+            OptionError: ``url`` is not an http(s) address (a file path, ``file://``...).
+            DownloadError: the host is not public, or the download failed (size, time, server).
+            ImageError: what came back is not a picture.
+        """
+        from .images import read_image
+
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise OptionError(
+                "the classroom app reads only http:// and https:// addresses of pictures on the internet, "
+                f"not {url!r}; to use a picture from your own device, Upload it"
+            )
+        if parts.username is not None or parts.password is not None:
+            raise OptionError(f"the classroom app reads no address with a user name in it ({url!r})")
+        path = download.fetch(url, check_address=check_address)  # its size and time limits
+        try:
+            return read_image(path)
+        except NSTError as exc:
+            path.unlink(missing_ok=True)  # not a picture we can use: not kept either
+            raise type(exc)(str(exc).replace(f"'{path}'", url).replace(str(path), url)) from None
+
+    # -- Upload ------------------------------------------------------------------------------------
+
+    def check_upload(self, size: int, name: str) -> None:
+        """Refuses an upload of more than :attr:`max_upload_bytes` bytes, before anything reads it."""
+        if size > self.max_upload_bytes:
+            raise OptionError(
+                f"{name!r} is {_in_mb(size)}; the classroom app takes pictures up to "
+                f"{_in_mb(self.max_upload_bytes)}: make it smaller (or take a screenshot of it) and upload again"
+            )
+
+    @property
+    def upload_note(self) -> str:
+        """The upload limit, as the page states it."""
+        return f"pictures up to {_in_mb(self.max_upload_bytes)}"
+
+
+def _in_mb(size: int) -> str:
+    """Bytes as a student reads them: ``8_000_000`` -> ``'8 MB'``."""
+    return f"{size / 1e6:.3g} MB"
+
+
+# -- turning it on -----------------------------------------------------------------------------------
+
+_ENABLED: Classroom | None = None
+
+
+def enable(output_dir: str | os.PathLike[str] | None = None) -> Classroom:
+    """Turns classroom mode on for the widgets this kernel creates from now on (the app notebook calls it).
+
+    Args:
+        output_dir: the folder Save writes into; default ``$NST_TEACH_CLASSROOM`` (``nst-teach app``'s
+            ``--output-dir``), else ``./nst-teach-output``.
+
+    Returns:
+        The classroom settings.
+    """
+    global _ENABLED
+    folder = output_dir if output_dir is not None else os.environ.get(CLASSROOM_ENV) or OUTPUT_DIR
+    _ENABLED = Classroom(Path(folder).expanduser().resolve())
+    return _ENABLED
+
+
+def disable() -> None:
+    """Turns off what :func:`enable` turned on (``$NST_TEACH_CLASSROOM`` still counts)."""
+    global _ENABLED
+    _ENABLED = None
+
+
+def current() -> Classroom | None:
+    """Classroom mode as this kernel has it: :func:`enable`'s, else ``$NST_TEACH_CLASSROOM``'s, else None."""
+    if _ENABLED is not None:
+        return _ENABLED
+    folder = os.environ.get(CLASSROOM_ENV)
+    return Classroom(Path(folder).expanduser().resolve()) if folder else None
+
+
+def room_for(classroom: bool | Classroom | None) -> Classroom | None:
+    """A widget's ``classroom=`` argument: None follows :func:`current`; True forces it; False turns it off."""
+    if classroom is None:
+        return current()
+    if isinstance(classroom, Classroom):
+        return classroom
+    if classroom is True:
+        return current() or Classroom(Path(OUTPUT_DIR).resolve())
+    if classroom is False:
+        return None
+    raise OptionError(
+        f"classroom must be True, False, None (follow nst_teach.classroom.enable) or a Classroom, got {classroom!r}"
+    )
+
+
+# -- file names --------------------------------------------------------------------------------------
+
+
+def _split(text: str) -> tuple[str, str]:
+    """``text`` without its picture extension, and the extension (``.jpg`` when none was typed)."""
+    last = re.split(r"[/\\]", text)[-1]
+    suffix = os.path.splitext(last)[1].lower()
+    return (text[: -len(suffix)], suffix) if suffix in _FORMATS else (text, ".jpg")
+
+
+def safe_stem(text: str) -> str:
+    """The part of a file name the server keeps from ``text``: letters, digits, ``-`` and ``_``.
+
+    Folders (``/``, ``\\``), ``.`` and ``..`` are dropped, every other character becomes ``-``, a name
+    never starts with a dot (no hidden files) and has at most :data:`MAX_STEM` characters. May be empty.
+
+    >>> safe_stem("../../x")
+    'x'
+    >>> safe_stem("Monet, water lilies")
+    'Monet-water-lilies'
+    >>> safe_stem(".bashrc")
+    'bashrc'
+    """
+    text = unicodedata.normalize("NFKC", text)
+    parts = [part for part in re.split(r"[/\\]+", text) if part.strip() not in ("", ".", "..")]
+    stem = re.sub(r"[^\w-]+", "-", "-".join(parts), flags=re.UNICODE)
+    stem = re.sub(r"[-_]{2,}", lambda m: m.group(0)[0], stem).strip("-_")
+    stem = stem[:MAX_STEM].rstrip("-_")
+    return f"{stem}-picture" if stem.upper() in _WINDOWS_DEVICES else stem
+
+
+def file_name(typed: str | os.PathLike[str] | None) -> str:
+    """The file name Save uses for ``typed``: :func:`safe_stem` plus ``.jpg``/``.jpeg``/``.png`` (default ``.jpg``).
+
+    An empty stem becomes ``nst-teach-<date>-<time>``.
+
+    >>> file_name("../../x.jpg"), file_name("portrait.PNG"), file_name("notes.txt")
+    ('x.jpg', 'portrait.png', 'notes-txt.jpg')
+    """
+    stem, suffix = _split(os.fspath(typed or "").strip())
+    return f"{safe_stem(stem) or f'nst-teach-{datetime.datetime.now():%Y%m%d-%H%M%S}'}{suffix}"
+
+
+def unused_path(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``folder/stem-1.suffix``, ``-2``... : the first that does not exist yet.
+
+    >>> unused_path(Path("/nowhere"), "x.jpg")
+    PosixPath('/nowhere/x.jpg')
+    """
+    path, stem, suffix = folder / name, Path(name).stem, Path(name).suffix
+    counter = 0
+    while path.exists() or path.is_symlink():
+        counter += 1
+        path = folder / f"{stem}-{counter}{suffix}"
+    return path
+
+
+def _reserve(folder: Path, name: str) -> Path:
+    """Creates an empty ``folder/name`` (or the first free counter), atomically: two saves never share a file."""
+    while True:
+        path = unused_path(folder, name)
+        try:
+            with open(path, "xb"):  # O_CREAT | O_EXCL: fails on anything there, a link included
+                return path
+        except FileExistsError:
+            continue  # someone took it between the look and the create: the next counter
+
+
+# -- addresses ---------------------------------------------------------------------------------------
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+#: The kinds of address that are not public, in the words the refusal uses (checked in this order).
+_NOT_PUBLIC = (
+    ("is_unspecified", "the unspecified address"),
+    ("is_loopback", "a loopback address: this machine's own services"),
+    ("is_link_local", "a link-local address (this cable's devices, a cloud's metadata service)"),
+    ("is_multicast", "a multicast address"),
+    ("is_reserved", "a reserved address"),
+    ("is_private", "a private address: a local network such as the room's"),
+)
+
+#: Extra networks the rule lets through: empty, except in a test that serves pictures on loopback.
+_ALSO_ALLOWED: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+
+def not_public(address: IPAddress) -> str | None:
+    """Why ``address`` is not a public internet address (in words), or None if it is one.
+
+    IPv4 inside IPv6 (``::ffff:10.0.0.1``, 6to4's ``2002:…``) is judged by the IPv4 address it carries.
+
+    >>> not_public(ipaddress.ip_address("169.254.169.254"))
+    "a link-local address (this cable's devices, a cloud's metadata service)"
+    >>> not_public(ipaddress.ip_address("::ffff:127.0.0.1"))
+    "a loopback address: this machine's own services"
+    >>> not_public(ipaddress.ip_address("93.184.216.34")) is None
+    True
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is not None:
+            return not_public(inner)
+    for test, words in _NOT_PUBLIC:
+        if getattr(address, test):
+            return words
+    return None if address.is_global else "not a public address (a range set aside for special uses)"
+
+
+def check_address(url: str, address: IPAddress) -> None:
+    """Refuses ``address`` (what the host of ``url`` resolved to) unless it is public: the URL box's rule.
+
+    :func:`nst_teach.download.fetch` calls it for every address of every hop, before connecting.
+
+    Raises:
+        DownloadError: the address is not public; the message names the host, the address and why.
+    """
+    if any(address in network for network in _ALSO_ALLOWED):
+        return
+    why = not_public(address)
+    if why is not None:
+        host = urllib.parse.urlsplit(url).hostname
+        named = host if host == str(address) else f"{host} ({address})"
+        raise DownloadError(
+            f"refused {url}: {named} is {why}. The classroom app fetches pictures only from public "
+            "addresses on the internet; to use a picture from your own device, Upload it"
+        )
+
+
+def is_loopback_ip(ip: str) -> bool:
+    """Whether a server listening on ``ip`` is reachable from this machine only (``localhost``, 127.x, ``::1``)."""
+    if ip.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(ip.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: its addresses may be anyone's
+
+
+def notice(ip: str, room: Classroom) -> tuple[str, ...]:
+    """What ``nst-teach app`` prints when it listens beyond this machine: what students can and cannot do."""
+    if is_loopback_ip(ip):
+        return ()
+    return (
+        f"nst-teach: the app listens on {ip}: every device on this network that has the address and its token "
+        "can use it (--token chooses the token).",
+        f"nst-teach: students CAN choose a sample, upload a picture ({room.upload_note}), load one from a "
+        f"public http(s) address, paint in a kernel of their own, and save into {room.output_dir}{os.sep} "
+        "(names made by the app; no file is ever replaced).",
+        "nst-teach: students CANNOT run code, read or write any other file on this machine, or make it fetch "
+        "from itself or the room's network (loopback, private and link-local addresses are refused). "
+        "See SECURITY.md.",
+    )
