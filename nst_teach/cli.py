@@ -32,7 +32,6 @@ __all__ = ["main", "build_parser"]
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 DEMO_NAME = "nst-teach-demo.jpg"
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: File names of the ``--save-every`` snapshots, by iteration.
 SNAPSHOT_NAME = "iter_{:05d}.jpg"
@@ -138,10 +137,18 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from nst_teach import __version__
+
+    from .course import COURSE_DIR
+
     parser = argparse.ArgumentParser(
         prog="nst-teach",
         description="Neural Style Transfer (Gatys et al., 2015), taught step by step.",
     )
+    parser.add_argument("--version", action="version", version=f"nst-teach {__version__}")
+    course_dir = (f"the folder to copy the course into and serve from (default: in a clone, its notebooks/ in place; "
+                  f"installed from a wheel, ./{COURSE_DIR}/)")  # fmt: skip
+    force = "replace the notebooks you changed there with nst-teach's copies (yours are renamed NAME-yours.ipynb)"
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     st = sub.add_parser("stylize", help="paint CONTENT in the style of STYLE", description="Paint CONTENT in the style of STYLE.")
@@ -182,12 +189,17 @@ def build_parser() -> argparse.ArgumentParser:
     tut.add_argument("--port", type=_positive_int, help=f"port to serve on (default {LAB_PORT}, or the next free one)")
     tut.add_argument("--ip", default="localhost", help="address to listen on (default localhost)")
     tut.add_argument("--print-only", action="store_true", help="print the layer table and exit (no JupyterLab)")
+    tut.add_argument("--dir", metavar="DIR", help=course_dir)
+    tut.add_argument("--force", action="store_true", help=force)
 
     app = sub.add_parser("app", help="serve the classroom app (notebooks/app.ipynb) with Voila: no code, only controls",
                          description="Serve the classroom app with Voila: image pickers, the live dashboard and the "
                                      "preview grid, without code. Prints the app's address, token included; "
                                      "Ctrl-C stops it and its kernels.")
-    app.add_argument("notebook", nargs="?", help="the notebook to serve (default: the course's notebooks/app.ipynb)")
+    app.add_argument("notebook", nargs="?", help="the notebook to serve (default: the course's app.ipynb)")
+    app.add_argument("--dir", metavar="DIR", help=course_dir.replace("the course", "the app"))
+    app.add_argument("--force", action="store_true",
+                     help="replace the app.ipynb you changed there with nst-teach's (yours is renamed app-yours.ipynb)")
     app.add_argument("--port", type=_positive_int,
                      help=f"port to serve on (default {VOILA_PORT}, or the next free one)")
     app.add_argument("--ip", default="localhost",
@@ -202,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     nb = sub.add_parser("notebooks", help="copy the course notebooks, optionally with the exercises solved")
     nb.add_argument("dest", help="folder to write the notebooks into")
     nb.add_argument("--solutions", action="store_true", help="fill every exercise with its reference solution")
+    nb.add_argument("--force", action="store_true", help=force)
     return parser
 
 
@@ -438,14 +451,43 @@ def _demo(args: argparse.Namespace) -> int:
     return _run_with_progress(transfer, output, quiet=False)
 
 
-def _notebooks_dir() -> Path:
-    folder = REPO_ROOT / "notebooks"
-    if not folder.is_dir():
-        raise NSTError(
-            "the course notebooks are not next to this installation; clone the repository and install it with "
-            "`pip install -e .` from there"
-        )
-    return folder
+def _course(args: argparse.Namespace, names: tuple[str, ...] | None = None) -> tuple[Path, str]:
+    """The folder to serve and where the course is in it: a clone's ``notebooks/`` in place, else a copy.
+
+    Run from a clone (``pip install -e .``) without ``--dir``, the repository is served and its
+    ``notebooks/`` are the course, as they are. Installed from a wheel, or given ``--dir``, the course
+    is copied into that folder (``./nst-teach-course/``), keeping the notebooks the student changed.
+    """
+    from .course import COURSE_DIR, repository_root
+
+    root = repository_root()
+    if root is not None and args.dir is None:
+        return root, "notebooks/"
+    return _copy_course(Path(args.dir or COURSE_DIR), names, force=args.force).folder.resolve(), ""
+
+
+def _copy_course(dest: Path, names: tuple[str, ...] | None, *, force: bool, solutions: bool = False) -> Any:
+    """Copies the course into ``dest`` (:func:`~nst_teach.course.copy_course`) and says what it kept."""
+    from .course import copy_course
+
+    copy = copy_course(dest, names=names, solutions=solutions, replace_edited=force or _ask_to_replace)
+    for line in copy.lines():
+        print(f"nst-teach: {line}", file=sys.stderr)
+    if copy.kept:
+        print("nst-teach: --force replaces what you changed with nst-teach's copy (yours renamed NAME-yours.ipynb)",
+              file=sys.stderr)  # fmt: skip
+    return copy
+
+
+def _ask_to_replace(path: Path) -> bool:
+    """On a terminal, asks whether to replace a notebook the student changed; elsewhere it is kept."""
+    if not sys.stdin.isatty():
+        return False
+    question = f"nst-teach: you changed {path}; replace it with nst-teach's copy (yours renamed {path.stem}-yours)?"
+    try:
+        return input(f"{question} [y/N] ").strip().lower() in {"y", "yes"}
+    except EOFError:
+        return False
 
 
 def _tutorial(args: argparse.Namespace) -> int:
@@ -453,9 +495,9 @@ def _tutorial(args: argparse.Namespace) -> int:
         return _layers(args)
     from .servers import choose_port, lab_command, serve
 
-    first = _notebooks_dir() / "00_welcome.ipynb"
+    folder, course = _course(args)
     port = choose_port(args.ip, args.port, LAB_PORT)
-    command = lab_command(REPO_ROOT, first.relative_to(REPO_ROOT).as_posix(), ip=args.ip, port=port)
+    command = lab_command(folder, f"{course}00_welcome.ipynb", ip=args.ip, port=port)
     return serve(command, open_browser=not args.no_browser)
 
 
@@ -466,9 +508,12 @@ def _app(args: argparse.Namespace) -> int:
         notebook = Path(args.notebook)
         if notebook.suffix != ".ipynb" or not notebook.is_file():
             raise OptionError(f"notebook must be an existing .ipynb file, got {args.notebook!r}; "
-                              "leave it out to serve the course's notebooks/app.ipynb")
+                              "leave it out to serve the course's app.ipynb")
     else:
-        notebook = _notebooks_dir() / "app.ipynb"
+        from .course import APP
+
+        folder, course = _course(args, (APP,))
+        notebook = folder / course / APP
         if not notebook.is_file():
             raise NSTError(f"the classroom app {notebook} is missing; update your copy of the repository")
     output_dir = Path(args.output_dir).expanduser()
@@ -484,10 +529,8 @@ def _app(args: argparse.Namespace) -> int:
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    from .course import copy_notebooks
-
-    written = copy_notebooks(Path(args.dest), solutions=args.solutions, source=_notebooks_dir())
-    for path in written:
+    copy = _copy_course(Path(args.dest), None, force=args.force, solutions=args.solutions)
+    for path in copy.written:
         print(path)
     return 0
 
