@@ -54,7 +54,7 @@ from typing import Any
 # TensorFlow's C++ start-up chatter (CUDA probes, oneDNN notices) buries what students need to read.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _EXPORTS: dict[str, str] = {
     # defaults

@@ -114,7 +114,10 @@ class WeightsStatus:
     seed: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.detail}\n{self.message}"
+        """The detail, the message, and the version of nst-teach that says so (for a bug report)."""
+        from nst_teach import __version__  # the package's one version (pyproject reads it too)
+
+        return f"{self.detail}\n{self.message}\nnst-teach {__version__}"
 
     def _repr_html_(self) -> str:
         good = self.is_pretrained and self.available

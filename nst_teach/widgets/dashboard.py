@@ -503,6 +503,8 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         self.costs_widget.value = b""
         self.detail.clear()
         self.layer_grid.clear()
+        from nst_teach import __version__
+
         from ..model import weights_status
 
         try:
@@ -511,6 +513,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
             weights = f"weights: {exc}"
         self._set_status(
             f"Ready: press Start (the first iteration also builds VGG-19 and traces the computation). · {weights}"
+            f" · nst-teach {__version__}"
         )
 
     async def wait(self) -> None:
