@@ -21,6 +21,12 @@ def _name(requirement: str) -> str:
     return re.split(r"[<>=!~;\[ ]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
+def _hidden(path: Path) -> bool:
+    """A file no build packs: under a dot-folder (``.ipynb_checkpoints``) or in ``__pycache__``."""
+    parts = path.relative_to(ROOT).parts
+    return any(part.startswith(".") or part == "__pycache__" for part in parts)
+
+
 def _pyproject() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
@@ -69,8 +75,9 @@ def test_repo2docker_installs_the_environment_before_copying_the_repository(tmp_
     # Only the files repo2docker looks at, so the test does not depend on what else is in the working tree.
     for name in ("environment.yml", "postBuild"):
         shutil.copy2(ROOT / name, tmp_path / name)
-    out = subprocess.run([repo2docker, "--no-build", "--debug", str(tmp_path)], capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run(
+        [repo2docker, "--no-build", "--debug", str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     dockerfile = (out.stdout + out.stderr).splitlines()
     copy_env = next(i for i, line in enumerate(dockerfile) if re.match(r"COPY .*src/environment\.yml ", line))
@@ -96,3 +103,65 @@ def test_readme_quick_start_has_exactly_two_commands():
     commands = [line for block in blocks for line in block.splitlines() if line.strip() and not line.startswith("#")]
     assert len(commands) == 2, commands
     assert "bash .ci/run" in commands[1]
+
+
+# --- one version -----------------------------------------------------------------------------------------
+
+
+def test_one_version_read_by_pyproject_printed_by_the_cli_and_named_by_the_changelog(capsys):
+    import nst_teach
+    from nst_teach import cli
+
+    assert _pyproject()["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "nst_teach.__version__"}
+    assert "version" not in _pyproject()["project"] and "version" in _pyproject()["project"]["dynamic"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", nst_teach.__version__)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out == f"nst-teach {nst_teach.__version__}\n"
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    first = re.search(r"^## (\S+)", changelog, re.M)
+    assert first and first.group(1) == nst_teach.__version__, "CHANGELOG.md's first entry is not this version"
+
+
+def test_the_weights_status_and_the_dashboard_say_which_nst_teach_speaks():
+    import nst_teach
+    from nst_teach import widgets
+    from nst_teach.samples import load_sample
+    from nst_teach.weights import weights_status
+
+    assert str(weights_status("random")).splitlines()[-1] == f"nst-teach {nst_teach.__version__}"
+    dashboard = widgets.StyleTransferDashboard(load_sample("cottage"), load_sample("swirls"), size=(48, 32),
+                                               weights="random")  # fmt: skip
+    assert dashboard.status.startswith("Ready") and f"nst-teach {nst_teach.__version__}" in dashboard.status
+
+
+# --- the wheel ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_wheel_holds_the_package_its_pictures_the_voila_template_and_every_notebook(tmp_path):
+    """Built with ``python -m build --wheel`` from a copy of the working tree (the clone stays untouched)."""
+    import shutil
+    import subprocess
+    import zipfile
+
+    pytest.importorskip("build", reason="build is in the test extra")
+    source = tmp_path / "src"
+    junk = shutil.ignore_patterns(".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".*_cache",
+                                  ".hypothesis", "tests", "benchmarks", "docs", "nst-teach-output")  # fmt: skip
+    shutil.copytree(ROOT, source, symlinks=True, ignore=junk)  # the link nst_teach/data/notebooks stays a link
+    out = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path / "dist"), str(source)],
+                         capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    (wheel,) = (tmp_path / "dist").glob("nst_teach-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+            inside = f"nst_teach/data/notebooks/{notebook.name}"
+            assert inside in names, f"{notebook.name} is not in the wheel"
+            assert archive.read(inside) == notebook.read_bytes(), f"{inside} is not the repository's notebook"
+        data = [p for p in (ROOT / "nst_teach" / "data").rglob("*") if p.is_file() and not _hidden(p)]
+        for path in data:  # the pictures, SOURCES.md, the Voila template and the Jupyter server config
+            assert path.relative_to(ROOT).as_posix() in names, f"{path.relative_to(ROOT)} is not in the wheel"
+    assert any(name.startswith("nst_teach/data/jupyter/voila/templates/nst-teach/") for name in names)
+    assert {name.split("/")[0] for name in names} == {"nst_teach", wheel.name.split("-py3")[0] + ".dist-info"}
