@@ -274,13 +274,33 @@ def voila_command(
         "--show_tracebacks=True",  # an error says what went wrong instead of a blank page
         "--VoilaExecutor.timeout=300",  # the first cell imports TensorFlow: slow on a cold laptop
     ]
+    room = classroom.Classroom(Path(output_dir or OUTPUT_DIR).expanduser().resolve())
+    argv += [f"--VoilaConfiguration.file_denylist={pattern}" for pattern in _denied_files(notebook, room.output_dir)]
     env = _environment(token)
     if quick:
         env["NST_TEACH_QUICK"] = "1"
-    room = classroom.Classroom(Path(output_dir or OUTPUT_DIR).expanduser().resolve())
     env[classroom.CLASSROOM_ENV] = str(room.output_dir)
     url = f"http://{_url_host(ip)}:{port}/?token={token}"
     return ServerCommand("Voila", argv, ip, port, url, f"app-{port}.log", env, classroom.notice(ip, room))
+
+
+def _denied_files(notebook: Path, output_dir: Path) -> list[str]:
+    r"""What Voila must not serve at ``/voila/files/`` (its pictures under the notebook's folder, token or not).
+
+    Voila's own denial (notebooks, Python files), and the output folder when it lies under the notebook's
+    folder: the students' saved pictures are not anyone's to download.
+
+    >>> for pattern in _denied_files(Path("/course/app.ipynb"), Path("/course/nst-teach-output")):
+    ...     print(pattern)
+    .*\.(ipynb|py)
+    nst\-teach\-output[/\\].*
+    """
+    denied = [r".*\.(ipynb|py)"]
+    served = Path(notebook).resolve().parent
+    if output_dir == served or served in output_dir.parents:
+        parts = output_dir.relative_to(served).parts
+        denied.append("".join(re.escape(part) + r"[/\\]" for part in parts) + ".*")
+    return denied
 
 
 def _check_token(token: str) -> str:

@@ -562,6 +562,18 @@ def test_the_app_is_a_classroom_whatever_its_address(tmp_path):
     assert voila_command(tmp_path / "a.ipynb").env[classroom.CLASSROOM_ENV] == str(Path("nst-teach-output").resolve())
 
 
+def test_voila_does_not_serve_the_output_folder_when_it_lies_under_the_notebook(tmp_path):
+    from nst_teach.servers import voila_command
+
+    inside = voila_command(tmp_path / "app.ipynb", output_dir=tmp_path / "out" / "class 1")
+    denied = [arg.split("=", 1)[1] for arg in inside.argv if arg.startswith("--VoilaConfiguration.file_denylist=")]
+    assert any(re.fullmatch(p, "out/class 1/x.jpg") for p in denied)
+    assert any(re.fullmatch(p, "app.ipynb") for p in denied) and any(re.fullmatch(p, "helper.py") for p in denied)
+    assert not any(re.fullmatch(p, "figure.png") or re.fullmatch(p, "out/x.jpg") for p in denied)
+    outside = voila_command(tmp_path / "course" / "app.ipynb", output_dir=tmp_path / "out")
+    assert [a for a in outside.argv if "file_denylist" in a] == ["--VoilaConfiguration.file_denylist=.*\\.(ipynb|py)"]
+
+
 @pytest.mark.parametrize("ip", ["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"])
 def test_loopback_addresses_print_no_room_notice(ip):
     assert classroom.is_loopback_ip(ip) and classroom.notice(ip, Classroom(Path("x"))) == ()

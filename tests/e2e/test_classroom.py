@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 pytestmark = pytest.mark.e2e
 
@@ -91,6 +94,20 @@ def test_save_writes_only_into_the_output_folder_under_a_sanitised_name(
     assert sorted(p.name for p in output_dir.glob("*.jpg")) == ["x-1.jpg", "x.jpg"]
     for outside in (course_dir.parent, course_dir.parent.parent, output_dir.parent):
         assert not (outside / "x.jpg").exists(), f"Save wrote outside the output folder: {outside / 'x.jpg'}"
+
+
+def test_the_saved_pictures_are_not_served_by_voila(voila_app: Any, course_dir: Path, output_dir: Path) -> None:
+    """Voila serves the pictures under the notebook's folder at /voila/files/, but not the output folder's."""
+    Image.new("RGB", (8, 8)).save(course_dir / "figure.png")  # a lesson's own picture still is
+    assert (output_dir / "x.jpg").is_file()
+    saved = "nst-teach-output/x.jpg"
+    for path, token in [(saved, ""), (saved, voila_app.token), ("figure.png", "")]:
+        try:
+            with urllib.request.urlopen(f"{voila_app.url}/voila/files/{path}?token={token}", timeout=30) as response:
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        assert status == (200 if path == "figure.png" else 403), f"/voila/files/{path}: {status}"
 
 
 def _decode(frame: str | bytes) -> dict[str, Any]:
