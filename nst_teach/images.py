@@ -37,7 +37,7 @@ from PIL import Image
 from .defaults import IMG_SIZE, NOISE_RANGE, NOISE_RATIO, VGG_MEANS_BGR
 from .errors import ImageError, OptionError, SaveError
 from .image_io import MAX_PIXELS, _array_to_rgb, _check_min_side, _short_repr, read_image
-from .validate import MIN_SIDE, check_size
+from .validate import MIN_SIDE, check_int, check_size
 
 #: What every function that takes a picture accepts: a file path, an http(s) URL, a NumPy array
 #: (uint8 RGB, grayscale, RGBA, 16-bit or float), a PIL image, or an already preprocessed
@@ -55,6 +55,7 @@ __all__ = [
     "save_image",
     "noisy_image",
     "resize_to",
+    "shuffle_tiles",
 ]
 
 _SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
@@ -302,6 +303,57 @@ def resize_to(x: Any, size: tuple[int, int] | None) -> np.ndarray:
     if size is None or size == (batch.shape[2], batch.shape[1]):
         return batch.copy()
     return cv2.resize(batch[0], size, interpolation=cv2.INTER_CUBIC)[np.newaxis]
+
+
+def shuffle_tiles(image: Any, grid: tuple[int, int] = (4, 4), seed: Any = 0) -> np.ndarray:
+    """The picture cut into ``rows × cols`` equal tiles, put back in a shuffled order.
+
+    Every tile moves (a derangement), so the layout is gone while every patch of texture is kept —
+    notebook 04's test of what a Gram matrix sees.  The picture is cropped at the bottom and the
+    right to a whole number of tiles.
+
+    Args:
+        image: ``(H, W)`` or ``(H, W, C)`` array (any dtype), or a ``(1, H, W, C)`` batch.
+        grid: ``(rows, cols)``, at least 2 tiles, each at least 1 pixel.
+        seed: seed of :func:`numpy.random.default_rng`: the same seed gives the same order.
+
+    Returns:
+        An array of the image's dtype, of shape ``(rows·⌊H/rows⌋, cols·⌊W/cols⌋, ...)`` (a batch stays a batch).
+
+    Raises:
+        OptionError: ``grid`` is not two whole numbers, gives fewer than 2 tiles, or more tiles than pixels.
+
+    Introduced in ``notebooks/04_gram_and_style_cost.ipynb``.
+
+    >>> a = np.arange(4).reshape(1, 4)            # one row, four tiles of one pixel
+    >>> shuffle_tiles(a, (1, 4), seed=0).tolist() # the same values, none in its place
+    [[3, 2, 1, 0]]
+    """
+    array = np.asarray(image)
+    if array.ndim == 4 and array.shape[0] == 1:
+        return shuffle_tiles(array[0], grid, seed)[np.newaxis]
+    if array.ndim not in (2, 3):
+        raise OptionError(f"image must be (H, W), (H, W, C) or a batch (1, H, W, C), got shape {array.shape}")
+    if not isinstance(grid, (tuple, list)) or len(grid) != 2:
+        raise OptionError(f"grid must be (rows, cols), two whole numbers, got {grid!r}")
+    rows, cols = check_int("grid rows", grid[0]), check_int("grid cols", grid[1])
+    height, width = array.shape[0] // rows, array.shape[1] // cols
+    if rows * cols < 2 or height < 1 or width < 1:
+        raise OptionError(
+            f"grid {rows}×{cols} must give at least 2 tiles of at least one pixel for an image of "
+            f"{array.shape[1]}×{array.shape[0]}; choose a grid between 1×2 and the image's size."
+        )
+    tiles = [
+        array[r * height : (r + 1) * height, c * width : (c + 1) * width] for r in range(rows) for c in range(cols)
+    ]
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(tiles))
+    while np.any(order == np.arange(len(tiles))):  # every tile moves: no picture keeps a corner in place
+        order = rng.permutation(len(tiles))
+    shuffled = [tiles[i] for i in order]
+    return np.concatenate(
+        [np.concatenate(shuffled[r * cols : (r + 1) * cols], axis=1) for r in range(rows)], axis=0
+    ).astype(array.dtype, copy=False)
 
 
 def _check_size(size: Any) -> tuple[int, int] | None:

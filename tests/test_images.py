@@ -347,3 +347,33 @@ def test_a_read_only_folder_says_so_and_keeps_the_previous_file(tmp_path, monkey
     with pytest.raises(SaveError, match="not writable"):
         save_image(noise_rgb(), target)
     assert target.read_bytes() == previous and [p.name for p in tmp_path.iterdir()] == ["result.png"]
+
+
+# ---------------------------------------------------------------------------------------------
+# shuffle_tiles: the layout goes, the texture stays (notebook 04)
+# ---------------------------------------------------------------------------------------------
+
+
+def _tiles(array, rows, cols):
+    h, w = array.shape[0] // rows, array.shape[1] // cols
+    return [array[r * h : (r + 1) * h, c * w : (c + 1) * w] for r in range(rows) for c in range(cols)]
+
+
+def test_shuffle_tiles_moves_every_tile_and_keeps_them_all():
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 256, (30, 41, 3), dtype=np.uint8)  # 41 is not a multiple of 4: cropped to 40
+    out = images.shuffle_tiles(rgb, (3, 4), seed=5)
+    assert out.shape == (30, 40, 3) and out.dtype == np.uint8
+    before, after = _tiles(rgb[:, :40], 3, 4), _tiles(out, 3, 4)
+    assert sorted(t.tobytes() for t in before) == sorted(t.tobytes() for t in after)  # the same tiles...
+    assert all(not np.array_equal(b, a) for b, a in zip(before, after))  # ...none in its place
+    np.testing.assert_array_equal(out, images.shuffle_tiles(rgb, (3, 4), seed=5))  # a seed repeats
+    assert not np.array_equal(out, images.shuffle_tiles(rgb, (3, 4), seed=6))
+
+
+def test_shuffle_tiles_keeps_a_batch_a_batch_and_refuses_bad_grids():
+    batch = np.zeros((1, 8, 8, 3), np.float32)
+    assert images.shuffle_tiles(batch, (2, 2)).shape == (1, 8, 8, 3)
+    for grid in [(1, 1), (9, 1), (2, 2.5), "2x2"]:
+        with pytest.raises(OptionError, match="grid"):
+            images.shuffle_tiles(batch, grid)
