@@ -126,12 +126,18 @@ def main(argv: list[str] | None = None) -> int:
             peak, printed = run_in_kernel(code, env)
             figures[name] = round(peak, 1)
             last = printed.splitlines()[-1] if printed else ""
-            print(f"{name}: kernel peak RSS {peak:.0f} MiB ({time.perf_counter() - started:.0f} s) — {last[:100]}",
-                  flush=True)
+            print(
+                f"{name}: kernel peak RSS {peak:.0f} MiB ({time.perf_counter() - started:.0f} s) — {last[:100]}",
+                flush=True,
+            )
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"weights": note, "precision": args.precision, "iterations": iterations,
-                               "kernel_peak_rss_mib": figures}, indent=2))
+    out.write_text(
+        json.dumps(
+            {"weights": note, "precision": args.precision, "iterations": iterations, "kernel_peak_rss_mib": figures},
+            indent=2,
+        )
+    )
     print(f"wrote {out}")
     return 0
 

@@ -55,8 +55,12 @@ def one_run(cfg: dict) -> dict:
     baseline = rss_mib()
     transfer = StyleTransfer(content, style, size=size, weights=cfg["weights"])
     result = transfer.run(cfg["iterations"], every=cfg["iterations"])
-    return {"precision": result.precision, "rss_before_mib": baseline, "peak_rss_mib": peak_rss_mib(),
-            "iterations": result.iterations_done}
+    return {
+        "precision": result.precision,
+        "rss_before_mib": baseline,
+        "peak_rss_mib": peak_rss_mib(),
+        "iterations": result.iterations_done,
+    }
 
 
 def repeated_runs(cfg: dict) -> dict:
@@ -73,7 +77,11 @@ def repeated_runs(cfg: dict) -> dict:
         after.append(rss_mib())
         print(f"  run {i + 1:2d}: {after[-1]:7.0f} MiB", flush=True)
     half = len(after) // 2
-    return {"rss_after_each_mib": after, "growth_second_half_mib": after[-1] - after[half], "peak_rss_mib": peak_rss_mib()}
+    return {
+        "rss_after_each_mib": after,
+        "growth_second_half_mib": after[-1] - after[half],
+        "peak_rss_mib": peak_rss_mib(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,8 +107,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             weights, note = str(Path(tmp) / "vgg19_random.h5"), "seeded random VGG-19 (same shapes as ImageNet)"
             write_random_weights(weights, seed=0)
-        cfg = {"size": (128, 96) if args.quick else (400, 300), "iterations": 3 if args.quick else 20,
-               "repeats": 8 if args.quick else 20, "short_iterations": 2 if args.quick else 5, "weights": weights}
+        cfg = {
+            "size": (128, 96) if args.quick else (400, 300),
+            "iterations": 3 if args.quick else 20,
+            "repeats": 8 if args.quick else 20,
+            "short_iterations": 2 if args.quick else 5,
+            "weights": weights,
+        }
         cfg_path = Path(tmp) / "cfg.json"
         cfg_path.write_text(json.dumps(cfg))
         results = {}
@@ -115,11 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     one, rep = results["one"], results["repeated"]
     print()
     print(f"weights: {note}; precision: {one['precision']}")
-    print(f"one default run at {size} ({cfg['iterations']} iterations): peak RSS {one['peak_rss_mib']:.0f} MiB "
-          f"(process before the run: {one['rss_before_mib']:.0f} MiB)")
-    print(f"{cfg['repeats']} consecutive runs of {cfg['short_iterations']} iterations: RSS after the first "
-          f"{rep['rss_after_each_mib'][0]:.0f} MiB, after the last {rep['rss_after_each_mib'][-1]:.0f} MiB, "
-          f"growth over the second half {rep['growth_second_half_mib']:+.0f} MiB; peak {rep['peak_rss_mib']:.0f} MiB")
+    print(
+        f"one default run at {size} ({cfg['iterations']} iterations): peak RSS {one['peak_rss_mib']:.0f} MiB "
+        f"(process before the run: {one['rss_before_mib']:.0f} MiB)"
+    )
+    print(
+        f"{cfg['repeats']} consecutive runs of {cfg['short_iterations']} iterations: RSS after the first "
+        f"{rep['rss_after_each_mib'][0]:.0f} MiB, after the last {rep['rss_after_each_mib'][-1]:.0f} MiB, "
+        f"growth over the second half {rep['growth_second_half_mib']:+.0f} MiB; peak {rep['peak_rss_mib']:.0f} MiB"
+    )
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"size": cfg["size"], "weights": note, **results}, indent=2))

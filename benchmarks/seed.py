@@ -12,12 +12,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import keras
 import numpy as np
 import tensorflow as tf
-import keras
 
 CONTENT_LAYER = ("block4_conv2", 1.0)
-STYLE_LAYERS = [("block1_conv1", 0.2), ("block2_conv1", 0.2), ("block3_conv1", 0.2), ("block4_conv1", 0.2), ("block5_conv1", 0.2)]
+STYLE_LAYERS = [
+    ("block1_conv1", 0.2),
+    ("block2_conv1", 0.2),
+    ("block3_conv1", 0.2),
+    ("block4_conv1", 0.2),
+    ("block5_conv1", 0.2),
+]
 ALPHA, BETA = 10.0, 40.0
 
 
@@ -69,8 +75,15 @@ def make_reference_cost(model: keras.Model, content: np.ndarray, style: np.ndarr
     return lambda image: float(cost(tf.constant(image, tf.float32)))
 
 
-def run_seed(model: keras.Model, content: np.ndarray, style: np.ndarray, init: np.ndarray, iterations: int,
-             learning_rate: float = 2.0, on_step: Callable[[int, float], None] | None = None) -> np.ndarray:
+def run_seed(
+    model: keras.Model,
+    content: np.ndarray,
+    style: np.ndarray,
+    init: np.ndarray,
+    iterations: int,
+    learning_rate: float = 2.0,
+    on_step: Callable[[int, float], None] | None = None,
+) -> np.ndarray:
     """Adam on the image, as the seed does; returns the final image."""
     a_C = model(content)[CONTENT_LAYER[0]]
     style_out = model(style)

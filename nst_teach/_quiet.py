@@ -25,6 +25,7 @@ def import_tensorflow_quietly() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
     except OSError:  # no real fd 2 (some embedded interpreters): import as is
         import tensorflow  # noqa: F401
+
         return
     os.dup2(devnull, 2)
     try:

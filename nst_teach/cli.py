@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import re
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +19,7 @@ from typing import Any
 
 from . import defaults, errors
 from .classroom import unused_path
+from .cli_run import EXIT_INTERRUPTED, GIF_FRAMES, GIF_SECONDS, refuse_overwrite, run_with_progress
 from .errors import NSTError, OptionError
 from .options import TABLE, Option
 from .servers import LAB_PORT, VOILA_PORT
@@ -30,16 +28,7 @@ from .validate import check_size
 __all__ = ["main", "build_parser"]
 
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 DEMO_NAME = "nst-teach-demo.jpg"
-
-#: File names of the ``--save-every`` snapshots, by iteration.
-SNAPSHOT_NAME = "iter_{:05d}.jpg"
-_SNAPSHOT_PATTERN = re.compile(r"iter_\d{5,}\.jpg")
-
-#: The default GIF: about this many frames, shown in about this many seconds.
-GIF_FRAMES = 24
-GIF_SECONDS = 2.0
 
 
 # --- argument types ------------------------------------------------------------------------------
@@ -151,64 +140,102 @@ def build_parser() -> argparse.ArgumentParser:
     force = "replace the notebooks you changed there with nst-teach's copies (yours are renamed NAME-yours.ipynb)"
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    st = sub.add_parser("stylize", help="paint CONTENT in the style of STYLE", description="Paint CONTENT in the style of STYLE.")
+    st = sub.add_parser(
+        "stylize", help="paint CONTENT in the style of STYLE", description="Paint CONTENT in the style of STYLE."
+    )
     st.add_argument("content", help="content image (path or http(s) URL)")
     st.add_argument("style", nargs="+", help="style image(s); several are blended (see --style-weights)")
     st.add_argument("-o", "--output", required=True, help="where to write the result (.jpg or .png)")
     _add_run_options(st)  # --alpha, --beta, ...: one flag per option of nst_teach/options.py
     st.add_argument("--save-every", nargs=2, metavar=("N", "DIR"), help="write a snapshot every N iterations into DIR")
     st.add_argument("--gif", metavar="OUT.gif", help="write an animation of the optimisation")
-    st.add_argument("--gif-every", type=_positive_int, metavar="N",
-                    help=f"a GIF frame every N iterations (default: about {GIF_FRAMES} frames, a smooth "
-                         f"~{GIF_SECONDS:g}-second animation of the whole run; the first and final image always)")
+    st.add_argument(
+        "--gif-every",
+        type=_positive_int,
+        metavar="N",
+        help=f"a GIF frame every N iterations (default: about {GIF_FRAMES} frames, a smooth "
+        f"~{GIF_SECONDS:g}-second animation of the whole run; the first and final image always)",
+    )
     st.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("layers", help="print the VGG-19 layer table")
 
     wt = sub.add_parser("weights", help="show where the VGG-19 weights come from; download or check them")
     group = wt.add_mutually_exclusive_group()
-    group.add_argument("--download", action="store_true", help="fetch and verify the ImageNet weights into Keras' cache")
+    group.add_argument(
+        "--download", action="store_true", help="fetch and verify the ImageNet weights into Keras' cache"
+    )
     group.add_argument("--path", metavar="FILE", help="check a local VGG-19 notop weights file")
 
-    demo = sub.add_parser("demo", help="a short stylization of the bundled sample images",
-                          description=f"Paints a bundled photo in the style of a bundled painting and writes the "
-                                      f"result into ./{defaults.OUTPUT_DIR}/ (a new file each time).")
-    demo.add_argument("-o", "--output",
-                      help=f"where to write the result, .jpg or .png (default: ./{defaults.OUTPUT_DIR}/{DEMO_NAME}, "
-                           "numbered so that no file is replaced)")
+    demo = sub.add_parser(
+        "demo",
+        help="a short stylization of the bundled sample images",
+        description=f"Paints a bundled photo in the style of a bundled painting and writes the "
+        f"result into ./{defaults.OUTPUT_DIR}/ (a new file each time).",
+    )
+    demo.add_argument(
+        "-o",
+        "--output",
+        help=f"where to write the result, .jpg or .png (default: ./{defaults.OUTPUT_DIR}/{DEMO_NAME}, "
+        "numbered so that no file is replaced)",
+    )
     demo.add_argument("--iterations", type=_positive_int, default=40, help="optimisation steps (default 40)")
     demo.add_argument("--size", type=_size, default=(200, 150), help="working size WxH (default 200x150)")
-    demo.add_argument("--weights", default="auto",
-                      help="VGG-19 weights: auto (default), imagenet, random, or a .h5 file")
+    demo.add_argument(
+        "--weights", default="auto", help="VGG-19 weights: auto (default), imagenet, random, or a .h5 file"
+    )
 
-    tut = sub.add_parser("tutorial", help="open the course in JupyterLab, at its first notebook",
-                         description="Start JupyterLab on the course and print the address of its first notebook, "
-                                     "token included. Ctrl-C stops it and its kernels.")
-    tut.add_argument("--no-browser", action="store_true",
-                     help="open no browser window (no display, a remote machine): open the printed address yourself")
+    tut = sub.add_parser(
+        "tutorial",
+        help="open the course in JupyterLab, at its first notebook",
+        description="Start JupyterLab on the course and print the address of its first notebook, "
+        "token included. Ctrl-C stops it and its kernels.",
+    )
+    tut.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="open no browser window (no display, a remote machine): open the printed address yourself",
+    )
     tut.add_argument("--port", type=_positive_int, help=f"port to serve on (default {LAB_PORT}, or the next free one)")
     tut.add_argument("--ip", default="localhost", help="address to listen on (default localhost)")
     tut.add_argument("--print-only", action="store_true", help="print the layer table and exit (no JupyterLab)")
     tut.add_argument("--dir", metavar="DIR", help=course_dir)
     tut.add_argument("--force", action="store_true", help=force)
 
-    app = sub.add_parser("app", help="serve the classroom app (notebooks/app.ipynb) with Voila: no code, only controls",
-                         description="Serve the classroom app with Voila: image pickers, the live dashboard and the "
-                                     "preview grid, without code. Prints the app's address, token included; "
-                                     "Ctrl-C stops it and its kernels.")
+    app = sub.add_parser(
+        "app",
+        help="serve the classroom app (notebooks/app.ipynb) with Voila: no code, only controls",
+        description="Serve the classroom app with Voila: image pickers, the live dashboard and the "
+        "preview grid, without code. Prints the app's address, token included; "
+        "Ctrl-C stops it and its kernels.",
+    )
     app.add_argument("notebook", nargs="?", help="the notebook to serve (default: the course's app.ipynb)")
     app.add_argument("--dir", metavar="DIR", help=course_dir.replace("the course", "the app"))
-    app.add_argument("--force", action="store_true",
-                     help="replace the app.ipynb you changed there with nst-teach's (yours is renamed app-yours.ipynb)")
-    app.add_argument("--port", type=_positive_int,
-                     help=f"port to serve on (default {VOILA_PORT}, or the next free one)")
-    app.add_argument("--ip", default="localhost",
-                     help="address to listen on (default localhost; 0.0.0.0 lets the room's network connect)")
-    app.add_argument("--no-browser", action="store_true",
-                     help="open no browser window (no display, a remote machine): open the printed address yourself")
+    app.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the app.ipynb you changed there with nst-teach's (yours is renamed app-yours.ipynb)",
+    )
+    app.add_argument(
+        "--port", type=_positive_int, help=f"port to serve on (default {VOILA_PORT}, or the next free one)"
+    )
+    app.add_argument(
+        "--ip",
+        default="localhost",
+        help="address to listen on (default localhost; 0.0.0.0 lets the room's network connect)",
+    )
+    app.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="open no browser window (no display, a remote machine): open the printed address yourself",
+    )
     app.add_argument("--quick", action="store_true", help="quick mode: tiny images and few iterations (rehearsals)")
-    app.add_argument("--output-dir", metavar="DIR", default=defaults.OUTPUT_DIR,
-                     help=f"the one folder the app's Save writes into (default ./{defaults.OUTPUT_DIR}/)")
+    app.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        default=defaults.OUTPUT_DIR,
+        help=f"the one folder the app's Save writes into (default ./{defaults.OUTPUT_DIR}/)",
+    )
     app.add_argument("--token", help="the login token students type (default: a new random one each start)")
 
     nb = sub.add_parser("notebooks", help="copy the course notebooks, optionally with the exercises solved")
@@ -238,21 +265,21 @@ def _stylize(args: argparse.Namespace) -> int:
     if args.weights and args.weights not in {"auto", "imagenet", "random"}:
         inputs.append(args.weights)
     outputs = [("--output", output)] + ([("--gif", Path(args.gif))] if args.gif else [])
-    _refuse_overwrite(inputs, outputs, [("--save-every", snapshots[1])] if snapshots else [])
+    refuse_overwrite(inputs, outputs, [("--save-every", snapshots[1])] if snapshots else [])
 
     options = _run_options(args)
     style: Any = args.style[0] if len(args.style) == 1 else list(args.style)
     blend = options.get("style_blend")
     if blend is not None and len(blend) != len(args.style):
-        raise OptionError(f"--style-weights got {len(blend)} weights for {len(args.style)} style "
-                          "images; give one per image")
+        raise OptionError(
+            f"--style-weights got {len(blend)} weights for {len(args.style)} style images; give one per image"
+        )
 
     transfer = StyleTransfer(args.content, style, **options)
     if snapshots:
         snapshots[1].mkdir(parents=True, exist_ok=True)
     gif = Path(args.gif) if args.gif else None
-    return _run_with_progress(transfer, output, snapshots=snapshots, gif=gif, gif_every=args.gif_every,
-                              quiet=args.quiet)
+    return run_with_progress(transfer, output, snapshots=snapshots, gif=gif, gif_every=args.gif_every, quiet=args.quiet)
 
 
 def _positive_int_or_error(text: str, name: str) -> int:
@@ -267,145 +294,6 @@ def _image_output(text: str, flag: str) -> Path:
     if Path(text).suffix.lower() not in {".jpg", ".jpeg", ".png"}:
         raise OptionError(f"{flag} must end in .jpg or .png, got {text!r}")
     return Path(text)
-
-
-# --- outputs never overwrite inputs ----------------------------------------------------------------
-
-
-def _resolved(path: str | Path) -> str:
-    """The file the system will open for ``path``: ``~``, the current folder, ``..`` and symbolic links resolved.
-
-    ``os.path.realpath`` works through folders that do not exist yet, so ``sub/../content.jpg``
-    resolves to ``content.jpg`` even before ``sub/`` is made.
-    """
-    return os.path.normcase(os.path.realpath(os.path.expanduser(os.fspath(path))))
-
-
-def _same_file(a: str | Path, b: str | Path) -> bool:
-    if _resolved(a) == _resolved(b):
-        return True
-    try:  # hard links, case-insensitive disks
-        return os.path.samefile(os.path.expanduser(os.fspath(a)), os.path.expanduser(os.fspath(b)))
-    except OSError:  # one of them does not exist (yet)
-        return False
-
-
-def _refuse_overwrite(inputs: Sequence[str | Path], outputs: Sequence[tuple[str, Path]],
-                      folders: Sequence[tuple[str, Path]] = ()) -> None:
-    """Refuses, before anything is created, every output that would replace an input or another output.
-
-    Used by every command that writes.  Both sides are compared as the files the system will open
-    (:func:`_resolved`), so ``./sub/../content.jpg`` or a link to ``content.jpg`` is caught too.
-
-    Args:
-        inputs: the pictures (and other files) the command reads; URLs are skipped.
-        outputs: ``(flag, path)`` of each file the command writes.
-        folders: ``(flag, folder)`` of each folder the command fills with :data:`SNAPSHOT_NAME` files.
-
-    Raises:
-        OptionError: naming the flag, the path and the input it would overwrite.
-    """
-    sources = [Path(os.fspath(src)) for src in inputs if "://" not in os.fspath(src)]
-    for index, (flag, path) in enumerate(outputs):
-        for src in sources:
-            if _same_file(path, src):
-                raise OptionError(f"{flag} {path} is the input image {src} and writing would overwrite it; "
-                                  "choose another file name")
-        for other_flag, other in outputs[:index]:
-            if _same_file(path, other):
-                raise OptionError(f"{flag} {path} is the same file as {other_flag} {other}; give them different names")
-    for flag, folder in folders:
-        place = os.path.expanduser(os.fspath(folder))
-        if os.path.exists(place) and not os.path.isdir(place):
-            raise OptionError(f"{flag} {folder} is a file; name a folder for the snapshots")
-        for what, src in [("input image", src) for src in sources] + [(other_flag, p) for other_flag, p in outputs]:
-            if _resolved(src.parent) == _resolved(folder) and _SNAPSHOT_PATTERN.fullmatch(src.name):
-                raise OptionError(f"{flag} folder {folder} holds the {what} {src}, which a snapshot would "
-                                  "overwrite; choose another folder")
-
-
-# --- the run -------------------------------------------------------------------------------------
-
-
-def _default_gif_every(iterations: int) -> int:
-    """Iterations between GIF frames for about :data:`GIF_FRAMES` frames over the whole run."""
-    return max(1, round(iterations / GIF_FRAMES))
-
-
-def _run_with_progress(transfer: Any, output: Path, *, snapshots: tuple[int, Path] | None = None,
-                       gif: Path | None = None, gif_every: int | None = None, quiet: bool) -> int:
-    """Runs ``transfer`` with a progress bar; writes the image, the snapshots and the GIF; says what it wrote."""
-    from tqdm.auto import tqdm
-
-    from .images import save_image
-
-    total = transfer.iterations
-    gif_every = gif_every or _default_gif_every(total)
-    frames: dict[int, Any] = {0: transfer.image()} if gif else {}  # iteration -> RGB image; 0: the start
-    written_snapshots = 0
-    bar = tqdm(total=total, unit="it", disable=quiet, dynamic_ncols=True, desc="stylize")
-
-    def callback(step: Any) -> None:
-        nonlocal written_snapshots
-        bar.set_postfix(total=f"{step.total:.4g}", content=f"{step.content:.3g}", style=f"{step.style:.3g}",
-                        refresh=False)
-        if step.iteration < step.iterations:
-            bar.update(step.iteration - bar.n)
-        else:  # the last line is drawn once, by close(), with the final figures and the overall rate
-            bar.n = step.iteration
-        if snapshots is not None and step.iteration % snapshots[0] == 0:
-            save_image(step.image(), snapshots[1] / SNAPSHOT_NAME.format(step.iteration))
-            written_snapshots += 1
-        if gif and step.iteration % gif_every == 0:
-            frames[step.iteration] = step.image()
-
-    # First Ctrl-C: ask the loop to stop after this iteration and keep the image.
-    # A second Ctrl-C interrupts at once (the engine still returns what it has).
-    previous = signal.getsignal(signal.SIGINT)
-    interrupted = False
-
-    def on_sigint(signum: int, frame: Any) -> None:
-        nonlocal interrupted
-        if interrupted:
-            signal.signal(signal.SIGINT, previous)
-            raise KeyboardInterrupt
-        interrupted = True
-        transfer.stop()
-
-    signal.signal(signal.SIGINT, on_sigint)
-    try:
-        result = transfer.run(every=1, callback=callback)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        bar.close()
-
-    save_image(result.image, output)
-    wrote = [str(output)]
-    if gif:
-        frames[result.iterations_done] = result.image  # the final image, as saved
-        _write_gif([frames[k] for k in sorted(frames)], gif)
-        wrote.append(f"the animation {gif} ({len(frames)} frames)")
-    if snapshots is not None:
-        wrote.append(f"{written_snapshots} snapshots in {snapshots[1]}{os.sep}")
-    if result.message:
-        print(f"nst-teach: {result.message}", file=sys.stderr)
-    stopped = interrupted or result.stopped
-    listed = wrote[0] if len(wrote) == 1 else ", ".join(wrote[:-1]) + " and " + wrote[-1]
-    print(f"nst-teach: {'stopped' if stopped else 'done'} after {result.iterations_done} iterations; wrote {listed}",
-          file=sys.stderr)
-    return EXIT_INTERRUPTED if interrupted else 0
-
-
-def _write_gif(frames: Sequence[Any], path: Path) -> None:
-    """Writes RGB uint8 frames as a looping GIF (atomically), about :data:`GIF_SECONDS` long (80-100 ms a frame)."""
-    from PIL import Image
-
-    pictures = [Image.fromarray(frame) for frame in frames]
-    duration = min(100, max(80, round(1000 * GIF_SECONDS / len(pictures))))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=duration, loop=0)
-    os.replace(tmp, path)
 
 
 def _layers(args: argparse.Namespace) -> int:
@@ -444,11 +332,12 @@ def _demo(args: argparse.Namespace) -> int:
     inputs = [sample_path(content), sample_path(style)]
     if args.weights not in {"auto", "imagenet", "random"}:
         inputs.append(args.weights)
-    _refuse_overwrite(inputs, [("--output", output)])
+    refuse_overwrite(inputs, [("--output", output)])
     print(f"nst-teach: painting the sample photo {content!r} in the style of {style!r} into {output}", file=sys.stderr)
-    transfer = StyleTransfer(load_sample(content), load_sample(style), size=args.size, iterations=args.iterations,
-                             weights=args.weights)
-    return _run_with_progress(transfer, output, quiet=False)
+    transfer = StyleTransfer(
+        load_sample(content), load_sample(style), size=args.size, iterations=args.iterations, weights=args.weights
+    )
+    return run_with_progress(transfer, output, quiet=False)
 
 
 def _course(args: argparse.Namespace, names: tuple[str, ...] | None = None) -> tuple[Path, str]:
@@ -507,8 +396,10 @@ def _app(args: argparse.Namespace) -> int:
     if args.notebook is not None:
         notebook = Path(args.notebook)
         if notebook.suffix != ".ipynb" or not notebook.is_file():
-            raise OptionError(f"notebook must be an existing .ipynb file, got {args.notebook!r}; "
-                              "leave it out to serve the course's app.ipynb")
+            raise OptionError(
+                f"notebook must be an existing .ipynb file, got {args.notebook!r}; "
+                "leave it out to serve the course's app.ipynb"
+            )
     else:
         from .course import APP
 
@@ -520,11 +411,11 @@ def _app(args: argparse.Namespace) -> int:
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OptionError(f"--output-dir {args.output_dir}: cannot create it ({exc.strerror or exc}); "
-                          "name a folder you can write to") from None
+        raise OptionError(
+            f"--output-dir {args.output_dir}: cannot create it ({exc.strerror or exc}); name a folder you can write to"
+        ) from None
     port = choose_port(args.ip, args.port, VOILA_PORT)
-    command = voila_command(notebook, ip=args.ip, port=port, quick=args.quick, token=args.token,
-                            output_dir=output_dir)
+    command = voila_command(notebook, ip=args.ip, port=port, quick=args.quick, token=args.token, output_dir=output_dir)
     return serve(command, open_browser=not args.no_browser)
 
 

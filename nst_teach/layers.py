@@ -51,14 +51,27 @@ INPUT_NAME = "input_layer"
 # (up to 512).
 _ARCHITECTURE: tuple[tuple[str, LayerKind, int], ...] = (
     (INPUT_NAME, "input", 3),
-    ("block1_conv1", "conv", 64), ("block1_conv2", "conv", 64), ("block1_pool", "pool", 64),
-    ("block2_conv1", "conv", 128), ("block2_conv2", "conv", 128), ("block2_pool", "pool", 128),
-    ("block3_conv1", "conv", 256), ("block3_conv2", "conv", 256), ("block3_conv3", "conv", 256),
-    ("block3_conv4", "conv", 256), ("block3_pool", "pool", 256),
-    ("block4_conv1", "conv", 512), ("block4_conv2", "conv", 512), ("block4_conv3", "conv", 512),
-    ("block4_conv4", "conv", 512), ("block4_pool", "pool", 512),
-    ("block5_conv1", "conv", 512), ("block5_conv2", "conv", 512), ("block5_conv3", "conv", 512),
-    ("block5_conv4", "conv", 512), ("block5_pool", "pool", 512),
+    ("block1_conv1", "conv", 64),
+    ("block1_conv2", "conv", 64),
+    ("block1_pool", "pool", 64),
+    ("block2_conv1", "conv", 128),
+    ("block2_conv2", "conv", 128),
+    ("block2_pool", "pool", 128),
+    ("block3_conv1", "conv", 256),
+    ("block3_conv2", "conv", 256),
+    ("block3_conv3", "conv", 256),
+    ("block3_conv4", "conv", 256),
+    ("block3_pool", "pool", 256),
+    ("block4_conv1", "conv", 512),
+    ("block4_conv2", "conv", 512),
+    ("block4_conv3", "conv", 512),
+    ("block4_conv4", "conv", 512),
+    ("block4_pool", "pool", 512),
+    ("block5_conv1", "conv", 512),
+    ("block5_conv2", "conv", 512),
+    ("block5_conv3", "conv", 512),
+    ("block5_conv4", "conv", 512),
+    ("block5_pool", "pool", 512),
 )
 
 #: (kernel size, stride) of each kind of layer.
@@ -264,16 +277,18 @@ class LayerTable:
         rows = []
         for layer in self.layers:
             n_h, n_w = layer.output_size(self.size)
-            rows.append((
-                str(layer.index),
-                layer.name,
-                layer.kind,
-                str(layer.channels),
-                str(layer.scale),
-                f"{layer.receptive_field}×{layer.receptive_field}",
-                f"{n_h}×{n_w}×{layer.channels}",
-                _role(layer.name, self.content_layer, self.style_layers),
-            ))
+            rows.append(
+                (
+                    str(layer.index),
+                    layer.name,
+                    layer.kind,
+                    str(layer.channels),
+                    str(layer.scale),
+                    f"{layer.receptive_field}×{layer.receptive_field}",
+                    f"{n_h}×{n_w}×{layer.channels}",
+                    _role(layer.name, self.content_layer, self.style_layers),
+                )
+            )
         return rows
 
     def __str__(self) -> str:

@@ -75,7 +75,8 @@ def memory_budget() -> int | None:
         try:
             mib = float(text)
         except ValueError:
-            raise OptionError(f"{BUDGET_ENV}={text!r} is not a number of MiB; set it to e.g. 2048 or unset it.") from None
+            message = f"{BUDGET_ENV}={text!r} is not a number of MiB; set it to e.g. 2048 or unset it."
+            raise OptionError(message) from None
         if not math.isfinite(mib) or mib <= 0:
             raise OptionError(f"{BUDGET_ENV}={text!r} must be a positive number of MiB.")
         return int(mib * 2**20)

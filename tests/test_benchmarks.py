@@ -17,8 +17,13 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 @pytest.mark.parametrize("script", ["bench_transfer.py", "bench_memory.py", "bench_kernel_memory.py"])
 def test_benchmark_runs_in_quick_mode(script, tmp_path):
     out = tmp_path / "figures.json"
-    done = subprocess.run([sys.executable, str(BENCH / script), "--quick", "--json", str(out)],
-                          env=dict(os.environ, NST_TEACH_OFFLINE="1"), capture_output=True, text=True, timeout=1200)
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), "--quick", "--json", str(out)],
+        env=dict(os.environ, NST_TEACH_OFFLINE="1"),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     print(done.stdout)
     assert done.returncode == 0, done.stderr[-3000:]
     figures = json.loads(out.read_text())

@@ -326,6 +326,7 @@ def test_offline_mode_refuses_remote_hosts_at_once_but_not_localhost(monkeypatch
 
     monkeypatch.setenv("NST_TEACH_CACHE", str(tmp_path))
     monkeypatch.setenv("NST_TEACH_OFFLINE", "1")
+
     class WentOnline(Exception):
         pass
 

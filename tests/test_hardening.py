@@ -103,8 +103,12 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 def _png_claiming(width: int, height: int) -> bytes:
     """A PNG whose header claims ``width × height`` pixels, with almost no pixel data (a few bytes)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-            + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def _truncated_jpeg() -> bytes:
@@ -150,8 +154,7 @@ BIG = bytes(20_000)
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (the name http.server expects)
-        body, kind = {"/cat.html": (PAGE, "text/html"), "/big.png": (BIG, "image/png")}.get(
-            self.path, (None, None))
+        body, kind = {"/cat.html": (PAGE, "text/html"), "/big.png": (BIG, "image/png")}.get(self.path, (None, None))
         if body is None:
             self.send_error(404)
             return
@@ -259,91 +262,178 @@ class Bad:
 
 BAD_INPUTS: dict[str, Bad] = {
     # --- image files: (what, the offending file's name, what to do)
-    "image/missing-path": Bad(lambda c: load_image(c.tmp / "holiday.jpg"), ImageNotFoundError,
-                              ("holiday.jpg", "does not exist", "check the spelling")),
-    "image/directory": Bad(lambda c: load_image(c.folder("album")), ImageError,
-                           ("album", "directory", "pass the path of a file")),
-    "image/empty-file": Bad(lambda c: load_image(c.file("empty.png", b"")), ImageError,
-                            ("empty.png", "0 bytes", "again")),
-    "image/truncated-jpeg": Bad(lambda c: load_image(c.file("half.jpg", _truncated_jpeg())), ImageError,
-                                ("half.jpg", "truncated", "again")),
-    "image/corrupted-png": Bad(lambda c: load_image(c.file("broken.png", _corrupted_png())), ImageError,
-                               ("broken.png", "damaged", "again")),
-    "image/text-named-jpg": Bad(lambda c: load_image(c.file("notes.jpg", b"milk, eggs, flour\n")), ImageError,
-                                ("notes.jpg", "not an image", "text")),
-    "image/pdf-named-png": Bad(lambda c: load_image(c.file("paper.png", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")),
-                               ImageError, ("paper.png", "not an image", "a PDF document", "convert")),
-    "image/word-document-named-jpg": Bad(lambda c: load_image(c.file("essay.jpg", b"PK\x03\x04\x14\x00\x06\x00")),
-                                         ImageError, ("essay.jpg", "not an image", "ZIP archive", "convert")),
-    "image/unsupported-format-psd": Bad(lambda c: load_image(c.file("layers.png", b"8BPS\x00\x01" + bytes(20))),
-                                        ImageError, ("layers.png", "Photoshop", "export it as PNG or JPEG")),
-    "image/eps-named-png": Bad(lambda c: load_image(c.file("logo.png", b"%!PS-Adobe-3.0 EPSF-3.0\n%%Bound")),
-                               ImageError, ("logo.png", "not an image", "PostScript", "convert")),
+    "image/missing-path": Bad(
+        lambda c: load_image(c.tmp / "holiday.jpg"),
+        ImageNotFoundError,
+        ("holiday.jpg", "does not exist", "check the spelling"),
+    ),
+    "image/directory": Bad(
+        lambda c: load_image(c.folder("album")), ImageError, ("album", "directory", "pass the path of a file")
+    ),
+    "image/empty-file": Bad(
+        lambda c: load_image(c.file("empty.png", b"")), ImageError, ("empty.png", "0 bytes", "again")
+    ),
+    "image/truncated-jpeg": Bad(
+        lambda c: load_image(c.file("half.jpg", _truncated_jpeg())), ImageError, ("half.jpg", "truncated", "again")
+    ),
+    "image/corrupted-png": Bad(
+        lambda c: load_image(c.file("broken.png", _corrupted_png())), ImageError, ("broken.png", "damaged", "again")
+    ),
+    "image/text-named-jpg": Bad(
+        lambda c: load_image(c.file("notes.jpg", b"milk, eggs, flour\n")),
+        ImageError,
+        ("notes.jpg", "not an image", "text"),
+    ),
+    "image/pdf-named-png": Bad(
+        lambda c: load_image(c.file("paper.png", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")),
+        ImageError,
+        ("paper.png", "not an image", "a PDF document", "convert"),
+    ),
+    "image/word-document-named-jpg": Bad(
+        lambda c: load_image(c.file("essay.jpg", b"PK\x03\x04\x14\x00\x06\x00")),
+        ImageError,
+        ("essay.jpg", "not an image", "ZIP archive", "convert"),
+    ),
+    "image/unsupported-format-psd": Bad(
+        lambda c: load_image(c.file("layers.png", b"8BPS\x00\x01" + bytes(20))),
+        ImageError,
+        ("layers.png", "Photoshop", "export it as PNG or JPEG"),
+    ),
+    "image/eps-named-png": Bad(
+        lambda c: load_image(c.file("logo.png", b"%!PS-Adobe-3.0 EPSF-3.0\n%%Bound")),
+        ImageError,
+        ("logo.png", "not an image", "PostScript", "convert"),
+    ),
     "image/unsupported-format-pcx": Bad(
-        lambda c: load_image(c.file("scan.pcx", _encoded(Image.new("RGB", (40, 40)), "PCX"))), ImageError,
-        ("scan.pcx", "not an image nst-teach can read", "Readable formats", "PNG", "JPEG")),
-    "image/html-page-named-jpg": Bad(lambda c: load_image(c.file("cat.jpg", PAGE)), ImageError,
-                                     ("cat.jpg", "not an image", "web page", "image address")),
-    "image/1x1": Bad(lambda c: load_image(c.file("dot.png", _encoded(Image.new("RGB", (1, 1)), "PNG"))),
-                     ImageError, ("dot.png", "1×1", f"{MIN_SIDE}×{MIN_SIDE}", "bigger picture")),
-    "image/10x500": Bad(lambda c: load_image(c.file("strip.png", _encoded(Image.new("RGB", (10, 500)), "PNG"))),
-                        ImageError, ("strip.png", "10×500", f"at least {MIN_SIDE}")),
+        lambda c: load_image(c.file("scan.pcx", _encoded(Image.new("RGB", (40, 40)), "PCX"))),
+        ImageError,
+        ("scan.pcx", "not an image nst-teach can read", "Readable formats", "PNG", "JPEG"),
+    ),
+    "image/html-page-named-jpg": Bad(
+        lambda c: load_image(c.file("cat.jpg", PAGE)),
+        ImageError,
+        ("cat.jpg", "not an image", "web page", "image address"),
+    ),
+    "image/1x1": Bad(
+        lambda c: load_image(c.file("dot.png", _encoded(Image.new("RGB", (1, 1)), "PNG"))),
+        ImageError,
+        ("dot.png", "1×1", f"{MIN_SIDE}×{MIN_SIDE}", "bigger picture"),
+    ),
+    "image/10x500": Bad(
+        lambda c: load_image(c.file("strip.png", _encoded(Image.new("RGB", (10, 500)), "PNG"))),
+        ImageError,
+        ("strip.png", "10×500", f"at least {MIN_SIDE}"),
+    ),
     "image/huge-header-20000x20000": Bad(
-        lambda c: load_image(c.file("huge.png", _png_claiming(20000, 20000)), max_pixels=1_000_000), ImageError,
-        ("huge.png", "20000×20000", "max_pixels=1_000_000", "resize it first")),
+        lambda c: load_image(c.file("huge.png", _png_claiming(20000, 20000)), max_pixels=1_000_000),
+        ImageError,
+        ("huge.png", "20000×20000", "max_pixels=1_000_000", "resize it first"),
+    ),
     # --- arrays
-    "array/nan": Bad(lambda c: load_image(np.full((40, 40, 3), NAN, np.float32)), ImageError,
-                     ("(40, 40, 3)", "NaN", "a number in every pixel")),
-    "array/wrong-rank": Bad(lambda c: load_image(np.zeros((2, 40, 40, 3), np.uint8)), ImageError,
-                            ("(2, 40, 40, 3)", "not a picture", "(H, W, 3)")),
-    "array/wrong-dtype": Bad(lambda c: load_image(np.zeros((40, 40, 3), np.complex64)), ImageError,
-                             ("complex64", "uint8")),
+    "array/nan": Bad(
+        lambda c: load_image(np.full((40, 40, 3), NAN, np.float32)),
+        ImageError,
+        ("(40, 40, 3)", "NaN", "a number in every pixel"),
+    ),
+    "array/wrong-rank": Bad(
+        lambda c: load_image(np.zeros((2, 40, 40, 3), np.uint8)),
+        ImageError,
+        ("(2, 40, 40, 3)", "not a picture", "(H, W, 3)"),
+    ),
+    "array/wrong-dtype": Bad(
+        lambda c: load_image(np.zeros((40, 40, 3), np.complex64)), ImageError, ("complex64", "uint8")
+    ),
     "array/nan-batch-to-style-transfer": Bad(
-        lambda c: StyleTransfer(np.full((1, 32, 48, 3), NAN, np.float32), STYLE, **FAST), OptionError,
-        ("content", "NaN")),
-    "array/nan-to-to_rgb": Bad(lambda c: to_rgb(np.full((1, 32, 48, 3), NAN, np.float32)), ImageError,
-                               ("NaN", "lower the learning rate")),
+        lambda c: StyleTransfer(np.full((1, 32, 48, 3), NAN, np.float32), STYLE, **FAST),
+        OptionError,
+        ("content", "NaN"),
+    ),
+    "array/nan-to-to_rgb": Bad(
+        lambda c: to_rgb(np.full((1, 32, 48, 3), NAN, np.float32)), ImageError, ("NaN", "lower the learning rate")
+    ),
     # --- addresses
     "url/ftp": Bad(lambda c: load_image("ftp://127.0.0.1/cat.jpg"), ImageError, ("ftp", "http", "path")),
     "url/file": Bad(lambda c: load_image("file:///etc/hostname"), ImageError, ("file:", "https://", "path")),
-    "url/unreachable-port": Bad(lambda c: load_image(f"http://127.0.0.1:{_free_port()}/cat.png"), DownloadError,
-                                ("127.0.0.1", "cat.png", "offline", "pass the file path")),
-    "url/html-instead-of-image": Bad(lambda c: load_image(f"{c.url}/cat.html"), ImageError,
-                                     ("cat.html", "not an image", "web page", "copy image address")),
-    "url/too-large-download": Bad(lambda c: fetch(f"{c.url}/big.png", max_bytes=1000), DownloadError,
-                                  ("big.png", "20_000 bytes", "max_bytes=1_000")),
-    "url/bad-scheme-to-fetch": Bad(lambda c: fetch("file:///etc/passwd"), OptionError,
-                                   ("file:///etc/passwd", "http", "path")),
+    "url/unreachable-port": Bad(
+        lambda c: load_image(f"http://127.0.0.1:{_free_port()}/cat.png"),
+        DownloadError,
+        ("127.0.0.1", "cat.png", "offline", "pass the file path"),
+    ),
+    "url/html-instead-of-image": Bad(
+        lambda c: load_image(f"{c.url}/cat.html"),
+        ImageError,
+        ("cat.html", "not an image", "web page", "copy image address"),
+    ),
+    "url/too-large-download": Bad(
+        lambda c: fetch(f"{c.url}/big.png", max_bytes=1000),
+        DownloadError,
+        ("big.png", "20_000 bytes", "max_bytes=1_000"),
+    ),
+    "url/bad-scheme-to-fetch": Bad(
+        lambda c: fetch("file:///etc/passwd"), OptionError, ("file:///etc/passwd", "http", "path")
+    ),
     # --- weights
-    "weights/missing-file": Bad(lambda c: build_extractor("block1_conv1", weights=c.tmp / "vgg19.h5"),
-                                WeightsError, ("vgg19.h5", "does not exist", weights_module.WEIGHTS_URL)),
-    "weights/not-hdf5": Bad(lambda c: build_extractor("block1_conv1", weights=c.file("vgg19.h5", b"<html>404")),
-                            WeightsError, ("vgg19.h5", "not an HDF5", "delete it")),
+    "weights/missing-file": Bad(
+        lambda c: build_extractor("block1_conv1", weights=c.tmp / "vgg19.h5"),
+        WeightsError,
+        ("vgg19.h5", "does not exist", weights_module.WEIGHTS_URL),
+    ),
+    "weights/not-hdf5": Bad(
+        lambda c: build_extractor("block1_conv1", weights=c.file("vgg19.h5", b"<html>404")),
+        WeightsError,
+        ("vgg19.h5", "not an HDF5", "delete it"),
+    ),
     "weights/vgg16-shaped-h5": Bad(
         lambda c: build_extractor("block1_conv1", weights=_write_vgg16_shaped_h5(c.tmp / "vgg16_notop.h5")),
-        WeightsError, ("vgg16_notop.h5", "'block4_conv1'", "'block3_conv4'", "(3, 3, 256, 512)", "VGG-16",
-                       weights_module.WEIGHTS_FILENAME)),
+        WeightsError,
+        (
+            "vgg16_notop.h5",
+            "'block4_conv1'",
+            "'block3_conv4'",
+            "(3, 3, 256, 512)",
+            "VGG-16",
+            weights_module.WEIGHTS_FILENAME,
+        ),
+    ),
     "weights/vgg16-shaped-h5-checked-by-path": Bad(
-        lambda c: check_weights_file(_write_vgg16_shaped_h5(c.tmp / "vgg16_notop.h5")), WeightsError,
-        ("vgg16_notop.h5", "'block3_conv4'", "VGG-16")),
-    "weights/imagenet-download-fails": Bad(_imagenet_with_the_download_failing, WeightsError,
-                                           ("imagenet", "empty_keras_home", "could not be downloaded",
-                                            "NST_TEACH_WEIGHTS", "nst-teach weights --download")),
-    "weights/imagenet-offline-style-transfer": Bad(_imagenet_in_offline_mode, WeightsError,
-                                                   ("imagenet", "NST_TEACH_OFFLINE", "NST_TEACH_WEIGHTS")),
-    "weights/not-a-source": Bad(lambda c: build_extractor("block1_conv1", weights=3), OptionError,
-                                ("weights", "'random'", "int 3")),
+        lambda c: check_weights_file(_write_vgg16_shaped_h5(c.tmp / "vgg16_notop.h5")),
+        WeightsError,
+        ("vgg16_notop.h5", "'block3_conv4'", "VGG-16"),
+    ),
+    "weights/imagenet-download-fails": Bad(
+        _imagenet_with_the_download_failing,
+        WeightsError,
+        (
+            "imagenet",
+            "empty_keras_home",
+            "could not be downloaded",
+            "NST_TEACH_WEIGHTS",
+            "nst-teach weights --download",
+        ),
+    ),
+    "weights/imagenet-offline-style-transfer": Bad(
+        _imagenet_in_offline_mode, WeightsError, ("imagenet", "NST_TEACH_OFFLINE", "NST_TEACH_WEIGHTS")
+    ),
+    "weights/not-a-source": Bad(
+        lambda c: build_extractor("block1_conv1", weights=3), OptionError, ("weights", "'random'", "int 3")
+    ),
     # --- layers
-    "layer/misspelt-name": Bad(lambda c: layer_index("blok4_conv2"), LayerError,
-                               ("'blok4_conv2'", "did you mean 'block4_conv2'")),
-    "layer/misspelt-name-to-build_extractor": Bad(lambda c: build_extractor(["block1_conv1", "block4_conv9"]),
-                                                  LayerError, ("'block4_conv9'", "did you mean")),
+    "layer/misspelt-name": Bad(
+        lambda c: layer_index("blok4_conv2"), LayerError, ("'blok4_conv2'", "did you mean 'block4_conv2'")
+    ),
+    "layer/misspelt-name-to-build_extractor": Bad(
+        lambda c: build_extractor(["block1_conv1", "block4_conv9"]), LayerError, ("'block4_conv9'", "did you mean")
+    ),
     "layer/index-99": Bad(lambda c: layer_index(99), LayerError, ("99", "0", "21")),
     "layer/float": Bad(lambda c: layer_index(13.0), LayerError, ("float", "13.0", "name (str) or index (int)")),
-    "layer/misspelt-content_layer": Bad(_st(content_layer="block4_conv9"), OptionError,
-                                        ("content_layer", "'block4_conv9'", "did you mean")),
-    "layer/misspelt-style-layer": Bad(_st(style_layers={"block1_conv1": 0.5, "blok3_conv1": 0.5}), OptionError,
-                                      ("style_layers", "'blok3_conv1'", "did you mean 'block3_conv1'")),
+    "layer/misspelt-content_layer": Bad(
+        _st(content_layer="block4_conv9"), OptionError, ("content_layer", "'block4_conv9'", "did you mean")
+    ),
+    "layer/misspelt-style-layer": Bad(
+        _st(style_layers={"block1_conv1": 0.5, "blok3_conv1": 0.5}),
+        OptionError,
+        ("style_layers", "'blok3_conv1'", "did you mean 'block3_conv1'"),
+    ),
     # --- options of StyleTransfer
     "option/alpha-nan": Bad(_st(alpha=NAN), OptionError, ("alpha", "nan", "finite")),
     "option/alpha-inf": Bad(_st(alpha=INF), OptionError, ("alpha", "inf", "finite")),
@@ -359,35 +449,53 @@ BAD_INPUTS: dict[str, Bad] = {
     "option/learning_rate-negative": Bad(_st(learning_rate=-2.0), OptionError, ("learning_rate", "-2.0", "> 0")),
     "option/learning_rate-zero": Bad(_st(learning_rate=0), OptionError, ("learning_rate", "got 0", "> 0")),
     "option/zero-iterations": Bad(_st(iterations=0), OptionError, ("iterations", "got 0", ">= 1")),
-    "option/zero-iterations-to-run": Bad(lambda c: StyleTransfer(CONTENT, STYLE, **FAST).run(-1), OptionError,
-                                         ("iterations", "-1", ">= 0")),
-    "option/all-style-coefficients-zero": Bad(_st(style_layers={"block1_conv1": 0, "block3_conv1": 0.0}),
-                                              OptionError, ("style_layers", "every coefficient is 0", "> 0")),
-    "option/unknown-name": Bad(_st(lerning_rate=1.0), OptionError,
-                               ("'lerning_rate'", "did you mean 'learning_rate'", "valid options")),
+    "option/zero-iterations-to-run": Bad(
+        lambda c: StyleTransfer(CONTENT, STYLE, **FAST).run(-1), OptionError, ("iterations", "-1", ">= 0")
+    ),
+    "option/all-style-coefficients-zero": Bad(
+        _st(style_layers={"block1_conv1": 0, "block3_conv1": 0.0}),
+        OptionError,
+        ("style_layers", "every coefficient is 0", "> 0"),
+    ),
+    "option/unknown-name": Bad(
+        _st(lerning_rate=1.0), OptionError, ("'lerning_rate'", "did you mean 'learning_rate'", "valid options")
+    ),
     "option/alpha-wrong-type": Bad(_st(alpha="10"), OptionError, ("alpha", "must be a number", "str '10'")),
     "option/size-wrong-type": Bad(_st(size="big"), OptionError, ("size", "'big'", "(width, height)")),
     "option/precision-wrong-type": Bad(_st(precision=16), OptionError, ("precision", "16", "'float32'")),
-    "option/preserve_colors-wrong-type": Bad(_st(preserve_colors="yes"), OptionError,
-                                             ("preserve_colors", "'yes'", "True or False")),
-    "option/size-beyond-memory-budget": Bad(_size_beyond_the_memory_budget, OptionError,
-                                            ("4000x3000", "GiB", "1.5 GiB", "fits", "NST_TEACH_MEMORY_BUDGET_MB")),
+    "option/preserve_colors-wrong-type": Bad(
+        _st(preserve_colors="yes"), OptionError, ("preserve_colors", "'yes'", "True or False")
+    ),
+    "option/size-beyond-memory-budget": Bad(
+        _size_beyond_the_memory_budget,
+        OptionError,
+        ("4000x3000", "GiB", "1.5 GiB", "fits", "NST_TEACH_MEMORY_BUDGET_MB"),
+    ),
     "option/size-smaller-than-32": Bad(_st(size=(16, 40)), OptionError, ("size", "16×40", "at least 32")),
-    "option/callback-not-callable": Bad(lambda c: StyleTransfer(CONTENT, STYLE, **FAST).run(1, callback="print"),
-                                        OptionError, ("callback", "str")),
-    "option/save-unknown-extension": Bad(lambda c: save_image(CONTENT, c.tmp / "result.gif"), OptionError,
-                                         ("result.gif", "'.gif'", ".png")),
+    "option/callback-not-callable": Bad(
+        lambda c: StyleTransfer(CONTENT, STYLE, **FAST).run(1, callback="print"), OptionError, ("callback", "str")
+    ),
+    "option/save-unknown-extension": Bad(
+        lambda c: save_image(CONTENT, c.tmp / "result.gif"), OptionError, ("result.gif", "'.gif'", ".png")
+    ),
     # --- costs
-    "cost/mismatched-shapes": Bad(lambda c: costs.content_cost(A, B), OptionError,
-                                  ("a_c", "a_g", "same shape", "(4, 6, 8)", "(4, 5, 8)", "same size")),
-    "cost/mismatched-style-shapes": Bad(lambda c: costs.layer_style_cost(A, B), OptionError,
-                                        ("a_s", "a_g", "same shape", "(4, 5, 8)")),
-    "cost/nan-coefficient": Bad(lambda c: costs.style_cost({"block1_conv1": A}, {"block1_conv1": A},
-                                                           {"block1_conv1": NAN}), OptionError,
-                                ("block1_conv1", "nan", "finite")),
+    "cost/mismatched-shapes": Bad(
+        lambda c: costs.content_cost(A, B),
+        OptionError,
+        ("a_c", "a_g", "same shape", "(4, 6, 8)", "(4, 5, 8)", "same size"),
+    ),
+    "cost/mismatched-style-shapes": Bad(
+        lambda c: costs.layer_style_cost(A, B), OptionError, ("a_s", "a_g", "same shape", "(4, 5, 8)")
+    ),
+    "cost/nan-coefficient": Bad(
+        lambda c: costs.style_cost({"block1_conv1": A}, {"block1_conv1": A}, {"block1_conv1": NAN}),
+        OptionError,
+        ("block1_conv1", "nan", "finite"),
+    ),
     "cost/nan-alpha": Bad(lambda c: costs.total_cost(1.0, 2.0, alpha=NAN), OptionError, ("alpha", "nan", "finite")),
-    "cost/wrong-rank": Bad(lambda c: costs.gram_matrix(np.zeros(5, np.float32)), OptionError,
-                           ("rank 1", "(5,)", "(1, n_H, n_W, n_C)")),
+    "cost/wrong-rank": Bad(
+        lambda c: costs.gram_matrix(np.zeros(5, np.float32)), OptionError, ("rank 1", "(5,)", "(1, n_H, n_W, n_C)")
+    ),
     "cost/not-numbers": Bad(lambda c: costs.content_cost("a_C", A), OptionError, ("a_c", "numeric", "str")),
 }
 
@@ -442,15 +550,35 @@ def test_a_kernel_interrupt_in_the_middle_of_run_keeps_the_image_and_the_history
     assert np.isfinite(more.history.total).all()
 
 
-def test_a_diverging_cli_run_writes_the_last_finite_image_and_says_to_lower_the_learning_rate(tmp_path, capsys,
-                                                                                             monkeypatch):
+def test_a_diverging_cli_run_writes_the_last_finite_image_and_says_to_lower_the_learning_rate(
+    tmp_path, capsys, monkeypatch
+):
     monkeypatch.setenv("NST_TEACH_OFFLINE", "1")
     Image.fromarray(CONTENT).save(tmp_path / "content.png")
     Image.fromarray(STYLE).save(tmp_path / "style.png")
     out = tmp_path / "out.png"
-    code = cli.main(["stylize", str(tmp_path / "content.png"), str(tmp_path / "style.png"), "-o", str(out),
-                     "--optimizer", "adam", "--learning-rate", "1e30", "--iterations", "50", "--size", "48x32",
-                     "--weights", "random", "--precision", "float32", "--quiet"])
+    code = cli.main(
+        [
+            "stylize",
+            str(tmp_path / "content.png"),
+            str(tmp_path / "style.png"),
+            "-o",
+            str(out),
+            "--optimizer",
+            "adam",
+            "--learning-rate",
+            "1e30",
+            "--iterations",
+            "50",
+            "--size",
+            "48x32",
+            "--weights",
+            "random",
+            "--precision",
+            "float32",
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     assert "smaller learning_rate" in err and "1e+30" in err and "Traceback" not in err
