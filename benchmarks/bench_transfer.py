@@ -11,6 +11,9 @@ Sides:
   lbfgs-fp32  nst-teach with L-BFGS in float32 (what bfloat16 adds)
   seed-preset nst-teach's preset="seed" (the seed's recipe on nst-teach's engine)
   live        nst-teach's defaults with a live callback every 20 iterations (image + activations)
+  dashboard   the live dashboard as it opens, float32, updated every 20 iterations: the image, the
+              costs and the grid across all layers (its yardstick is the final image only)
+  dashboard-detail  the same with the one-layer detail open too (block1_conv1, the largest maps)
 
 Each side runs in a fresh process, so peak memory is that side's alone.
 
@@ -44,6 +47,8 @@ SIDES = {
     "lbfgs-fp32": "nst-teach L-BFGS, float32",
     "seed-preset": "nst-teach preset='seed' (Adam lr 2, float32)",
     "live": "nst-teach defaults + live callback every 20 its",
+    "dashboard": "the dashboard (image, costs, layer grid), float32, every 20 its",
+    "dashboard-detail": "the dashboard with the one-layer detail open too",
 }
 
 
@@ -85,7 +90,9 @@ def run_side(side: str, cfg: dict) -> dict:
         content, style = load_image(cfg["content"], size), load_image(cfg["style"], size)
         setup = time.perf_counter() - start
         times: list[float] = []
-        final = seed_program.run_seed(model, content, style, init, cfg["iterations"], on_step=lambda i, t: times.append(t))
+        final = seed_program.run_seed(
+            model, content, style, init, cfg["iterations"], on_step=lambda i, t: times.append(t)
+        )
         out.update(setup_s=setup, iterations=cfg["iterations"], optimize_s=times[-1])
         out["s_per_iteration"] = (times[-1] - times[0]) / max(len(times) - 1, 1)  # without the first (tracing) step
         out["peak_rss_mib"] = peak_rss_mib()
@@ -94,6 +101,9 @@ def run_side(side: str, cfg: dict) -> dict:
         out["time_to_target_s"] = setup + times[-1]
         out["iterations_to_target"] = cfg["iterations"]
         return out
+
+    if side.startswith("dashboard"):
+        return run_dashboard(cfg, out, size, init, seed_program, detail=side == "dashboard-detail")
 
     from nst_teach import StyleTransfer
 
@@ -125,8 +135,13 @@ def run_side(side: str, cfg: dict) -> dict:
         t0 = time.perf_counter()
         np.save(snapshots / f"{step.iteration:05d}.npy", transfer.batch())
         paused += time.perf_counter() - t0
-    out.update(setup_s=setup, iterations=len(step_times), precision=transfer.precision, callback_s=callback_s,
-               optimize_s=step_times[-1] - setup - callback_s)
+    out.update(
+        setup_s=setup,
+        iterations=len(step_times),
+        precision=transfer.precision,
+        callback_s=callback_s,
+        optimize_s=step_times[-1] - setup - callback_s,
+    )
     out["s_per_iteration"] = (step_times[-1] - step_times[0]) / max(len(step_times) - 1, 1)
     out["peak_rss_mib"] = peak_rss_mib()
 
@@ -154,6 +169,89 @@ def run_side(side: str, cfg: dict) -> dict:
     return out
 
 
+def run_dashboard(cfg: dict, out: dict, size: tuple, init: np.ndarray, seed_program, detail: bool) -> dict:
+    """The dashboard as a student leaves it on: float32, every 20 iterations (and the one-layer detail open).
+
+    Timed from the same run, so the figures hold on a busy machine: the seconds the loop spends in the
+    dashboard's updates (the image, the costs, offering the grid, the one-layer detail), and the seconds
+    the grid's worker spends beside it (activations, Gram matrices, PNGs), each over the seconds of
+    optimisation (the run's wall time less the updates).
+    """
+    import asyncio
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from nst_teach import load_image
+    from nst_teach.widgets import StyleTransferDashboard
+
+    iterations = cfg["max_iterations"]
+    dash = StyleTransferDashboard(
+        cfg["content"],
+        cfg["style"],
+        weights=cfg["weights"],
+        size=size,
+        init=init,
+        precision="float32",
+        iterations=iterations,
+        every=20,
+        panel_layer="block1_conv1" if detail else "",  # given: the detail is open; block1: its largest maps
+    )
+    shown = dash._show
+    timed = {"updates_s": 0.0, "updates": 0}
+
+    def show(*args, **kwargs):
+        t0 = time.perf_counter()
+        shown(*args, **kwargs)
+        timed["updates_s"] += time.perf_counter() - t0
+        timed["updates"] += 1
+
+    dash._show = show
+
+    async def run() -> tuple[float, float]:
+        t0 = time.perf_counter()
+        dash.start()  # builds the run (weights, model, targets) before it returns
+        t1 = time.perf_counter()
+        await dash.wait()
+        return t1 - t0, time.perf_counter() - t1
+
+    setup, wall = asyncio.run(run())
+    grid = dash.layer_grid
+    made = {"grid_updates": grid.updates, "grid_dropped": grid.dropped, "grid_work_s": grid.work_s}
+    # One update of the grid made alone, the optimisation idle (three times, the median): what the grid costs
+    # the machine per update, whether the worker makes it beside the loop or the loop made it itself.
+    alone = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        grid.show_now(dash._transfer, dash.history)
+        alone.append(time.perf_counter() - t0)
+    out["grid_update_alone_s"] = sorted(alone)[1]
+    optimize = wall - timed["updates_s"]
+    done = len(dash.history)
+    out.update(
+        setup_s=setup,
+        iterations=done,
+        precision=dash._transfer.precision,
+        optimize_s=optimize,
+        callback_s=timed["updates_s"],
+        updates=timed["updates"],
+        **made,
+        grid_png_bytes=grid.png_bytes,
+        image_png_bytes=len(dash.image_widget.value),
+        costs_png_bytes=len(dash.costs_widget.value),
+        detail_png_bytes=len(dash.gram_widget.value) + len(dash.generated_maps_widget.value),
+    )
+    out["s_per_iteration"] = optimize / max(done, 1)  # the first (tracing) iteration included
+    out["peak_rss_mib"] = peak_rss_mib()
+    model = seed_program.load_vgg_model(cfg["weights"])
+    content, style = load_image(cfg["content"], size), load_image(cfg["style"], size)
+    out["final_loss"] = seed_program.make_reference_cost(model, content, style)(dash._transfer.batch())
+    out["time_to_target_s"] = out["iterations_to_target"] = None
+    out["yardstick"] = "final image only"
+    dash.close()
+    return out
+
+
 def child(side: str, cfg: dict) -> dict:
     """Runs one side in a fresh Python process and returns its figures."""
     result_path = Path(cfg["workdir"]) / f"result-{side}.json"
@@ -174,7 +272,7 @@ def default_images(workdir: Path) -> tuple[str, str, str]:
     if content.exists() and style.exists():
         return str(content), str(style), "Tübingen + The Starry Night (../shared/images)"
     from nst_teach import samples
-    from nst_teach.images import save_image, preprocess
+    from nst_teach.images import preprocess, save_image
 
     paths = []
     for kind in ("content", "style"):
@@ -205,7 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--content")
     parser.add_argument("--style")
     parser.add_argument("--sides", default=",".join(SIDES), help="comma-separated subset of: " + ", ".join(SIDES))
-    parser.add_argument("--json", default=str(HERE / "results" / "bench_transfer.json"), help="where to write the figures")
+    parser.add_argument(
+        "--json", default=str(HERE / "results" / "bench_transfer.json"), help="where to write the figures"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -233,8 +333,16 @@ def main(argv: list[str] | None = None) -> int:
 
         init = noisy_image(load_image(content, size), seed=0)
         np.save(workdir / "init.npy", init)
-        cfg = {"size": size, "iterations": iterations, "max_iterations": max_iterations, "content": content,
-               "style": style, "weights": weights, "init": str(workdir / "init.npy"), "workdir": str(workdir)}
+        cfg = {
+            "size": size,
+            "iterations": iterations,
+            "max_iterations": max_iterations,
+            "content": content,
+            "style": style,
+            "weights": weights,
+            "init": str(workdir / "init.npy"),
+            "workdir": str(workdir),
+        }
 
         print(f"machine: {cpu_name()}, {os.cpu_count()} cores; size {size[0]}x{size[1]}; N = {iterations}")
         print(f"images: {images}; weights: {weights_note}")
@@ -247,24 +355,50 @@ def main(argv: list[str] | None = None) -> int:
 
     seed = results["seed"]
     print()
-    header = f"{'side':<12} {'s/it':>7} {'peak MiB':>9} {'its':>5} {'final loss':>12} {'to seed loss':>13} {'speed-up':>9}"
+    header = (
+        f"{'side':<16} {'s/it':>7} {'peak MiB':>9} {'its':>5} {'final loss':>12} {'to seed loss':>13} {'speed-up':>9}"
+    )
     print(header)
     print("-" * len(header))
     for side, r in results.items():
         reach = r["time_to_target_s"]
         speedup = seed["time_to_target_s"] / reach if reach else None
         r["speedup_vs_seed"] = speedup
-        print(f"{side:<12} {r['s_per_iteration']:>7.3f} {r['peak_rss_mib']:>9.0f} {r['iterations']:>5} {r['final_loss']:>12.5g} "
-              f"{(f'{reach:.1f} s' if reach else 'not reached'):>13} {(f'{speedup:.1f}x' if speedup else '-'):>9}")
+        reached = f"{reach:.1f} s" if reach else ("-" if r.get("yardstick") else "not reached")
+        print(
+            f"{side:<16} {r['s_per_iteration']:>7.3f} {r['peak_rss_mib']:>9.0f} {r['iterations']:>5} "
+            f"{r['final_loss']:>12.5g} {reached:>13} {(f'{speedup:.1f}x' if speedup else '-'):>9}"
+        )
     if "live" in results:
         # L-BFGS iterations differ in cost (line searches), so seconds per iteration of two runs cannot
         # isolate the callbacks; the live side times them directly instead.
         live = results["live"]
         overhead = live["callback_s"] / live["optimize_s"]
-        print(f"\nlive callbacks every 20 iterations (image + activations of the style layers): "
-              f"{live['callback_s']:.2f} s over {live['optimize_s']:.1f} s of optimisation = {overhead:+.1%}")
-    summary = {"machine": cpu_name(), "cores": os.cpu_count(), "size": size, "iterations": iterations,
-               "images": images, "weights": weights_note, "results": results}
+        print(
+            f"\nlive callbacks every 20 iterations (image + activations of the style layers): "
+            f"{live['callback_s']:.2f} s over {live['optimize_s']:.1f} s of optimisation = {overhead:+.1%}"
+        )
+    for side in [name for name in ("dashboard", "dashboard-detail") if name in results]:
+        d = results[side]
+        print(
+            f"\n{side} every 20 iterations, float32 ({d['updates']} updates; the grid: "
+            f"{d['grid_updates']} shown, {d['grid_dropped']} dropped): the loop waits {d['callback_s']:.2f} s over "
+            f"{d['optimize_s']:.1f} s of optimisation = {d['callback_s'] / d['optimize_s']:+.1%}; the grid's worker, "
+            f"beside it, {d['grid_work_s']:.2f} s = {d['grid_work_s'] / d['optimize_s']:+.1%} (one update made alone: "
+            f"{d['grid_update_alone_s']:.2f} s, x {d['grid_updates']} = "
+            f"{d['grid_update_alone_s'] * d['grid_updates'] / d['optimize_s']:+.1%}); PNG bytes per update: "
+            f"grid {d['grid_png_bytes']:,}, image {d['image_png_bytes']:,}, costs {d['costs_png_bytes']:,}, "
+            f"detail {d['detail_png_bytes']:,}"
+        )
+    summary = {
+        "machine": cpu_name(),
+        "cores": os.cpu_count(),
+        "size": size,
+        "iterations": iterations,
+        "images": images,
+        "weights": weights_note,
+        "results": results,
+    }
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=2))

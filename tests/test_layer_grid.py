@@ -74,8 +74,7 @@ def test_every_style_layer_changes_between_two_updates_and_the_channel_order_sta
 
     shots, scales = [], []
     for _ in range(2):
-        for step in transfer.steps(3):
-            pass
+        step = list(transfer.steps(3))[-1]
         acts = step.activations(grid.columns)
         grid.update(acts, transfer.history)
         shots.append(grid.column_pngs())
@@ -141,9 +140,13 @@ def test_the_grid_drops_an_update_while_the_previous_one_is_pending(transfer):
         first = {name: image.value for name, image in grid.images.items()}
         assert set(first) == {*STYLE_LAYERS, "block4_conv2"} and all(v[:4] == b"\x89PNG" for v in first.values())
         assert grid.png_bytes == sum(len(v) for v in first.values()) and grid.root.layout.display is None
-        assert grid.offer(transfer, _SlowStep(transfer, release), list(transfer.history))  # free again: taken
+        # Too soon: the last update's work would be more than a tenth of the time since it started.
+        assert grid.budget == 0.1 and not grid.offer(transfer, _SlowStep(transfer, release), list(transfer.history))
+        assert grid.dropped == 3
+        grid.budget = 1.0  # now as soon as the previous one is done
+        assert grid.offer(transfer, _SlowStep(transfer, release), list(transfer.history))
         await until(lambda: not grid.pending)
-        assert grid.updates == 2 and grid.dropped == 2
+        assert grid.updates == 2 and grid.dropped == 3
         grid.clear()
         assert grid.figure is None and all(image.value == b"" for image in grid.images.values())
         grid.close()
@@ -152,7 +155,8 @@ def test_the_grid_drops_an_update_while_the_previous_one_is_pending(transfer):
 
 
 def test_the_dashboard_shows_every_layer_from_the_first_start_and_a_button_opens_one_in_detail():
-    dash = widgets.StyleTransferDashboard(load_sample("cottage"), load_sample("swirls"), every=1, iterations=500, **FAST)
+    content, style = load_sample("cottage"), load_sample("swirls")
+    dash = widgets.StyleTransferDashboard(content, style, every=1, iterations=500, **FAST)
     grid = dash.layer_grid
     assert grid.root.layout.display == "none" and not dash.detail.open  # nothing yet; the detail starts closed
 
@@ -172,8 +176,9 @@ def test_the_dashboard_shows_every_layer_from_the_first_start_and_a_button_opens
     for name in STYLE_LAYERS:
         assert not np.array_equal(pixels(first[name]), pixels(second[name])), f"{name} did not change"
         assert np.array_equal(grid.figure.order[name], order[name])
-    # The optimization never waited for the grid: one update per iteration asked for, some dropped or shown.
+    # One update per iteration asked for: each one shown, or dropped (pending, or more than a tenth of the time).
     assert grid.updates + grid.dropped >= len(dash.history) - 1
+    assert grid.work_s > 0 and 0 < grid.png_bytes < 150_000
     assert dash.gram_widget.value == b""  # the detail is closed: not drawn
 
     grid.buttons["block3_conv1"].click()

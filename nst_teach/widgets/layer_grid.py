@@ -6,11 +6,20 @@ is that detailed view, a section that is one line while closed: one layer's feat
 generated image, the same channels, :class:`_LayerPanels`) and its Gram matrices.
 
 Cheap enough to leave on.  An update of the grid needs the generated image's activations at every
-layer of the run (one pass through VGG-19 without the gradient, about a third of an iteration), their
-Gram matrices and the PNGs.  One worker thread makes them beside the optimization; while it is busy,
-a new update is dropped rather than queued, so the optimization never waits for the pictures and a
-front end that falls behind is not sent a backlog.  Widgets are written on the event loop's thread only,
-once the worker is done (``call_soon_threadsafe``); the worker touches nothing but its own figure.
+layer of the run (one pass through VGG-19 without the gradient, about a third of an iteration: the
+optimizer's own pass happens inside one compiled TensorFlow call, whose only outputs are the costs and
+the gradient), their Gram matrices and the PNGs.  One worker thread makes them beside the optimization,
+so the optimization never waits for the pictures, and an update is dropped rather than queued
+
+* while the previous one is pending (being made, or made but not yet handed to the page), so a front
+  end that falls behind is not sent a backlog;
+* while the last update's work is more than :data:`BUDGET` of the time since it started, so the
+  grid never takes more than about a tenth of the machine from the optimization, however often the
+  dashboard shows the picture.  The one-layer detail, drawn on the loop's thread while it is open,
+  keeps to the same share.
+
+Widgets are written on the event loop's thread only, once the worker is done (``call_soon_threadsafe``);
+the worker touches nothing but its own figure.
 """
 
 from __future__ import annotations
@@ -31,12 +40,20 @@ from ._base import _batch_at, _figure_png, _hide_when_empty
 
 __all__: list[str] = []
 
+#: The largest share of the time the grid's updates may take: an update comes at the earliest
+#: (seconds of the last update's work) / BUDGET after the last one started.
+BUDGET = 0.1
 
-def _render(figure: LiveLayerGrid, activations: Callable[[list[str]], dict], history: list) -> tuple[dict, float]:
-    """One update of ``figure`` (in the worker): the activations, the Gram matrices, the PNGs; and its seconds."""
+
+#: What an update makes: ``({column: PNG bytes}, when it began, its seconds of work)``.
+Made = tuple[dict[str, bytes], float, float]
+
+
+def _render(figure: LiveLayerGrid, activations: Callable[[list[str]], dict], history: list) -> Made:
+    """One update of ``figure`` (in the worker): the activations, the Gram matrices and the PNGs."""
     started = time.perf_counter()
     figure.update(activations(figure.columns), history)
-    return figure.column_pngs(), time.perf_counter() - started
+    return figure.column_pngs(), started, time.perf_counter() - started
 
 
 class _LayerGrid:
@@ -50,7 +67,8 @@ class _LayerGrid:
         root: the box the page shows (hidden until the first update).
         images, buttons: ``{layer: Image}`` and ``{layer: Button}``, one per column.
         figure: the :class:`LiveLayerGrid` drawn now (None before the first update).
-        updates: the updates shown; dropped: those dropped because the previous one was still pending.
+        updates: the updates shown; dropped: those dropped (the previous one pending, or too soon: ``budget``).
+        budget: the largest share of the time the updates may take (:data:`BUDGET`).
         work_s: seconds the updates took (activations, Gram matrices, PNGs), in the worker or not.
         png_bytes: the bytes of the last update's PNGs (what one update sends to the browser).
     """
@@ -70,6 +88,8 @@ class _LayerGrid:
         self._pending: concurrent.futures.Future | None = None
         self.updates = self.dropped = self.png_bytes = 0
         self.work_s = 0.0
+        self.budget = BUDGET
+        self._last: tuple[float, float] = (-math.inf, 0.0)  # when the last update started, and its seconds of work
 
     @property
     def pending(self) -> bool:
@@ -77,11 +97,12 @@ class _LayerGrid:
         return self._pending is not None
 
     def offer(self, transfer: Any, step: Any, history: list) -> bool:
-        """Starts an update from ``step`` in the worker; returns False (dropped) if one is still pending.
+        """Starts an update from ``step`` in the worker; returns False if it is dropped (pending, or too soon).
 
         Without a running event loop (plain Python) the update is made at once instead.
         """
-        if self.pending:
+        started, work = self._last
+        if self.pending or time.perf_counter() - started < work / self.budget:
             self.dropped += 1
             return False
         figure = self._figure_for(transfer)
@@ -107,6 +128,7 @@ class _LayerGrid:
         """No pictures (Reset): a pending update is not shown, the next one starts a new figure."""
         self._wait()
         self._close_figure()
+        self._last = (-math.inf, 0.0)
         for image in self.images.values():
             image.value = b""
         self.root.layout.display = "none"
@@ -124,7 +146,9 @@ class _LayerGrid:
         """Waits for the worker's pending update, which is then not shown (one thread draws the figure at a time)."""
         future, self._pending = self._pending, None
         if future is not None and future.exception() is None:  # exception() waits for it
-            self.work_s += future.result()[1]
+            _, started, seconds = future.result()
+            self.work_s += seconds
+            self._last = (started, seconds)
 
     def _close_figure(self) -> None:
         if self.figure is not None:
@@ -170,9 +194,10 @@ class _LayerGrid:
             return
         self._show(future.result())
 
-    def _show(self, made: tuple[dict, float]) -> None:
-        pngs, seconds = made
+    def _show(self, made: Made) -> None:
+        pngs, started, seconds = made
         self.work_s += seconds
+        self._last = (started, seconds)
         for name, png in pngs.items():
             self.images[name].value = png
         self.png_bytes = sum(len(png) for png in pngs.values())
@@ -244,6 +269,7 @@ class _LayerDetail:
         self.root = widgets.Accordion(children=[inside], titles=("Inside the network: one layer",))
         self.root.selected_index = None
         self._panels: _LayerPanels | None = None
+        self._last: tuple[float, float] = (-math.inf, 0.0)  # when the last update started, and its seconds
         panel_layer.observe(lambda _: on_change(), "value")
         self.root.observe(lambda _: on_change(), "selected_index")
 
@@ -258,9 +284,19 @@ class _LayerDetail:
         self.root.selected_index = 0
 
     def show(self, transfer: Any, step: Any = None) -> None:
-        """Draws the layer of the dropdown for ``step`` (or the current image) if the section is open."""
-        if not self.open:
+        """Draws the layer of the dropdown for ``step`` (or the current image) if the section is open.
+
+        During a run (``step`` given) an update is skipped while the last one's seconds are more than
+        :data:`BUDGET` of the time since it started: the detail is drawn here, on the loop's thread.
+        """
+        started, work = self._last
+        if not self.open or (step is not None and time.perf_counter() - started < work / BUDGET):
             return
+        begun = time.perf_counter()
+        self._draw(transfer, step)
+        self._last = (begun, time.perf_counter() - begun)
+
+    def _draw(self, transfer: Any, step: Any) -> None:
         layer = self.panel_layer.value
         if layer is None:
             self.clear()
@@ -284,6 +320,7 @@ class _LayerDetail:
 
     def release(self) -> None:
         """Closes the figures (a new run, Reset, close)."""
+        self._last = (-math.inf, 0.0)
         if self._panels is not None:
             self._panels.close()
             self._panels = None
