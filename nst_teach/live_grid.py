@@ -55,8 +55,9 @@ from .viz import _activation, _cost_series
 
 __all__ = ["LiveLayerGrid", "COLUMN_WIDTH", "CONTENT_MAPS"]
 
-#: Width of one column in inches; at the figure's 80 dpi, 108 whole pixels, so the columns cut exactly.
-COLUMN_WIDTH = 1.35
+#: Width of one column in inches; at the figure's 80 dpi, 96 whole pixels, so the columns cut exactly.
+#: Six columns and their buttons fit beside the picture on a 1280×720 screen.
+COLUMN_WIDTH = 1.2
 #: How many of the content layer's feature maps its column shows (the most active in the content image).
 CONTENT_MAPS = 4
 _DPI = 80
@@ -66,16 +67,16 @@ _SHOWN = 128  # at most this many rows and columns of a Gram matrix are drawn (a
 
 # The column's rows, from the top, in inches: the header, three matrices with a title each, the cost curve.
 _MARGIN = 0.07
-_HEADER = 0.36
+_HEADER = 0.2
 _TITLE = 0.17
 _MATRIX = COLUMN_WIDTH - 2 * _MARGIN
 _GAP = 0.06  # between the last matrix and the cost's title (whose J^{[l]} reaches higher)
-_CURVE = 0.5
-_BOTTOM = 0.06
+_CURVE = 0.42
+_BOTTOM = 0.05
 _HEIGHT = _HEADER + 3 * (_TITLE + _MATRIX) + _GAP + _TITLE + _CURVE + _BOTTOM
 
-_STYLE_TITLES = ("style  $G^{(S)}$", "generated  $G^{(G)}$", "$G^{(G)} - G^{(S)}$")
-_CONTENT_TITLES = ("content  $a^{(C)}$", "generated  $a^{(G)}$", "$a^{(G)} - a^{(C)}$")
+_STYLE_TITLES = ("style $G^{(S)}$", "generated $G^{(G)}$", "$G^{(G)} - G^{(S)}$")
+_CONTENT_TITLES = ("content $a^{(C)}$", "generated $a^{(G)}$", "$a^{(G)} - a^{(C)}$")
 
 
 def _symlog(top: float, symmetric: bool) -> mcolors.Normalize:
@@ -197,16 +198,17 @@ class LiveLayerGrid(LiveFigure):
             n_c = target.shape[0]
             shown = [_coarse(target), np.zeros_like(_coarse(target)), -_coarse(target)]
             norms = [_symlog(top, False), _symlog(top, False), _symlog(top, True)]
-            titles, detail = _STYLE_TITLES, f"Gram {n_c}×{n_c}"
+            size = f"{n_c}×{n_c}"
         else:
             assert self._content is not None
             top = float(np.abs(self._content).max()) or 1.0
-            n_h, n_w, n_c = self._content_shape
+            n_c = self._content_shape[-1]
             shown = [self._content, np.zeros_like(self._content), -self._content]
             norms = [mcolors.Normalize(0.0, top), mcolors.Normalize(0.0, top), mcolors.Normalize(-top, top)]
-            titles, detail = _CONTENT_TITLES, f"content · {len(self.content_channels)} of {n_c} maps {n_h}×{n_w}"
-        fig.text(center, 1 - 0.05 / _HEIGHT, name, ha="center", va="top", fontsize=_FONT + 0.5, weight="bold")
-        fig.text(center, 1 - 0.21 / _HEIGHT, detail, ha="center", va="top", fontsize=_FONT - 0.5, color="#444444")
+            size = f"{len(self.content_channels)} of {n_c}"
+        titles = _STYLE_TITLES if name in self._targets else _CONTENT_TITLES
+        titles = (f"{titles[0]} {size}", *titles[1:])  # the matrix's size (the maps shown) in the first title
+        fig.text(center, 1 - 0.04 / _HEIGHT, name, ha="center", va="top", fontsize=_FONT + 0.5, weight="bold")
         ims = []
         for row, (matrix, norm, title) in enumerate(zip(shown, norms, titles)):
             top_in = _HEADER + row * (_TITLE + _MATRIX) + _TITLE

@@ -91,8 +91,8 @@ def test_every_style_layer_changes_between_two_updates_and_the_channel_order_sta
         low, high = grid._ims[name][2].norm.vmin, grid._ims[name][2].norm.vmax
         assert low == -high  # the difference: its own scale, symmetric about 0
     assert not np.array_equal(pixels(shots[0]["block4_conv2"]), pixels(shots[1]["block4_conv2"]))
-    # Small pictures: one column is 108 px wide, the PNGs of one update a few tens of kB at most.
-    assert {pixels(png).shape[1] for png in shots[1].values()} == {108}
+    # Small pictures: one column is 96 px wide, the PNGs of one update a few tens of kB at most.
+    assert {pixels(png).shape[1] for png in shots[1].values()} == {96}
     assert sum(len(png) for png in shots[1].values()) < 150_000
     grid.close()
 

@@ -362,7 +362,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
 
         self.image_widget.value = _png(step.image() if step is not None else transfer.image())
         if self._costs is None or self._costs.closed:  # each layer's own cost is in the grid
-            self._costs = viz.LiveCosts(per_layer=False, fig=new_figure(None, (5.25, 2.3), dpi=80))
+            self._costs = viz.LiveCosts(per_layer=False, fig=new_figure(None, (5.25, 2.1), dpi=80))
         self._costs.update(self.history)
         self.costs_widget.value = self._costs.to_png()
         try:  # during a run the worker makes the grid (dropped while the previous one is pending); at the end, at once

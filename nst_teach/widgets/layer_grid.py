@@ -175,7 +175,8 @@ class _LayerGrid:
             button = widgets.Button(
                 description=name,
                 tooltip=f"{name} in detail: its feature maps and Gram matrices, below",
-                layout=widgets.Layout(width=width, height="26px", padding="0px"),
+                layout=widgets.Layout(width=width, height="22px", padding="0px"),
+                style={"font_size": "11px"},  # the layer's name in the column's width, also in the app's larger font
             )
             button.add_class("nst-layer-button")
             button.on_click(lambda _, name=name: self._on_pick(name))

@@ -75,7 +75,7 @@ class Dashboard:
     """The parts of a :class:`~nst_teach.widgets.StyleTransferDashboard` on the page.
 
     Found by structure: the dashboard's root box holds a row of buttons (Start ...
-    Reset), the status line, and a row with the generated image and the cost plot.
+    Reset) and the status line; the generated image and the cost plot by their classes.
     """
 
     def __init__(self, scope: Any) -> None:
@@ -86,8 +86,7 @@ class Dashboard:
         self.stop = buttons.filter(has_text="Stop")
         self.pause = buttons.filter(has_text="Pause")
         self.status = self.root.locator(":scope > .widget-html")
-        pictures = self.root.locator(":scope > .widget-hbox > img.widget-image")
-        self.image, self.costs = pictures.nth(0), pictures.nth(1)
+        self.image, self.costs = self.root.locator("img.nst-image"), self.root.locator("img.nst-costs")
 
     def status_text(self) -> str:
         return self.status.inner_text()
