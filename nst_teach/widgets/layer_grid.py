@@ -56,6 +56,14 @@ def _render(figure: LiveLayerGrid, activations: Callable[[list[str]], dict], his
     return figure.column_pngs(), started, time.perf_counter() - started
 
 
+def _back_to(loop: asyncio.AbstractEventLoop, finished: Callable[[Any], None], future: Any) -> None:
+    """Hands the worker's finished ``future`` to ``finished`` on ``loop``'s thread (nothing if the loop has ended)."""
+    try:
+        loop.call_soon_threadsafe(finished, future)
+    except RuntimeError:  # the loop was closed meanwhile (a script's asyncio.run returned): nobody to show it to
+        pass
+
+
 class _LayerGrid:
     """The dashboard's grid: one column per style layer and one for the content layer, updated live.
 
@@ -115,7 +123,7 @@ class _LayerGrid:
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="nst-layer-grid")
         future = self._pending = self._executor.submit(job)
-        future.add_done_callback(lambda done: loop.call_soon_threadsafe(self._finished, done))
+        future.add_done_callback(functools.partial(_back_to, loop, self._finished))
         return True
 
     def show_now(self, transfer: Any, history: list) -> None:
