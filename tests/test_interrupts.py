@@ -21,22 +21,13 @@ import comm
 import numpy as np
 import pytest
 from PIL import Image
-from test_widgets import FAST, run, until
+from test_widgets import FAST, _offline, run, until  # noqa: F401 (_offline: the widget tests' autouse fixture)
 
 from nst_teach import widgets
 from nst_teach.engine import StyleTransfer
 from nst_teach.errors import SaveError
 from nst_teach.images import read_image
 from nst_teach.samples import load_sample
-
-
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path):
-    """No network, downloads into a throw-away cache, and nothing left running afterwards."""
-    monkeypatch.setenv("NST_TEACH_OFFLINE", "1")
-    monkeypatch.setenv("NST_TEACH_CACHE", str(tmp_path / "cache"))
-    yield
-    widgets.stop_all()
 
 
 @pytest.fixture(scope="module")

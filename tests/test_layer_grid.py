@@ -7,7 +7,6 @@ style target's diagonal, both computed here independently.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import threading
 import time
@@ -19,6 +18,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
+from test_widgets import _offline, run, until  # noqa: E402, F401 (_offline: the widget tests' autouse fixture)
 
 from nst_teach import costs, widgets  # noqa: E402
 from nst_teach.engine import StyleTransfer  # noqa: E402
@@ -32,14 +32,6 @@ FAST = {"size": SIZE, "weights": "random", "precision": "float32"}
 STYLE_LAYERS = ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1"]
 
 
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path):
-    monkeypatch.setenv("NST_TEACH_OFFLINE", "1")
-    monkeypatch.setenv("NST_TEACH_CACHE", str(tmp_path / "cache"))
-    yield
-    widgets.stop_all()
-
-
 @pytest.fixture(scope="module")
 def transfer():
     return StyleTransfer(load_sample("cottage"), load_sample("swirls"), **FAST)
@@ -48,18 +40,6 @@ def transfer():
 def pixels(png: bytes) -> np.ndarray:
     assert png[:4] == b"\x89PNG"
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
-
-
-def run(coro, timeout=120):
-    return asyncio.run(asyncio.wait_for(coro, timeout))
-
-
-async def until(condition, timeout=60.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "timed out waiting for the grid"
-        await asyncio.sleep(0.02)
 
 
 def test_every_style_layer_changes_between_two_updates_and_the_channel_order_stays(transfer):
