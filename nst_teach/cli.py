@@ -103,7 +103,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help_text = f"{option.help} (default: {_shown_default(option)})".replace("%", "%%")
         arguments: dict[str, Any] = {"dest": option.name, "default": None, "help": help_text}
         if option.kind == "switch":
-            arguments["action"] = "store_true"
+            arguments["action"] = argparse.BooleanOptionalAction  # --bounded / --no-bounded
         elif option.kind == "choice":
             arguments["choices"] = list(option.choices)
         else:

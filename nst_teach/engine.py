@@ -255,6 +255,7 @@ class StyleTransfer:
             settings["learning_rate"],
             self.functions.train_step,
             self._train_step_traced,
+            settings["bounded"],
         )
 
     def reset(self) -> None:
@@ -267,6 +268,7 @@ class StyleTransfer:
         self._best: tuple[float, Batch] | None = None
         self._last_good: Batch | None = None
         self._latest_scored = True  # whether the current image's cost was seen by _consider_best
+        self._latest_total: float | None = None  # the current image's total cost, when known
         self._elapsed = 0.0
         self._stopped = False
         self._message: str | None = None
@@ -371,6 +373,30 @@ class StyleTransfer:
         self._optimizer = self._make_optimizer(scale.objective, x0)
         self._best = None
         self._last_good = None
+        self._latest_total = None
+
+    def saved_total(self, x: Batch | None = None) -> float:
+        """The total cost of the current image (or of the batch ``x``) as it would be saved.
+
+        The picture saved is whole numbers 0…255 per channel (:meth:`image`: means added, rounded,
+        clipped, with ``preserve_colors`` the content's colours), read back as VGG-19's input; its
+        cost is what the user gets.  One forward pass.
+        """
+
+        return self._saved_total_at(self.batch() if x is None else x, self._scales[self._scale_index])
+
+    def _saved_total_at(self, x: Batch, scale: Scale) -> float:
+        from .images import preprocess
+
+        return self._total_of(preprocess(self._rgb(x, scale), None), scale)
+
+    def total(self, x: Batch | None = None) -> float:
+        """The total cost of the current image (or of the batch ``x``) as the optimizer holds it (one forward pass)."""
+        return self._total_of(self.batch() if x is None else x)
+
+    def _total_of(self, x: Batch, scale: Scale | None = None) -> float:
+        objective = (scale or self._scales[self._scale_index]).objective
+        return float(objective.packed_costs(tf.constant(np.asarray(x, np.float32)))[0])
 
     def _score_latest(self) -> None:
         """Scores the current image if no step did (Adam reports the cost of the image a step starts from,
@@ -379,8 +405,8 @@ class StyleTransfer:
             return
         self._latest_scored = True
         x = self.batch()
-        total = float(self._scales[self._scale_index].objective.packed_costs(tf.constant(x))[0])
-        self._consider_best(total, x)
+        self._latest_total = self._total_of(x)
+        self._consider_best(self._latest_total, x)
 
     def _consider_best(self, total: float, x: Batch) -> None:
         if math.isfinite(total) and (self._best is None or total < self._best[0]):
@@ -450,6 +476,7 @@ class StyleTransfer:
         trace = self._writer is not None and not self._graph_logged
         if trace:
             tf.summary.trace_on(graph=True, profiler=False)
+        self._latest_total = None  # the current image's cost: known again only once the step is done
         packed, before, after, image_finite, stuck, after_total = self._optimizer.step()
         if trace:
             with self._writer.as_default():
@@ -478,6 +505,7 @@ class StyleTransfer:
         if after_total is not None:
             self._consider_best(after_total, after)
         self._latest_scored = after_total is not None
+        self._latest_total = after_total
         scale = self._scales[self._scale_index]
         names = list(self.options["style_layers"])
         step = Step(
@@ -493,6 +521,7 @@ class StyleTransfer:
             size=scale.size,
             _image=lambda: self._rgb(after, scale),
             _activations=lambda layers: self.activations(layers, after),
+            _saved_total=lambda: self._saved_total_at(before, scale),
         )
         self.history.append(step)
         if self._writer is not None:
@@ -527,7 +556,10 @@ class StyleTransfer:
         image = self.image()
         self._score_latest()
         best = self._rgb(self._best[1], scale) if self._best is not None else image
+        total = self._latest_total if self._latest_total is not None else self.total()
         return Result(
+            total=total,
+            saved_total=self.saved_total(),
             image=image,
             best_image=best,
             history=self.history.copy(),

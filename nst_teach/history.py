@@ -62,6 +62,17 @@ class Step:
     size: tuple[int, int]
     _image: Callable[[], np.ndarray] = field(repr=False, compare=False)
     _activations: Callable[[Layers], dict[str, np.ndarray]] = field(repr=False, compare=False)
+    _saved_total: Callable[[], float] = field(repr=False, compare=False, default=lambda: float("nan"))
+
+    def saved_total(self) -> float:
+        """The total cost of the picture :attr:`total` scored, as it would be saved (computed when asked).
+
+        The optimizer works on float pixels; a saved picture is whole numbers 0…255 (means added,
+        rounded, clipped: :func:`nst_teach.images.as_saved`).  Inside the pixel box (``bounded=True``,
+        the default) the two costs agree up to the rounding; the seed's unbounded image leaves the box,
+        and the picture it saves can cost far more than :attr:`total` says.  One forward pass of VGG-19.
+        """
+        return self._saved_total()
 
     def image(self) -> np.ndarray:
         """The image after this iteration, RGB uint8 ``(H, W, 3)`` (computed when asked).
@@ -167,6 +178,10 @@ class Result:
         precision: the number format VGG-19 ran in (``"float32"`` or ``"bfloat16"``).
         weights: the ``WeightsStatus`` of the VGG-19 weights used.
         iterations_done: iterations done so far by the :class:`StyleTransfer`.
+        total: the total cost of the final image as the optimizer holds it (float pixels).
+        saved_total: the total cost of :attr:`image`, the picture as it is saved (whole numbers
+            0…255, read back): what the user gets.  Within rounding of :attr:`total` for a bounded
+            run (the default); the seed's unbounded run saves a picture that costs more.
 
     Introduced in ``notebooks/05_style_transfer_live.ipynb``.
     """
@@ -179,3 +194,5 @@ class Result:
     precision: str
     weights: WeightsStatus
     iterations_done: int
+    total: float = float("nan")
+    saved_total: float = float("nan")

@@ -52,6 +52,8 @@ __all__ = [
     "preprocess",
     "load_image",
     "to_rgb",
+    "pixel_box",
+    "as_saved",
     "save_image",
     "noisy_image",
     "resize_to",
@@ -158,6 +160,35 @@ def to_rgb(x: Any) -> np.ndarray:
     bgr = bgr + np.array(VGG_MEANS_BGR, dtype=np.float32)
     bgr = np.clip(np.rint(bgr), 0, 255).astype(np.uint8)
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def pixel_box() -> tuple[np.ndarray, np.ndarray]:
+    """The range of a prepared picture's values, per BGR channel: ``(lower, upper)``, each ``(3,)`` float32.
+
+    A picture is saved as whole numbers 0…255 per channel (:func:`to_rgb`); prepared, that is
+    ``0 − mean … 255 − mean`` (:data:`~nst_teach.defaults.VGG_MEANS_BGR`).  An optimisation kept inside
+    this box saves the picture it optimised; one that leaves it saves a clipped picture, whose cost
+    can be far worse than the one it reports.
+
+    >>> lower, upper = pixel_box()
+    >>> [round(float(v), 3) for v in lower], [round(float(v), 3) for v in upper]
+    ([-103.939, -116.779, -123.68], [151.061, 138.221, 131.32])
+    """
+    means = np.array(VGG_MEANS_BGR, dtype=np.float32)
+    return -means, np.float32(255) - means
+
+
+def as_saved(x: Any) -> np.ndarray:
+    """The picture ``x`` as it would be saved and read back: means added, rounded, clipped to 0…255, prepared again.
+
+    ``preprocess(to_rgb(x), None)``: the ``(1, H, W, 3)`` float32 batch whose cost is the cost of what
+    the user sees (:meth:`nst_teach.engine.StyleTransfer.saved_costs`).
+
+    >>> x = np.full((1, 32, 32, 3), 200.0, np.float32)   # beyond the box: 200 + means > 255
+    >>> bool(np.allclose(as_saved(x), pixel_box()[1]))
+    True
+    """
+    return preprocess(to_rgb(x), None)
 
 
 def save_image(x: Any, path: str | os.PathLike[str]) -> Path:

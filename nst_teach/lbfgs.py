@@ -41,7 +41,15 @@ The recipe, in the spirit of PyTorch's ``torch.optim.LBFGS``:
   (``max_restarts`` times).  Only when those fail too does :meth:`step` give up,
   saying whether the run *converged* (the cost no longer changes by more than
   ``tolerance_change`` of itself: there is nothing left to gain) or why it could
-  not go on.
+  not go on;
+* with ``bounds`` (a box ``lower <= x <= upper``, e.g. the pixel range), it is a
+  *projected* L-BFGS: coordinates held at a bound by the gradient (at the lower
+  bound with the cost falling outwards, or at the upper) are frozen for the
+  iteration — left out of the gradient the recursion sees and of the direction —
+  each trial point is projected back into the box, ``P(x + t d)``, and the Armijo
+  test uses the step actually taken, :math:`f(P(x + t d)) \le f(x) + c_1 g^\top (P(x + t d) - x)`.
+  The optimum is where this *projected gradient* is zero, so that is what the
+  ``tolerance_grad`` test measures.
 
 Introduced in ``notebooks/05_style_transfer_live.ipynb``.
 """
@@ -84,6 +92,9 @@ class LBFGS:
             None.  When given, the first step is Polyak's ``(f − f_lower_bound)/‖g‖²``
             (times ``first_step_fraction``) instead of PyTorch's ``min(1, 1/‖g‖₁)``.
         first_step_fraction: the share of Polyak's step the first step takes.
+        bounds: ``(lower, upper)``, arrays (or numbers) broadcastable to ``x0``: keep
+            every coordinate inside the box (projected L-BFGS; ``x0`` is projected into
+            it first).  None: unbounded.
 
     Attributes:
         x: the current point (a copy; never modified in place).
@@ -122,6 +133,7 @@ class LBFGS:
         first_step_fraction: float = 1.0,
         max_restarts: int = 2,
         tolerance_change: float = 1e-6,
+        bounds: tuple[Any, Any] | None = None,
     ) -> None:
         x0 = np.asarray(x0)
         if x0.ndim != 1 or not np.issubdtype(x0.dtype, np.floating):
@@ -132,6 +144,14 @@ class LBFGS:
                 f"{history_size}, {lr}, {c1}, {growth} and {first_step_fraction}."
             )
         self.fun = fun
+        self.lower: np.ndarray | None = None
+        self.upper: np.ndarray | None = None
+        if bounds is not None:
+            lower, upper = (np.broadcast_to(np.asarray(b, x0.dtype), x0.shape) for b in bounds)
+            if not np.all(lower <= upper):
+                raise ValueError("bounds: every lower bound must be <= its upper bound.")
+            self.lower, self.upper = lower, upper
+            x0 = self.project(x0)
         self.x = x0.copy()
         self.f: float | None = None
         self.g: np.ndarray | None = None
@@ -171,6 +191,23 @@ class LBFGS:
         if self.f is None:
             self.f, self.g, self.aux = self._call(self.x)
         return self.f
+
+    def project(self, x: np.ndarray) -> np.ndarray:
+        """``x`` moved into the box (the nearest point of it); ``x`` itself without ``bounds``."""
+        if self.lower is None:
+            return x
+        return np.clip(x, self.lower, self.upper)
+
+    def free_gradient(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """The projected gradient: ``g`` with the coordinates the box holds (at a bound, the gradient pushing
+        outwards) set to 0.  Zero exactly at a minimum in the box; ``g`` itself without ``bounds``."""
+        if self.lower is None:
+            return g
+        return np.where(self._held(x, g), np.zeros_like(g), g)
+
+    def _held(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Which coordinates the box holds: at the lower bound with the cost falling below it, or at the upper."""
+        return ((x <= self.lower) & (g > 0)) | ((x >= self.upper) & (g < 0))
 
     def reset(self) -> None:
         """Forgets the curvature memory (the next step is a scaled gradient step)."""
@@ -226,13 +263,15 @@ class LBFGS:
             ``t`` the last length tried.
         """
         for _ in range(self.max_backtracks + 1):
-            x_new = self.x + t * d
+            x_new = self.project(self.x + t * d)
             if np.array_equal(x_new, self.x):  # so short that no number changes: shorter ones would not either
                 break
+            # The decrease asked for: along the step taken (inside the box it is t·slope).
+            taken = t * slope if self.lower is None else float(np.dot(self.g, x_new - self.x))
             f_new, g_new, aux_new = self._call(x_new)
             if math.isfinite(f_new):
                 changes.append(f - f_new)
-                if f_new <= f + self.c1 * t * slope:
+                if f_new <= f + self.c1 * min(taken, 0.0):
                     return (t, x_new, f_new, g_new, aux_new), t
             # Shrink t: the minimum of the parabola through f(0), f'(0) and f(t),
             # kept within [0.1 t, 0.5 t] (just halve if f(t) is not finite).
@@ -290,12 +329,16 @@ class LBFGS:
         if not (math.isfinite(f) and np.all(np.isfinite(g))):
             self.message = f"could not go on: the cost or its gradient is not finite at the current point (cost {f})."
             return False
+        g_full, g = g, self.free_gradient(self.x, g)  # the gradient of the coordinates free to move (all, unbounded)
         if float(np.max(np.abs(g))) <= self.tolerance_grad:
             self.converged = True
-            self.message = "converged: the gradient is zero: the point is a minimum (or a saddle point)."
+            where = " (the part of it that points into the box)" if self.lower is not None else ""
+            self.message = f"converged: the gradient{where} is zero: the point is a minimum (or a saddle point)."
             return False
 
         d = self.direction(g)
+        if self.lower is not None:
+            d = np.where(self._held(self.x, g_full), np.zeros_like(d), d)  # held coordinates stay where they are
         slope = float(np.dot(g, d))
         if not (slope < 0 and math.isfinite(slope)):  # not a descent direction: start afresh
             self.reset()
@@ -332,7 +375,7 @@ class LBFGS:
         if not self._pairs:
             self._t_gradient = t
         s = x_new - self.x
-        y = g_new - g
+        y = g_new - g_full
         ys = float(np.dot(y, s))
         if ys > 1e-10:  # keep only pairs with positive curvature, so H stays positive definite
             self._pairs.append((s, y, 1.0 / ys))

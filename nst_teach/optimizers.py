@@ -13,6 +13,11 @@ went wrong (:meth:`restore`).  Both adapters compute the costs and the gradient 
 Adam's step is :func:`train_step`, the one notebook 05 asks the student to write; a run given
 ``train_step=`` (the student's) makes its steps with that one instead.
 
+With ``bounded=True`` (the default run's; the seed's is unbounded) both keep the image inside the
+pixel box (:func:`nst_teach.images.pixel_box`), so the picture saved is the picture optimised: Adam
+clips every pixel after each update, as the TensorFlow and PyTorch tutorials do; L-BFGS is projected
+onto the box (:class:`nst_teach.lbfgs.LBFGS`'s ``bounds``).
+
 Introduced in ``notebooks/05_style_transfer_live.ipynb`` (the choice of optimizer in
 ``notebooks/06_experiments.ipynb``).
 """
@@ -25,6 +30,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from .images import pixel_box
 from .lbfgs import LBFGS
 from .objective import Objective
 
@@ -74,7 +80,7 @@ def train_step(generated: tf.Variable, optimizer: Any, cost_fn: Callable[[tf.Var
     The run calls it inside its ``tf.function`` (once traced, each step runs the graph); one that
     cannot be traced is called eagerly (slower).  Unlike the Coursera assignment's ``train_step``,
     it takes the optimizer and the cost as arguments instead of reading globals, and does not clip
-    the pixels (the seed does not either).
+    the pixels: a bounded run (the default; not the seed's) clips them after it returns.
 
     The reference, line for line as it runs::
 
@@ -120,6 +126,7 @@ class AdamOptimizer:
         step_fn: the step, ``step_fn(generated, optimizer, cost_fn)`` (the student's ``train_step``);
             None: :func:`train_step`.
         traced: whether ``step_fn`` runs inside the step's ``tf.function`` (False: eagerly).
+        bounded: clip the image into the pixel box after every update (and the start into it).
     """
 
     def __init__(
@@ -129,12 +136,14 @@ class AdamOptimizer:
         learning_rate: float,
         step_fn: TrainStep | None = None,
         traced: bool = True,
+        bounded: bool = False,
     ) -> None:
         self.objective = objective
         self.learning_rate = learning_rate
         self.step_fn = step_fn if step_fn is not None else train_step
         self.traced = traced
-        self.variable = tf.Variable(x0, dtype=tf.float32, trainable=True)
+        self.box = pixel_box() if bounded else None
+        self.variable = tf.Variable(self._inside(x0), dtype=tf.float32, trainable=True)
         self._new_optimizer()
 
     def _new_optimizer(self) -> None:
@@ -154,6 +163,8 @@ class AdamOptimizer:
 
         before = tf.identity(self.variable)
         self.step_fn(self.variable, self.optimizer, cost_fn)
+        if self.box is not None:  # back into the pixel range: the saved picture is the one optimised
+            self.variable.assign(tf.clip_by_value(self.variable, self.box[0], self.box[1]))
         after = tf.identity(self.variable)
         image_is_finite = tf.cast(tf.reduce_all(tf.math.is_finite(after)), tf.float32)
         return tf.concat([reported[-1], [image_is_finite]], 0), before, after
@@ -171,24 +182,36 @@ class AdamOptimizer:
 
     def restore(self, x: Any) -> None:
         """Puts ``x`` back and forgets Adam's moments (they may hold NaN)."""
-        self.variable.assign(x)
+        self.variable.assign(self._inside(x))
         self._new_optimizer()
+
+    def _inside(self, x: Any) -> Any:
+        """``x`` clipped into the box when bounded (a start made by resizing may overshoot it)."""
+        if self.box is None:
+            return x
+        return np.clip(np.asarray(x, np.float32), self.box[0], self.box[1])
 
 
 class LbfgsOptimizer:
     """L-BFGS (:class:`nst_teach.lbfgs.LBFGS`) on the flattened image."""
 
-    def __init__(self, objective: Objective, x0: np.ndarray, learning_rate: float) -> None:
+    def __init__(self, objective: Objective, x0: np.ndarray, learning_rate: float, bounded: bool = False) -> None:
         self.objective = objective
         self.shape = x0.shape
         self.learning_rate = learning_rate
+        self.bounds = None
+        if bounded:  # per channel, repeated at every pixel of the flattened (1, H, W, 3) image
+            lower, upper = pixel_box()
+            self.bounds = tuple(np.broadcast_to(b, self.shape).ravel() for b in (lower, upper))
         self.optimizer = self._new(x0)
 
     def _new(self, x0: Any) -> LBFGS:
         # Every cost is >= 0, so the first step may aim at 0 (Polyak's step): much longer than
         # PyTorch's min(1, 1/|g|₁), whose change of the cost float32 cannot even resolve at 400×300.
         x0 = np.asarray(x0, np.float32).ravel()
-        return LBFGS(self._fun, x0, lr=self.learning_rate, history_size=LBFGS_HISTORY, f_lower_bound=0.0)
+        return LBFGS(
+            self._fun, x0, lr=self.learning_rate, history_size=LBFGS_HISTORY, f_lower_bound=0.0, bounds=self.bounds
+        )
 
     def _fun(self, x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         packed, gradient = self.objective.value_and_grad(tf.constant(x.reshape(self.shape)))
@@ -226,12 +249,14 @@ def make_optimizer(
     learning_rate: float,
     step_fn: TrainStep | None = None,
     traced: bool = True,
+    bounded: bool = False,
 ) -> Optimizer:
     """A fresh optimizer ``name`` (``"adam"`` or ``"lbfgs"``) starting from the image ``x0``.
 
     ``step_fn`` and ``traced`` are Adam's step and whether it runs inside ``tf.function``
-    (:class:`AdamOptimizer`); L-BFGS takes its own steps.
+    (:class:`AdamOptimizer`); L-BFGS takes its own steps.  ``bounded`` keeps the image inside the
+    pixel box (the option ``bounded``).
     """
     if name == "adam":
-        return AdamOptimizer(objective, x0, learning_rate, step_fn, traced)
-    return LbfgsOptimizer(objective, x0, learning_rate)
+        return AdamOptimizer(objective, x0, learning_rate, step_fn, traced, bounded)
+    return LbfgsOptimizer(objective, x0, learning_rate, bounded)

@@ -224,6 +224,13 @@ TABLE: dict[str, Option] = {option.name: option for option in (
     Option("learning_rate", "number", None, "Adam's step in pixel units, or the step length L-BFGS tries first",
            positive=True, seed_recipe=LEARNING_RATE,
            none=f"the optimizer's own: {LEARNING_RATE:g} for adam, {LBFGS_LEARNING_RATE:g} for lbfgs"),
+    Option("bounded", "switch", True,
+           "keep every pixel inside 0..255 while optimizing, so the picture saved is the one optimized",
+           seed_recipe=False,
+           doc="Adam clips the image into the pixel box after each update; L-BFGS is projected onto it "
+               "(:func:`nst_teach.images.pixel_box`).  The seed is unbounded: its image leaves the box, and the "
+               "picture it saves (clipped) costs more than the cost it reports — ``Result.saved_total`` says "
+               "how much."),
     Option("size", "size", None, "working size (width, height) of the result", metavar="WxH",
            none=f"{format_size(IMG_SIZE)}, or a preprocessed content batch's own size"),
     Option("weights", "weights_source", "auto", "VGG-19's weights: auto, imagenet, random, or a weights file",
@@ -254,7 +261,7 @@ TABLE: dict[str, Option] = {option.name: option for option in (
                "the scales (the remainder goes to the last), and the style image is scaled with the content.  "
                "``Step.scale`` says which scale an iteration ran at."),
     Option("preset", "choice", None,
-           "seed: the seed's recipe (Adam, learning rate 2, float32, 500 iterations, noisy start)",
+           "seed: the seed's recipe (Adam, learning rate 2, float32, 500 iterations, noisy start, unbounded)",
            choices=("seed",), none="nst-teach's defaults",
            control=False, no_control="applied once when the dashboard is made: it sets the controls' values",
            doc="Options given explicitly win over the preset's."),

@@ -120,6 +120,7 @@ def test_step_zero_costs_equal_the_cost_functions_on_the_initial_image():
         precision="float32",
         alpha=3.0,
         beta=7.0,
+        bounded=False,  # x0 leaves the pixel box, which a bounded run would clip it into first
     )
     step = next(st.steps(1))
     # Independently: a separately built extractor and the functions of nst_teach.costs.
@@ -223,7 +224,8 @@ def test_keyboard_interrupt_in_the_callback_keeps_the_work():
 
 
 def test_an_absurd_learning_rate_stops_with_the_last_finite_image():
-    st = _make(optimizer="adam", learning_rate=1e30)
+    # Unbounded: inside the pixel box (the default) no step can make the image infinite.
+    st = _make(optimizer="adam", learning_rate=1e30, bounded=False)
     result = st.run(20)
     assert result.stopped and "smaller learning_rate" in result.message and "1e+30" in result.message
     assert result.iterations_done < 20

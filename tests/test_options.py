@@ -210,6 +210,7 @@ def test_defaults_fill_every_option():
 def test_the_seed_preset_sets_the_seeds_recipe_and_explicit_options_win():
     seed = resolve_options({"preset": "seed"})
     assert {name: seed[name] for name in options.SEED_PRESET} == {
+        "bounded": False,
         "init": "noise",
         "optimizer": "adam",
         "learning_rate": 2.0,
