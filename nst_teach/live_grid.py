@@ -50,7 +50,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from .errors import NSTError, OptionError
 from .live import LiveFigure
-from .panels import set_image
+from .panels import OKABE_ITO, set_image
 from .viz import _activation, _cost_series
 
 __all__ = ["LiveLayerGrid", "COLUMN_WIDTH", "CONTENT_MAPS"]
@@ -227,7 +227,9 @@ class LiveLayerGrid(LiveFigure):
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_color("#bbbbbb")
-        (self._lines[name],) = ax.plot([], [], color="#1f77b4", linewidth=1, marker="o", markevery=[-1], markersize=2.5)
+        (self._lines[name],) = ax.plot(
+            [], [], color=OKABE_ITO[0], linewidth=1, marker="o", markevery=[-1], markersize=2.5
+        )
 
     def _label(self, x: float, top_in: float, text: str) -> Any:
         """A title just above the slot that starts ``top_in`` inches from the top."""

@@ -19,6 +19,7 @@ import math
 from typing import Any
 
 import numpy as np
+from cycler import cycler
 from matplotlib import colors as mcolors
 from matplotlib import ticker as mticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -26,6 +27,10 @@ from matplotlib.figure import Figure
 
 __all__ = [
     "COST_LABELS",
+    "OKABE_ITO",
+    "COLORMAPS",
+    "LINE_CYCLE",
+    "line_style",
     "ImagePanels",
     "MapGrid",
     "GramPanels",
@@ -45,6 +50,44 @@ COST_LABELS: dict[str, str] = {
 }
 
 Series = tuple[list[float], list[float]]
+
+# --- readable without colour -------------------------------------------------------------------
+
+#: Okabe & Ito's palette ("Color Universal Design", 2008): eight colours that readers with any common
+#: colour-vision deficiency still tell apart; in the order lines get them (yellow, faint on white, last).
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+_DASHES: tuple[Any, ...] = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, (8, 2)), (0, (3, 1, 1, 1)))
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+#: The colour maps the course draws scalar pictures with: perceptually uniform (equal steps of the value
+#: look like equal steps of lightness, in grey too) and readable with any colour vision; and ``RdBu_r``,
+#: a diverging map (ColorBrewer's, safe for red-green colour blindness) for the signed differences of the
+#: live grid, white at zero.  Never ``jet`` or ``rainbow``: their bright bands invent edges.
+COLORMAPS = frozenset({"viridis", "cividis", "magma", "inferno", "plasma", "gray", "RdBu_r"})
+
+
+def line_style(i: int) -> dict[str, Any]:
+    """The look of a plot's ``i``-th line: an Okabe–Ito colour, and a dash pattern and a marker of its own.
+
+    Colour alone does not tell lines apart on a black-and-white print or for a colour-blind reader; the
+    dash and the marker do.  The markers come every tenth of the axes (``markevery``), a little later for
+    each line so that they do not pile up.
+
+    >>> line_style(1)["linestyle"], line_style(1)["marker"]
+    ('--', 's')
+    """
+    n = len(OKABE_ITO)
+    return {
+        "color": OKABE_ITO[i % n],
+        "linestyle": _DASHES[i % n],
+        "marker": _MARKERS[i % n],
+        "markevery": (0.013 * (i % n), 0.1),
+        "markersize": 4,
+    }
+
+
+#: The same looks as a property cycle, for plots a notebook draws itself: ``ax.set_prop_cycle(LINE_CYCLE)``.
+LINE_CYCLE = cycler(**{key: [line_style(i)[key] for i in range(len(OKABE_ITO))] for key in line_style(0)})
 
 
 # --- figures and canvases ----------------------------------------------------------------------
@@ -227,7 +270,10 @@ class CostPlot:
         axes = fig.subplots(1, 2 if per_layer else 1, squeeze=False)[0]
         self.ax = axes[0]
         self.layer_ax = axes[1] if per_layer else None
-        self.lines = {key: self.ax.plot([], [], label=label)[0] for key, label in COST_LABELS.items()}
+        self.lines = {
+            key: self.ax.plot([], [], label=label, **line_style(i))[0]
+            for i, (key, label) in enumerate(COST_LABELS.items())
+        }
         self.layer_lines: dict[str, Any] = {}
         self.ax.set_title("Costs")
         self.ax.legend(loc="upper right", fontsize="small")
@@ -246,7 +292,8 @@ class CostPlot:
             added = False
             for name, (xs, ys) in per_layer.items():
                 if name not in self.layer_lines:  # a layer seen for the first time gets a line
-                    self.layer_lines[name] = self.layer_ax.plot([], [], label=name)[0]
+                    look = line_style(len(self.layer_lines))
+                    self.layer_lines[name] = self.layer_ax.plot([], [], label=name, **look)[0]
                     added = True
                 self.layer_lines[name].set_data(np.asarray(xs, float), np.asarray(ys, float))
             if added:

@@ -12,6 +12,11 @@ alive until someone closes it, so a cell that is re-run, or a loop that draws
 every few steps, piles up figures and memory.  A ``Figure`` made directly is an
 ordinary object: it goes away when nothing refers to it any more.
 
+Every figure reads on a black-and-white print and for a colour-blind student: each line has a
+dash pattern and a marker besides its colour (Okabe & Ito's palette, :func:`line_style`; give one's
+own plots the same with ``ax.set_prop_cycle(nst_teach.viz.LINE_CYCLE)``), and pictures of numbers use
+perceptually uniform colour maps (``viridis`` by default; :data:`nst_teach.panels.COLORMAPS`).
+
 Inputs are plain arrays (NumPy or TensorFlow): images as RGB ``uint8``
 ``(H, W, 3)`` or as the network's preprocessed float ``(1, H, W, 3)`` BGR minus
 the ImageNet means (converted with :func:`nst_teach.images.to_rgb`);
@@ -37,17 +42,19 @@ from matplotlib.figure import Figure
 from .errors import ImageError, OptionError
 from .panels import (
     COST_LABELS,
+    LINE_CYCLE,
     CostPlot,
     GramPanels,
     ImagePanels,
     MapGrid,
     Series,
     images_figsize,
+    line_style,
     maps_figsize,
     new_figure,
 )
 
-__all__ = ["show_images", "feature_maps", "gram_heatmaps", "cost_curves", "COST_LABELS"]
+__all__ = ["show_images", "feature_maps", "gram_heatmaps", "cost_curves", "COST_LABELS", "LINE_CYCLE", "line_style"]
 
 #: The live figures, at home in :mod:`nst_teach.live`, still reachable as ``nst_teach.viz.<name>``.
 _LIVE_NAMES = ("LiveFigure", "LiveImages", "LiveCosts", "LiveFeatureMaps", "LiveGram", "live_figures", "close_all")
