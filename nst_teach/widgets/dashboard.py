@@ -30,6 +30,9 @@ from .picker import _inputs_on_disk, _refuse_overwriting_an_input, _take_images,
 
 __all__ = ["StyleTransferDashboard"]
 
+_IMAGE_TIP = "The generated image: it starts as the photo, and takes on the painting's style as the run goes on."
+_COSTS_TIP = "Cost curves over the iterations: the total cost J, the content cost and the style cost, log scale."
+
 
 class StyleTransferDashboard(_DashboardControls, _StatusLine):
     """Neural Style Transfer, live: every option as a control, Start / Pause / Stop / Reset / Save.
@@ -151,8 +154,9 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         self.save_button.on_click(_safe(self, self.save))
 
         self._make_status_line()
-        self.image_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="420px"))
-        self.costs_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="420px"))
+        # Each picture says what it shows (the page's tooltip, which a screen reader reads as well).
+        self.image_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="420px"), tooltip=_IMAGE_TIP)
+        self.costs_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="420px"), tooltip=_COSTS_TIP)
         _hide_when_empty(self.costs_widget)  # an empty Image widget draws as a broken-picture icon
         self.layer_grid = _LayerGrid(on_pick=self._open_layer, on_error=self._grid_failed)
         self.detail = _LayerDetail(self.panel_layer, self._style_image, on_change=self._panel_layer_changed)

@@ -199,6 +199,12 @@ class LayerExplorer(_Explorer):
             lines.append(f"the {k} most active channels (largest mean first): {', '.join(map(str, stats['channels']))}")
         self.stats = stats
         self._show_lines(lines)
+        shown = (
+            f"channel {stats['channel']}"
+            if "channel" in stats
+            else f"the {len(stats['channels'])} most active channels"
+        )
+        self.image_widget.tooltip = f"Feature maps of {record.name}, one panel per channel: {shown}."
         self.image_widget.value = _figure_png(fig)
 
 
@@ -316,4 +322,8 @@ class GramExplorer(_Explorer):
         self.terms = terms
         self._show_lines(lines)
         fig = viz.gram_heatmaps(self.a_style, self.a_generated, name, log=self.log.value)
+        pictures = "the style image's Gram matrix" + (
+            "" if self.a_generated is None else ", the other image's, and their difference"
+        )
+        self.image_widget.tooltip = f"Gram matrices of {name}: {pictures}."
         self.image_widget.value = _figure_png(fig)

@@ -45,6 +45,16 @@ __all__: list[str] = []
 BUDGET = 0.1
 
 
+#: What a column's picture shows (its tooltip, after the layer's name).
+_STYLE_TIP = (
+    "the Gram matrices of the painting (the target), of the generated image and their difference, "
+    "and this layer's style cost over the iterations."
+)
+_CONTENT_TIP = (
+    "the content layer: four feature maps of the photo, of the generated image and their difference, "
+    "and the content cost over the iterations."
+)
+
 #: What an update makes: ``({column: PNG bytes}, when it began, its seconds of work)``.
 Made = tuple[dict[str, bytes], float, float]
 
@@ -172,14 +182,15 @@ class _LayerGrid:
         self.figure = LiveLayerGrid.from_transfer(transfer, key=id(self))
         self._source = (transfer, transfer.size)
         if list(self.images) != self.figure.columns:
-            self._make_columns(self.figure.columns)
+            self._make_columns(self.figure.columns, self.figure.content_layer)
         return self.figure
 
-    def _make_columns(self, columns: list[str]) -> None:
+    def _make_columns(self, columns: list[str], content_layer: str | None) -> None:
         width = f"{round(COLUMN_WIDTH * 80)}px"
         self.images, self.buttons, boxes = {}, {}, []
         for name in columns:
-            image = widgets.Image(format="png", layout=widgets.Layout(width=width))
+            tip = _CONTENT_TIP if name == content_layer else _STYLE_TIP
+            image = widgets.Image(format="png", layout=widgets.Layout(width=width), tooltip=f"{name}: {tip}")
             button = widgets.Button(
                 description=name,
                 tooltip=f"{name} in detail: its feature maps and Gram matrices, below",
@@ -263,6 +274,7 @@ class _LayerDetail:
         )
         for picture in (self.style_maps_widget, self.generated_maps_widget, self.gram_widget):
             _hide_when_empty(picture)  # an empty Image widget draws as a broken-picture icon
+        self._describe(panel_layer.value)
         maps = [
             widgets.VBox([widgets.HTML(title), picture], layout=widgets.Layout(width="50%"))
             for title, picture in (
@@ -317,9 +329,17 @@ class _LayerDetail:
             w, h = transfer.size
             style_size = (max(1, round(w * scale)), max(1, round(h * scale)))
             panels = self._panels = _LayerPanels(transfer, _batch_at(self._style_image(), style_size), layer)
+            self._describe(layer)
             self.style_maps_widget.value = panels.style_png
         a_g = step.activations(layer)[layer] if step is not None else transfer.activations(layer)[layer]
         self.generated_maps_widget.value, self.gram_widget.value = panels.update(a_g)
+
+    def _describe(self, layer: str | None) -> None:
+        """The pictures' tooltips: what each shows, of ``layer``."""
+        of = f" of {layer}" if layer else ""
+        self.style_maps_widget.tooltip = f"Feature maps{of} for the style image: its most active channels."
+        self.generated_maps_widget.tooltip = f"Feature maps{of} for the generated image: the same channels."
+        self.gram_widget.tooltip = f"Gram matrices{of}: the style image's, the generated image's and their difference."
 
     def clear(self) -> None:
         """No pictures (and no figures)."""

@@ -72,7 +72,7 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
     ) -> None:
         super().__init__()
         self.room = room_for(classroom)
-        from ..samples import sample_names, thumbnail
+        from ..samples import SAMPLES, sample_names, thumbnail
 
         names = sample_names(kind)
         if sample == "":
@@ -95,7 +95,12 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
                 button = widgets.Button(description=name, layout=widgets.Layout(width="96px"))
                 button.on_click(lambda _, n=name: setattr(self.sample, "value", n))
                 self.thumb_buttons[name] = button
-                image = widgets.Image(value=thumbnail(name, 80), format="png", layout=widgets.Layout(width="96px"))
+                image = widgets.Image(
+                    value=thumbnail(name, 80),
+                    format="png",
+                    layout=widgets.Layout(width="96px"),
+                    tooltip=f"{SAMPLES[name].title}: {SAMPLES[name].description}",
+                )
                 thumbs.append(widgets.VBox([image, button]))
         self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload")
         room = self.room
@@ -107,7 +112,9 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
         upload_note = widgets.HTML("" if room is None else f"<small>{room.upload_note}</small>")
         self.load_button = widgets.Button(description="Load", tooltip="read the image at this address or path")
         self._make_status_line()
-        self.preview = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.preview = widgets.Image(
+            format="png", layout=widgets.Layout(max_width="100%"), tooltip="No picture chosen yet."
+        )
         self.stats = widgets.HTML()
 
         self.sample.observe(self._on_sample, "value")
@@ -225,6 +232,10 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
             self._set_status(f"Cannot use {source}: {exc}", "error")
             return
         self.source = source
+        self.preview.tooltip = (
+            f"{source} as VGG-19 gets it: resized (left), then its blue, green and red channels minus the "
+            "ImageNet means (red: above the mean, blue: below)."
+        )
         self.value = rgb
         h, w = rgb.shape[:2]
         self._set_status(f"Using {source}: {w}×{h} pixels.", "ok")

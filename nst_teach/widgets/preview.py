@@ -133,7 +133,8 @@ class PreviewGrid(_StatusLine):
         boxes = []
         for label, _ in self.settings:
             width = f"{max(self.size[0], 96) + 24}px"
-            image = widgets.Image(value=blank, format="png", layout=widgets.Layout(width=width))
+            tip = f"The picture painted with {label}."  # the caption under it says how far the run is
+            image = widgets.Image(value=blank, format="png", layout=widgets.Layout(width=width), tooltip=tip)
             caption = widgets.HTML(_status_html(f"{label}\n(not run yet)"))
             self.cells.append((image, caption))
             boxes.append(widgets.VBox([image, caption], layout=widgets.Layout(margin="4px")))
