@@ -9,6 +9,7 @@ Introduced in ``notebooks/00_welcome.ipynb``.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import signal
@@ -170,6 +171,12 @@ def run_with_progress(
         f"nst-teach: {'stopped' if stopped else 'done'} after {result.iterations_done} iterations; wrote {listed}",
         file=sys.stderr,
     )
+    if math.isfinite(result.saved_total):  # what the user gets: the picture as saved (0..255), and the float image's
+        print(
+            f"nst-teach: cost of the saved picture J = {result.saved_total:.4g} "
+            f"(of the image as optimised: {result.total:.4g})",
+            file=sys.stderr,
+        )
     return EXIT_INTERRUPTED if interrupted else 0
 
 

@@ -7,16 +7,22 @@ scored by a separately built extractor with :mod:`nst_teach.costs`.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
+
 import keras
 import numpy as np
 import pytest
 import scipy.optimize
 import tensorflow as tf
+from PIL import Image
 from test_engine import CONTENT, SIZE, STYLE, _make
 
-from nst_teach import costs
+from nst_teach import cli, costs
 from nst_teach.defaults import ALPHA, BETA, CONTENT_LAYER, STYLE_LAYERS, VGG_MEANS_BGR
 from nst_teach.engine import StyleTransfer
+from nst_teach.images import preprocess
 from nst_teach.lbfgs import LBFGS
 from nst_teach.model import build_extractor
 
@@ -32,8 +38,6 @@ def _saved_cost_by_hand(x: np.ndarray) -> float:
     """The seed's total cost of the picture ``x`` would save: uint8 RGB made by hand, prepared again."""
     bgr = np.clip(np.rint(x[0] + np.array(VGG_MEANS_BGR, np.float32)), 0, 255).astype(np.uint8)
     saved = bgr.astype(np.float32)[None] - np.array(VGG_MEANS_BGR, np.float32)
-    from nst_teach.images import preprocess
-
     layers = dict(STYLE_LAYERS)
     extractor = build_extractor([CONTENT_LAYER, *layers], weights="random")
     a_c, a_s, a_g = extractor(preprocess(CONTENT, SIZE)), extractor(preprocess(STYLE, SIZE)), extractor(saved)
@@ -169,10 +173,23 @@ def test_preset_seed_is_unbounded_adam_exactly():
 
 
 def test_bounded_is_an_option_of_the_command_line():
-    from nst_teach.cli import build_parser
-
-    parser = build_parser()
+    parser = cli.build_parser()
     args = parser.parse_args(["stylize", "c.jpg", "s.jpg", "-o", "x.png", "--no-bounded"])
     assert args.bounded is False
     # None: not given, so the option's default (on)
     assert parser.parse_args(["stylize", "c.jpg", "s.jpg", "-o", "x.png"]).bounded is None
+
+
+def test_stylize_prints_the_cost_of_the_picture_it_wrote(tmp_path):
+    Image.fromarray(CONTENT).save(tmp_path / "content.png")
+    Image.fromarray(STYLE).save(tmp_path / "style.png")
+    out = tmp_path / "out.png"  # lossless: the file holds exactly the picture that was scored
+    args = ["stylize", str(tmp_path / "content.png"), str(tmp_path / "style.png"), "-o", str(out)]
+    size = f"{SIZE[0]}x{SIZE[1]}"
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.main([*args, "--size", size, "--weights", "random", "--precision", "float32", "--iterations", "3"])
+    assert code == 0, err.getvalue()
+    printed = float(re.search(r"cost of the saved picture J = ([0-9.e+-]+)", err.getvalue()).group(1))
+    written = preprocess(np.asarray(Image.open(out).convert("RGB")), None)
+    assert printed == pytest.approx(_saved_cost_by_hand(written), rel=1e-3)
