@@ -2,9 +2,10 @@
 
 ipywidgets 8 (the version nst-teach needs) gives every DOM widget a ``tooltip``, which the page puts
 on the element as its ``title``: a mouse hover shows it and a screen reader reads it (an ``Image`` widget
-has no ``alt``).  Each ``widgets.Image`` created while the widgets are made and run is recorded here
-and must have a description; those that depend on what is shown (the layer, the picture chosen) must
-name it.  Seeded random weights, tiny pictures, two iterations.
+has no ``alt``), provided the widget's model also has an empty ``description`` (see :func:`undescribed`).
+Each ``widgets.Image`` created while the widgets are made and run is recorded here and must have such a
+description; those that depend on what is shown (the layer, the picture chosen) must name it.  Seeded
+random weights, tiny pictures, two iterations.
 """
 
 from __future__ import annotations
@@ -35,19 +36,37 @@ def made(monkeypatch) -> list[ipywidgets.Image]:
     return images
 
 
-def images_in(box) -> list[ipywidgets.Image]:
-    """The Image widgets inside ``box`` (through every HBox, VBox, Tab, Accordion)."""
+def widgets_in(box) -> list[ipywidgets.Widget]:
+    """``box`` and every widget inside it (through every HBox, VBox, GridBox, Tab, Accordion)."""
     found, boxes = [], [box]
     while boxes:
         widget = boxes.pop()
-        if isinstance(widget, ipywidgets.Image):
-            found.append(widget)
+        found.append(widget)
         boxes.extend(getattr(widget, "children", ()))
     return found
 
 
+def images_in(box) -> list[ipywidgets.Image]:
+    """The Image widgets inside ``box``."""
+    return [widget for widget in widgets_in(box) if isinstance(widget, ipywidgets.Image)]
+
+
+def undrawable(box) -> list[str]:
+    """Widgets in ``box`` with a tooltip but no ``description``: ipywidgets 8.1's page cannot draw them (#3860)."""
+    return [f"{type(w).__name__}: {w.tooltip!r}" for w in widgets_in(box) if w.tooltip and "description" not in w.keys]
+
+
 def undescribed(images) -> list[str]:
-    return [repr(image.layout.width or image.layout.max_width) for image in images if not (image.tooltip or "").strip()]
+    """The pictures without a description the page can show: none, or a tooltip the front end cannot draw.
+
+    ipywidgets 8.1's front end draws a widget's tooltip only when its model has an empty ``description``;
+    an ``Image`` has none, and with a tooltip it is not drawn at all (jupyter-widgets/ipywidgets#3860).
+    """
+    return [
+        f"{type(image).__name__} {image.layout.width or image.layout.max_width}: {image.tooltip!r}"
+        for image in images
+        if not (image.tooltip or "").strip() or "description" not in image.keys or image.description != ""
+    ]
 
 
 def test_every_image_the_dashboard_creates_says_what_it_shows(made):
@@ -68,6 +87,7 @@ def test_every_image_the_dashboard_creates_says_what_it_shows(made):
         shown = images_in(dashboard.root)
         assert {id(image) for image in shown} == {id(image) for image in made}  # nothing made that is not shown
         assert dashboard.image_widget.value and dashboard.gram_widget.value  # described while they show something
+        assert not undrawable(dashboard.root), undrawable(dashboard.root)  # the settings' boxes too
 
         # A column names its layer and what kind of layer it is.
         grid = dashboard.layer_grid
@@ -90,6 +110,7 @@ def test_every_image_the_dashboard_creates_says_what_it_shows(made):
 def test_the_picker_describes_its_thumbnails_and_the_chosen_picture(made):
     picker = widgets.ImagePicker("style", size=SIZE)
     assert not undescribed(made) and {id(i) for i in images_in(picker.root)} == {id(i) for i in made}
+    assert not undrawable(picker.root)
     thumbnails = [image for image in made if image is not picker.preview]
     assert len(thumbnails) == len(picker.thumb_buttons)
     for name, image in zip(picker.thumb_buttons, thumbnails):
@@ -112,10 +133,21 @@ def test_the_explorers_describe_the_layer_they_draw(made):
     alone = widgets.GramExplorer(load_sample("swirls"), size=SIZE, weights="random")
     assert "difference" not in alone.image_widget.tooltip  # only the style image's matrix is drawn
     assert not undescribed(made)
+    assert not any(undrawable(explorer.root) for explorer in (layers, grams, alone))
 
 
 def test_the_preview_grid_describes_each_setting_s_picture(made):
     grid = widgets.PreviewGrid(load_sample("cottage"), load_sample("swirls"), vary={"beta": [10, 1000]}, **FAST)
-    assert len(made) == 2 and not undescribed(made)
+    assert len(made) == 2 and not undescribed(made) and not undrawable(grid.root)
     for (label, _), (image, _caption) in zip(grid.settings, grid.cells):
         assert label in image.tooltip
+
+
+def test_a_plain_image_with_a_tooltip_does_not_count_as_described():
+    from nst_teach.widgets._base import _Picture
+
+    assert undescribed([ipywidgets.Image(tooltip="a cottage")])  # the page would not draw it (ipywidgets#3860)
+    assert undescribed([_Picture()])  # no description at all
+    assert not undescribed([_Picture(tooltip="a cottage")])
+    assert undrawable(ipywidgets.VBox([ipywidgets.GridBox(tooltip="style layers")]))  # the #3860 failure, in a box
+    assert not undrawable(ipywidgets.VBox([ipywidgets.Button(description="Start", tooltip="run")]))

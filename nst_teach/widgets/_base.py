@@ -17,6 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+import traitlets
 
 from .. import images
 from ..errors import ImageError, LayerError, NSTError, OptionError
@@ -26,6 +27,26 @@ from ..validate import is_batch
 # ----------------------------------------------------------------------------------------------
 # Pictures and text for the page
 # ----------------------------------------------------------------------------------------------
+
+
+class _Titled(traitlets.HasTraits):
+    """Mixed into a widget without a ``description`` (a picture, a box): its ``tooltip`` then reaches the page.
+
+    ipywidgets 8.1's front end puts a widget's ``tooltip`` on the page (the element's ``title``: shown on
+    hover, read by screen readers) only when the widget's model has an empty ``description``, and fails
+    to draw a widget whose model has none at all, such as an ``Image`` or a ``GridBox``, once a tooltip is
+    set ("Click to show javascript error", jupyter-widgets/ipywidgets#3860).  These models have one, empty.
+    """
+
+    description = traitlets.Unicode("", help="Empty: the front end looks for it to show the tooltip").tag(sync=True)
+
+
+class _Picture(_Titled, widgets.Image):
+    """An ``Image`` widget whose ``tooltip`` says what it shows, in words (an ``Image`` has no ``alt``)."""
+
+
+class _TitledGridBox(_Titled, widgets.GridBox):
+    """A ``GridBox`` with a ``tooltip`` that the page shows."""
 
 
 def _hide_when_empty(image: widgets.Image) -> None:

@@ -37,7 +37,7 @@ from ..errors import OptionError
 from ..layers import CONV_LAYERS, VGG19_LAYERS
 from ..options import LEARNING_RATES, TABLE, Option, defaults, resolve_options
 from ..validate import check_size, format_size
-from ._base import _layer_option
+from ._base import _layer_option, _TitledGridBox
 
 #: Image sizes offered by the dashboard, as (width, height).
 SIZES: tuple[tuple[int, int], ...] = ((400, 300), (320, 240), (256, 192), (200, 150), (128, 96))
@@ -230,7 +230,7 @@ def _layer_weights(option: Option, value: Any, look: _Look) -> _Control:
         )
         _set(weights[name], weight, f"{option.name}[{name!r}]")
     rows = [widgets.HBox([enabled[name], weights[name]]) for name in names]
-    grid = widgets.GridBox(rows, layout=widgets.Layout(grid_template_columns="repeat(2, 400px)"), tooltip=option.help)
+    grid = _TitledGridBox(rows, layout=widgets.Layout(grid_template_columns="repeat(2, 400px)"), tooltip=option.help)
     heading = widgets.HTML(f"<b>{look.label}</b> (checked ones count, λ = weight)")
 
     def read() -> dict[str, float]:

@@ -22,7 +22,7 @@ import numpy as np
 from .. import images
 from ..classroom import Classroom, room_for
 from ..errors import NSTError
-from ._base import _batch_at, _duration, _hide_when_empty, _placeholder, _png, _safe, _StatusLine
+from ._base import _batch_at, _duration, _hide_when_empty, _Picture, _placeholder, _png, _safe, _StatusLine
 from ._runs import _RUNNING, _running_loop, _stop_the_others, running
 from .controls import _DashboardControls, _same
 from .layer_grid import _LayerDetail, _LayerGrid
@@ -155,8 +155,8 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
 
         self._make_status_line()
         # Each picture says what it shows (the page's tooltip, which a screen reader reads as well).
-        self.image_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="420px"), tooltip=_IMAGE_TIP)
-        self.costs_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="420px"), tooltip=_COSTS_TIP)
+        self.image_widget = _Picture(format="png", layout=widgets.Layout(max_width="420px"), tooltip=_IMAGE_TIP)
+        self.costs_widget = _Picture(format="png", layout=widgets.Layout(max_width="420px"), tooltip=_COSTS_TIP)
         _hide_when_empty(self.costs_widget)  # an empty Image widget draws as a broken-picture icon
         self.layer_grid = _LayerGrid(on_pick=self._open_layer, on_error=self._grid_failed)
         self.detail = _LayerDetail(self.panel_layer, self._style_image, on_change=self._panel_layer_changed)

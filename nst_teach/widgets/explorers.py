@@ -18,7 +18,7 @@ from ..defaults import IMG_SIZE
 from ..errors import NSTError, OptionError
 from ..layers import CONV_LAYERS, VGG19_LAYERS, Layer, layer_table
 from ..validate import check_size
-from ._base import _batch_at, _Explorer, _figure_png, _fmt, _layer_option, _read, _status_html
+from ._base import _batch_at, _Explorer, _figure_png, _fmt, _layer_option, _Picture, _read, _status_html
 from .picker import ImagePicker, _value_of
 
 __all__ = ["LayerExplorer", "GramExplorer"]
@@ -102,7 +102,7 @@ class LayerExplorer(_Explorer):
         self.mode = widgets.ToggleButtons(options=[("top-k channels", "top"), ("one channel", "one")], value="top")
         self.top_k = widgets.IntSlider(value=min(top_k, 64), min=1, max=64, description="top k")
         self.channel = widgets.IntSlider(value=0, min=0, max=_layer_record(first).channels - 1, description="channel")
-        self.image_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image_widget = _Picture(format="png", layout=widgets.Layout(max_width="100%"), tooltip="Feature maps.")
         self.stats_widget = widgets.HTML()
         self._text_widget = self.stats_widget
         self.weights_widget = widgets.HTML()
@@ -265,7 +265,7 @@ class GramExplorer(_Explorer):
 
         self.layer = widgets.Dropdown(options=conv_names, value=first, description="Layer")
         self.log = widgets.Checkbox(value=bool(log), description="log color scale")
-        self.image_widget = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image_widget = _Picture(format="png", layout=widgets.Layout(max_width="100%"), tooltip="Gram matrices.")
         self.cost_widget = widgets.HTML()
         self._text_widget = self.cost_widget
         self.layer.observe(lambda _: self._recompute(), "value")

@@ -36,7 +36,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..live_grid import COLUMN_WIDTH, LiveLayerGrid
-from ._base import _batch_at, _figure_png, _hide_when_empty
+from ._base import _batch_at, _figure_png, _hide_when_empty, _Picture
 
 __all__: list[str] = []
 
@@ -190,7 +190,7 @@ class _LayerGrid:
         self.images, self.buttons, boxes = {}, {}, []
         for name in columns:
             tip = _CONTENT_TIP if name == content_layer else _STYLE_TIP
-            image = widgets.Image(format="png", layout=widgets.Layout(width=width), tooltip=f"{name}: {tip}")
+            image = _Picture(format="png", layout=widgets.Layout(width=width), tooltip=f"{name}: {tip}")
             button = widgets.Button(
                 description=name,
                 tooltip=f"{name} in detail: its feature maps and Gram matrices, below",
@@ -270,7 +270,7 @@ class _LayerDetail:
     def __init__(self, panel_layer: widgets.Dropdown, style_image: Callable[[], Any], on_change: Callable[[], None]):
         self.panel_layer, self._style_image = panel_layer, style_image
         self.style_maps_widget, self.generated_maps_widget, self.gram_widget = (
-            widgets.Image(format="png", layout=widgets.Layout(max_width="100%")) for _ in range(3)
+            _Picture(format="png", layout=widgets.Layout(max_width="100%")) for _ in range(3)
         )
         for picture in (self.style_maps_widget, self.generated_maps_widget, self.gram_widget):
             _hide_when_empty(picture)  # an empty Image widget draws as a broken-picture icon
@@ -288,6 +288,7 @@ class _LayerDetail:
         )  # fmt: skip
         # Closed, it is one line: the picture and the grid stay in view; a layer's button opens it.
         self.root = widgets.Accordion(children=[inside], titles=("Inside the network: one layer",))
+        self.root.add_class("nst-layer-detail")  # a stable name for the page's CSS and the browser
         self.root.selected_index = None
         self._panels: _LayerPanels | None = None
         self._last: tuple[float, float] = (-math.inf, 0.0)  # when the last update started, and its seconds

@@ -23,7 +23,7 @@ from ..classroom import Classroom, room_for
 from ..defaults import IMG_SIZE, VGG_MEANS_BGR
 from ..errors import NSTError, OptionError
 from ..validate import check_size, did_you_mean
-from ._base import _figure_png, _lines_html, _read, _safe, _StatusLine
+from ._base import _figure_png, _lines_html, _Picture, _read, _safe, _StatusLine
 
 __all__ = ["ImagePicker"]
 
@@ -95,7 +95,7 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
                 button = widgets.Button(description=name, layout=widgets.Layout(width="96px"))
                 button.on_click(lambda _, n=name: setattr(self.sample, "value", n))
                 self.thumb_buttons[name] = button
-                image = widgets.Image(
+                image = _Picture(
                     value=thumbnail(name, 80),
                     format="png",
                     layout=widgets.Layout(width="96px"),
@@ -112,9 +112,7 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
         upload_note = widgets.HTML("" if room is None else f"<small>{room.upload_note}</small>")
         self.load_button = widgets.Button(description="Load", tooltip="read the image at this address or path")
         self._make_status_line()
-        self.preview = widgets.Image(
-            format="png", layout=widgets.Layout(max_width="100%"), tooltip="No picture chosen yet."
-        )
+        self.preview = _Picture(format="png", layout=widgets.Layout(max_width="100%"), tooltip="No picture chosen yet.")
         self.stats = widgets.HTML()
 
         self.sample.observe(self._on_sample, "value")

@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import NSTError, OptionError
 from ..options import resolve_options
 from ..validate import check_size
-from ._base import _placeholder, _png, _safe, _status_html, _StatusLine
+from ._base import _Picture, _placeholder, _png, _safe, _status_html, _StatusLine
 from ._runs import _RUNNING, _running_loop, _stop_the_others
 from .picker import _take_images, _value_of
 
@@ -134,7 +134,7 @@ class PreviewGrid(_StatusLine):
         for label, _ in self.settings:
             width = f"{max(self.size[0], 96) + 24}px"
             tip = f"The picture painted with {label}."  # the caption under it says how far the run is
-            image = widgets.Image(value=blank, format="png", layout=widgets.Layout(width=width), tooltip=tip)
+            image = _Picture(value=blank, format="png", layout=widgets.Layout(width=width), tooltip=tip)
             caption = widgets.HTML(_status_html(f"{label}\n(not run yet)"))
             self.cells.append((image, caption))
             boxes.append(widgets.VBox([image, caption], layout=widgets.Layout(margin="4px")))
