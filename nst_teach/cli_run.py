@@ -165,18 +165,18 @@ def run_with_progress(
         wrote.append(f"{written_snapshots} snapshots in {snapshots[1]}{os.sep}")
     if result.message:
         print(f"nst-teach: {result.message}", file=sys.stderr)
-    stopped = interrupted or result.stopped
-    listed = wrote[0] if len(wrote) == 1 else ", ".join(wrote[:-1]) + " and " + wrote[-1]
-    print(
-        f"nst-teach: {'stopped' if stopped else 'done'} after {result.iterations_done} iterations; wrote {listed}",
-        file=sys.stderr,
-    )
     if math.isfinite(result.saved_total):  # what the user gets: the picture as saved (0..255), and the float image's
         print(
             f"nst-teach: cost of the saved picture J = {result.saved_total:.4g} "
             f"(of the image as optimised: {result.total:.4g})",
             file=sys.stderr,
         )
+    stopped = interrupted or result.stopped
+    listed = wrote[0] if len(wrote) == 1 else ", ".join(wrote[:-1]) + " and " + wrote[-1]
+    print(
+        f"nst-teach: {'stopped' if stopped else 'done'} after {result.iterations_done} iterations; wrote {listed}",
+        file=sys.stderr,
+    )
     return EXIT_INTERRUPTED if interrupted else 0
 
 

@@ -32,7 +32,8 @@ Speed comes from three choices:
   iterations, and the default precision is ``"auto"``: bfloat16 where the
   hardware computes it natively (:func:`nst_teach.precision.resolve_precision`).
   ``preset="seed"`` gives back the seed's exact recipe (Adam, learning rate 2,
-  float32, 500 iterations, noisy start).
+  float32, 500 iterations, noisy start, unbounded).
+  A default run stays in the pixel box (``bounded``): it saves what it optimized.
 
 The loop is this module; the ideas it uses each live in their own:
 :mod:`nst_teach.options` (what every option means and accepts),
@@ -81,9 +82,9 @@ from .options import (  # noqa: F401 - LBFGS_LEARNING_RATE, SEED_PRESET: their o
     option_docs,
     resolve_options,
 )
-from .scales import Scale, Source, scaled_size
+from .scales import Scale, Source, check_plan, scaled_size
 from .student_functions import Functions, check_style_images, preflight, resolve_functions
-from .validate import MIN_SIDE, format_size, is_batch
+from .validate import is_batch
 
 if TYPE_CHECKING:
     from .images import ImageLike
@@ -174,7 +175,7 @@ class StyleTransfer:
         else:
             size = IMG_SIZE
         self._scale_plan = [(factor, scaled_size(size, factor)) for factor in (settings["scales"] or [1.0])]
-        self._check_sizes(size)
+        check_plan(size, self._scale_plan, settings)  # each scale big enough, and the largest fits in memory
 
         # Images (read once; produced at each scale's size on demand).
         content_src = Source("content", content)
@@ -223,28 +224,6 @@ class StyleTransfer:
         self.reset()
 
     # -- set-up helpers ------------------------------------------------------
-
-    def _check_sizes(self, size: tuple[int, int]) -> None:
-        for factor, scale_size in self._scale_plan:
-            if min(scale_size) < MIN_SIDE:
-                raise OptionError(
-                    f"scales: {factor:g} of {format_size(size)} is {format_size(scale_size)}, smaller than "
-                    f"{MIN_SIDE} pixels a side; use a larger size or a larger smallest scale."
-                )
-            style_size = scaled_size(scale_size, self.options["style_scale"])
-            if min(style_size) < MIN_SIDE:
-                raise OptionError(
-                    f"style_scale = {self.options['style_scale']:g} makes the style image {format_size(style_size)} "
-                    f"at scale {factor:g}, smaller than {MIN_SIDE} pixels a side; use a larger style_scale."
-                )
-        # Refuse a run that would not fit in memory before any weight is loaded (a killed kernel loses work).
-        from .layers import layer_index
-        from .memory import check_memory
-
-        settings = self.options
-        deepest = max(layer_index(name) for name in [settings["content_layer"], *settings["style_layers"]])
-        largest = max((scale_size for _, scale_size in self._scale_plan), key=lambda wh: wh[0] * wh[1])
-        check_memory(largest, deepest)
 
     def _make_optimizer(self, objective: Objective, x0: np.ndarray) -> Optimizer:
         settings = self.options
@@ -376,13 +355,8 @@ class StyleTransfer:
         self._latest_total = None
 
     def saved_total(self, x: Batch | None = None) -> float:
-        """The total cost of the current image (or of the batch ``x``) as it would be saved.
-
-        The picture saved is whole numbers 0…255 per channel (:meth:`image`: means added, rounded,
-        clipped, with ``preserve_colors`` the content's colours), read back as VGG-19's input; its
-        cost is what the user gets.  One forward pass.
-        """
-
+        """The total cost of the current image (or of the batch ``x``) as saved: :meth:`image`'s whole numbers
+        0…255 (means added, rounded, clipped), read back: what the user gets.  One forward pass."""
         return self._saved_total_at(self.batch() if x is None else x, self._scales[self._scale_index])
 
     def _saved_total_at(self, x: Batch, scale: Scale) -> float:

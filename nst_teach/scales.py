@@ -18,18 +18,52 @@ import numpy as np
 
 from .errors import ImageError, OptionError
 from .options import check_image
-from .validate import is_batch
+from .validate import MIN_SIDE, format_size, is_batch
 
 if TYPE_CHECKING:
     from .images import ImageLike
     from .objective import Objective
 
-__all__ = ["Source", "Scale", "scaled_size"]
+__all__ = ["Source", "Scale", "scaled_size", "check_plan"]
 
 
 def scaled_size(size: tuple[int, int], factor: float) -> tuple[int, int]:
     """``(width, height)`` times ``factor``, rounded, at least 1 pixel a side."""
     return max(1, round(size[0] * factor)), max(1, round(size[1] * factor))
+
+
+def check_plan(size: tuple[int, int], plan: list[tuple[float, tuple[int, int]]], settings: dict[str, Any]) -> None:
+    """Refuses a run whose scales are too small for VGG-19, or whose largest would not fit in memory.
+
+    Called before any weight is loaded (a kernel killed for memory loses the student's work).
+
+    Args:
+        size: the run's size (width, height).
+        plan: ``[(factor, size at that scale), ...]``.
+        settings: the resolved options (reads ``style_scale`` and the layers).
+
+    Raises:
+        OptionError: a scale or its style image is under :data:`~nst_teach.validate.MIN_SIDE` a side, or
+            the largest scale would not fit in memory (:func:`nst_teach.memory.check_memory`).
+    """
+    from .layers import layer_index
+    from .memory import check_memory
+
+    for factor, scale_size in plan:
+        if min(scale_size) < MIN_SIDE:
+            raise OptionError(
+                f"scales: {factor:g} of {format_size(size)} is {format_size(scale_size)}, smaller than "
+                f"{MIN_SIDE} pixels a side; use a larger size or a larger smallest scale."
+            )
+        style_size = scaled_size(scale_size, settings["style_scale"])
+        if min(style_size) < MIN_SIDE:
+            raise OptionError(
+                f"style_scale = {settings['style_scale']:g} makes the style image {format_size(style_size)} "
+                f"at scale {factor:g}, smaller than {MIN_SIDE} pixels a side; use a larger style_scale."
+            )
+    deepest = max(layer_index(name) for name in [settings["content_layer"], *settings["style_layers"]])
+    largest = max((scale_size for _, scale_size in plan), key=lambda wh: wh[0] * wh[1])
+    check_memory(largest, deepest)
 
 
 class Source:
