@@ -26,6 +26,7 @@ pytestmark = pytest.mark.e2e
 
 LIVE = "05_style_transfer_live.ipynb"
 WIDGET_ERROR = "Error displaying widget"
+VIEW_ERROR = "Click to show javascript error"  # a widget view that failed to render (e.g. ipywidgets#3860)
 WIDGET_LOADING = "Loading widget..."
 RUN_TIMEOUT = 300.0  # seconds for "Run All" of one notebook in quick mode on a slow 2-core machine
 
@@ -67,8 +68,9 @@ def wait_until(condition: Any, timeout: float, what: str, interval: float = 0.25
 def assert_widgets_rendered(page: Any, where: str) -> None:
     """No widget is still loading, and none failed to render."""
     wait_until(lambda: page.get_by_text(WIDGET_LOADING).count() == 0, 60, f"the widgets of {where} to load")
-    errors = page.get_by_text(WIDGET_ERROR)
-    assert errors.count() == 0, f"{where}: {errors.first.inner_text()}"
+    for message in (WIDGET_ERROR, VIEW_ERROR):
+        errors = page.get_by_text(message)
+        assert errors.count() == 0, f"{where}: {errors.first.inner_text()}"
 
 
 class Dashboard:

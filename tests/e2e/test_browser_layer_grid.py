@@ -60,6 +60,9 @@ def watch_the_grid(page: Any, dashboard: Dashboard, name: str, scroll: Any) -> N
         assert in_view(box, screen), f"{name}: {box} is not inside the {screen['width']}×{screen['height']} screen"
     image_box = dashboard.image.bounding_box()
     assert columns.first.bounding_box()["x"] >= image_box["x"] + image_box["width"]  # beside the picture
+    # Every picture says what it shows, in words the page holds: its title (hover text, read by screen readers).
+    titles = [part.get_attribute("title") or "" for part in [dashboard.image, dashboard.costs, *columns.all()]]
+    assert all(titles) and all(t.startswith(f"{name}: ") for t, name in zip(titles[2:], COLUMNS)), titles
 
     first = [shot(column) for column in columns.all()]
     style = range(len(STYLE))
@@ -81,6 +84,7 @@ def watch_the_grid(page: Any, dashboard: Dashboard, name: str, scroll: Any) -> N
     )
     pictures = layer.locator("xpath=../..").locator("img.widget-image")
     wait_until(lambda: pictures.count() == 3 and all(p.is_visible() for p in pictures.all()), 60, "its 3 pictures")
+    assert all(STYLE[2] in (p.get_attribute("title") or "") for p in pictures.all()), "the detail's pictures' titles"
 
 
 def test_notebook_05_shows_the_grid_from_the_first_start(page, jupyter_lab):
