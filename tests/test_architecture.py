@@ -40,7 +40,17 @@ TIERS: dict[str, list[str]] = {
     ],
     # checks sit under the loop: a run refuses a student's function in the words of its check (student_functions).
     "the loop": ["options", "checks", "student_functions", "objective", "optimizers", "scales", "history", "engine"],
-    "pictures and the course": ["viz", "live", "live_grid", "samples", "gallery", "course", "instructor", "classroom"],
+    "pictures and the course": [
+        "viz",
+        "live",
+        "live_grid",
+        "samples",
+        "gallery",
+        "pace",
+        "course",
+        "instructor",
+        "classroom",
+    ],
     "what people use": ["widgets", "servers", "cli_run", "cli", "__main__", "__init__"],
 }
 TIER_OF = {name: i for i, names in enumerate(TIERS.values()) for name in names}
