@@ -66,6 +66,7 @@ NOTEBOOKS: tuple[str, ...] = (
     "04_gram_and_style_cost.ipynb",
     "05_style_transfer_live.ipynb",
     "06_experiments.ipynb",
+    "07_quiz.ipynb",
 )
 
 

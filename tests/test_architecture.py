@@ -48,6 +48,7 @@ TIERS: dict[str, list[str]] = {
         "gallery",
         "pace",
         "course",
+        "quiz",
         "instructor",
         "classroom",
     ],

@@ -169,7 +169,8 @@ def test_installed_from_a_wheel_tutorial_opens_a_copy_in_the_current_folder(tmp_
     assert sorted(p.name for p in folder.glob("*.ipynb")) == sorted((*course.NOTEBOOKS, course.APP))
     assert f"--ServerApp.root_dir={folder.resolve()}" in served[0].argv
     assert "/lab/tree/00_welcome.ipynb?token=" in served[0].url
-    assert "the course is in nst-teach-course/: 8 notebooks (8 copied)" in capsys.readouterr().err
+    count = len(course.NOTEBOOKS) + 1  # and the app
+    assert f"the course is in nst-teach-course/: {count} notebooks ({count} copied)" in capsys.readouterr().err
 
     (folder / "00_welcome.ipynb").write_text("my notes")
     assert cli.main(["tutorial", "--no-browser", "--ip", "127.0.0.1"]) == 0

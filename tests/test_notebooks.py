@@ -28,6 +28,7 @@ from nst_teach.instructor.solutions import solution_source
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 START, END = "### START CODE HERE ###", "### END CODE HERE ###"
+QUIZ = "07_quiz.ipynb"  #: the end-of-course quiz (nst_teach.quiz)
 CELL_TIMEOUT_S = 300
 
 
@@ -73,7 +74,12 @@ def test_notebook_starts_with_its_goal_and_ends_with_summary_and_exercises(name:
     assert re.match(rf"# {number} · ", first.source), "the first cell should be the numbered title"
     assert "**Goal of this notebook:**" in first.source
     assert last.cell_type == "markdown"
-    assert "## Summary" in last.source and "## Exercises" in last.source
+    assert "## Summary" in last.source
+    if name == QUIZ:  # the quiz's eight questions are its exercises, answered and graded cell by cell
+        assert "## Exercises" not in last.source, "the quiz asks no open questions: its questions are graded"
+        assert any(cell.metadata.get("nst_teach", {}).get("quiz") for cell in nb.cells)
+        return
+    assert "## Exercises" in last.source
     assert re.search(r"^1\. ", last.source, flags=re.M), "the exercises should be a numbered list"
 
 

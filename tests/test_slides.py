@@ -83,6 +83,9 @@ def test_no_slide_holds_more_than_one_big_output(name):
         for i, cell in enumerate(cells)
         if cell["cell_type"] == "code" and BIG.search(_without_comments(cell["source"]))
     ]
+    if name == "07_quiz.ipynb":  # the quiz shows only its small answer widgets, each with its question
+        assert not big, "the quiz draws something big: give it a sub-slide of its own"
+        return
     assert big, f"{name}: no cell draws anything? (the pattern BIG is out of date)"
     for span in spans(cells):
         held = [i for i in span if i in big]
