@@ -1,0 +1,213 @@
+"""The instructor's guide and the glossary: complete, linked, and their links resolve.
+
+The guide (docs/instructor_guide.md) must cover every notebook of the course and every exercise the
+checks know; its timings are measured ones or marked pending, never left pending once the benchmark's
+section exists. Every relative link of the README, the guide and the glossary must find its file (and
+its heading, for a link into a markdown page, by GitHub's anchor rule). The notebooks link to the
+glossary on GitHub (they are also copied out of a clone and shipped in the wheel, where docs/ is not):
+every such link must find an entry, and each entry is linked from the notebook it names, the first to
+use the term.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from nst_teach import checks, course
+
+ROOT = Path(__file__).resolve().parents[1]
+GUIDE, GLOSSARY, BENCHMARKS = ROOT / "docs" / "instructor_guide.md", ROOT / "docs" / "glossary.md", ROOT / "benchmarks"
+PAGES = [ROOT / "README.md", GUIDE, GLOSSARY]
+#: Where the notebooks link to the glossary (the repository's address, as the README's badges use it).
+GLOSSARY_URL = "https://github.com/nst-teach/nst-teach/blob/main/docs/glossary.md"
+PENDING = "TIMINGS: pending bench_course"
+TIMINGS_SECTION = "the-course-on-a-students-cpu"
+LINK = re.compile(r"\[(?:[^\[\]]|\[[^\]]*\])*\]\(([^)\s]+)\)")
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation but - and _ dropped, spaces as -.
+
+    >>> slug("The course on a student's CPU"), slug("`07_quiz`: L-BFGS & Adam")
+    ('the-course-on-a-students-cpu', '07_quiz-l-bfgs--adam')
+    """
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def prose(text: str) -> str:
+    """The markdown without its fenced code blocks (a `# comment` there is no heading)."""
+    return re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+
+
+def anchors(path: Path) -> set[str]:
+    """The anchors of a markdown page's headings (a repeated heading gets -1, -2, … as on GitHub)."""
+    found: list[str] = []
+    for line in prose(path.read_text(encoding="utf-8")).splitlines():
+        heading = re.match(r"#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if heading:
+            base = slug(heading.group(1))
+            count = sum(1 for a in found if a == base or re.fullmatch(rf"{re.escape(base)}-\d+", a))
+            found.append(f"{base}-{count}" if count else base)
+    return set(found)
+
+
+def links(path: Path) -> list[str]:
+    return LINK.findall(prose(path.read_text(encoding="utf-8")))
+
+
+def test_slug_and_anchors_follow_githubs_rule():
+    assert slug("Gradient descent on pixels") == "gradient-descent-on-pixels"
+    assert slug("L-BFGS") == "l-bfgs" and slug("Layer and block") == "layer-and-block"
+    assert {"the-instructors-guide", "grading-with-nbgrader", "00_welcome"} <= anchors(GUIDE)
+    assert "quick-mode" in anchors(GLOSSARY) and "quick-mode-1" not in anchors(GLOSSARY)
+
+
+# --------------------------------------------------------------------------------------------------
+# The guide
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", course.NOTEBOOKS)
+def test_the_guide_has_a_section_for_every_notebook(name):
+    stem = Path(name).stem
+    assert stem in anchors(GUIDE), f"docs/instructor_guide.md has no '### {stem}' section"
+    assert f"(../notebooks/{name})" in GUIDE.read_text(encoding="utf-8"), f"the course table does not link {name}"
+
+
+@pytest.mark.parametrize("name", list(checks.EXERCISES))
+def test_the_guide_names_every_exercise_and_its_check(name):
+    text = GUIDE.read_text(encoding="utf-8")
+    section = text.split(f"### {Path(checks.EXERCISES[name].notebook).stem}", 1)[1].split("\n### ", 1)[0]
+    assert f"`{name}`" in section and f"`check_{name}`" in section, f"{name} is not in its notebook's section"
+
+
+def test_the_guide_has_the_plans_the_room_the_hub_and_nbgrader():
+    text = GUIDE.read_text(encoding="utf-8")
+    for heading in ("one-90-minute-lesson", "two-sessions-of-90-minutes", "the-classroom-app-for-a-room", "jupyterhub"):
+        assert heading in anchors(GUIDE), heading
+    assert "NST_TEACH_WEIGHTS" in text and "nst-teach app --quick" in text and "--ip 0.0.0.0" in text
+    commands = re.findall(r"^(nst-teach notebooks --nbgrader|nbgrader \w+)", text, flags=re.M)
+    assert commands == [
+        "nst-teach notebooks --nbgrader",
+        "nbgrader generate_assignment",
+        "nbgrader release_assignment",
+        "nbgrader collect",
+        "nbgrader autograde",
+    ], "the nbgrader workflow in five commands"
+    assert "nbgrader generate_feedback" in text
+
+
+def test_the_guide_cites_the_measured_memory():
+    text, bench = GUIDE.read_text(encoding="utf-8"), (BENCHMARKS / "README.md").read_text(encoding="utf-8")
+    for figure in ("1260–1290 MiB", "1270–1280 MiB", "1247 MiB", "686 MiB", "2003 MiB", "1847 MiB"):
+        assert figure in text and figure in bench, f"{figure}: the guide quotes a figure benchmarks/README.md lacks"
+
+
+def test_the_timings_are_measured_or_marked_pending():
+    text = GUIDE.read_text(encoding="utf-8")
+    assert "python benchmarks/bench_course.py" in text
+    assert f"../benchmarks/README.md#{TIMINGS_SECTION}" in text, "the timings should cite the benchmark's section"
+    rows = [line for line in text.splitlines() if re.match(r"\| `0\d_\w+` \|", line) and "pending" in line]
+    if TIMINGS_SECTION in anchors(BENCHMARKS / "README.md"):
+        assert PENDING not in text, (
+            "benchmarks/README.md now has 'The course on a student's CPU': copy its figures (and its machine) "
+            "into the guide's timings table instead of the TIMINGS: pending lines"
+        )
+    else:
+        assert len(rows) == len(course.NOTEBOOKS), "every notebook's row is marked pending until it is measured"
+
+
+# --------------------------------------------------------------------------------------------------
+# Links
+# --------------------------------------------------------------------------------------------------
+
+
+def _relative(page: Path) -> list[str]:
+    return [t for t in links(page) if not re.match(r"[a-z][a-z0-9+.-]*:", t)]  # no http:, https:, mailto:
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_every_relative_link_resolves(page):
+    pending = PENDING in GUIDE.read_text(encoding="utf-8")
+    targets = _relative(page)
+    assert targets, f"{page.name}: no relative link found: the pattern no longer matches"
+    for target in targets:
+        path, _, anchor = unquote(target).partition("#")
+        file = (page.parent / path).resolve() if path else page
+        assert file.exists(), f"{page.name}: {target} points at a missing file"
+        if anchor and file.suffix == ".md":
+            if pending and file == (BENCHMARKS / "README.md").resolve() and anchor == TIMINGS_SECTION:
+                continue  # the benchmark's section comes with its figures (test above)
+            assert anchor in anchors(file), f"{page.name}: {target}: no heading with the anchor #{anchor}"
+
+
+def _glossary_links() -> dict[str, list[str]]:
+    """Per notebook of the course (and the app), the glossary anchors it links to, in order."""
+    found = {}
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
+        found[path.name] = re.findall(rf"\]\({re.escape(GLOSSARY_URL)}(?:#([^)\s]*))?\)", text)
+    return found
+
+
+def test_every_glossary_link_in_the_notebooks_finds_its_entry():
+    entries = anchors(GLOSSARY)
+    linked = _glossary_links()
+    assert sum(map(len, linked.values())) >= 15, linked
+    for name, targets in linked.items():
+        for anchor in targets:
+            assert anchor == "" or anchor in entries, f"{name} links to {GLOSSARY_URL}#{anchor}: no such entry"
+    raw = "\n".join((ROOT / "notebooks" / name).read_text(encoding="utf-8") for name in linked)
+    assert "glossary.md" not in re.sub(re.escape(GLOSSARY_URL), "", raw), "a notebook links the glossary another way"
+
+
+def _introduced() -> dict[str, str]:
+    """Each glossary entry's anchor and the notebook its "Introduced in" line names."""
+    text = GLOSSARY.read_text(encoding="utf-8")
+    entries = re.split(r"^## ", text, flags=re.M)[1:]
+    found = {}
+    for entry in entries:
+        heading, _, body = entry.partition("\n")
+        named = re.search(r"\*Introduced in \[`(\w+)`\]\(\.\./notebooks/(\w+)\.ipynb\)\.\*", body)
+        assert named and named.group(1) == named.group(2), f"glossary entry {heading!r}: no 'Introduced in' line"
+        found[slug(heading)] = f"{named.group(2)}.ipynb"
+    return found
+
+
+def test_each_glossary_entry_is_linked_where_it_is_introduced_and_not_before():
+    introduced, linked = _introduced(), _glossary_links()
+    assert len(introduced) >= 15
+    for anchor, name in introduced.items():
+        assert name in course.NOTEBOOKS, f"#{anchor}: {name} is not a notebook of the course"
+        assert anchor in linked[name], f"{name} introduces #{anchor} (the glossary says) but does not link to it"
+        earlier = course.NOTEBOOKS[: course.NOTEBOOKS.index(name)]
+        before = [n for n in earlier if anchor in linked[n]]
+        assert not before, f"#{anchor} is linked in {before} before {name}, which the glossary says introduces it"
+
+
+def test_the_glossary_has_the_terms_the_course_needs():
+    entries = anchors(GLOSSARY)
+    for term in (
+        "content-representation",
+        "style-representation",
+        "gram-matrix",
+        "receptive-field",
+        "feature-map",
+        "activation",
+        "layer-and-block",
+        "average-pooling",
+        "l-bfgs",
+        "adam",
+        "total-variation",
+        "preprocessing-and-the-imagenet-means",
+        "gradient-descent-on-pixels",
+        "bfloat16",
+        "quick-mode",
+    ):
+        assert term in entries, term
