@@ -152,7 +152,12 @@ def exercise_name(cell: dict[str, Any]) -> str | None:
 
 
 def solve_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a notebook (nbformat JSON dict) with each exercise cell replaced by its solution."""
+    """A copy of a notebook (nbformat JSON dict): each exercise cell solved, the model answers after its exercises.
+
+    The solutions come from :mod:`nst_teach.instructor.solutions`, the answers to the open questions
+    from :mod:`nst_teach.instructor.answers` (a "Model answers" cell, when the notebook asks any).
+    """
+    from .instructor.answers import with_model_answers
     from .instructor.solutions import solution_source
 
     solved = json.loads(json.dumps(notebook))
@@ -163,7 +168,7 @@ def solve_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
             cell["source"] = f"{header}\n{solution_source(name).rstrip()}\n"
             cell["outputs"] = []
             cell["execution_count"] = None
-    return solved
+    return with_model_answers(solved)
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import pytest
 
 from nst_teach import checks, course
 from nst_teach.cli import main
+from nst_teach.instructor.answers import questions, with_model_answers
 from nst_teach.instructor.solutions import solution_source
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
@@ -125,7 +126,10 @@ def test_solve_notebook_replaces_each_exercise_with_its_solution() -> None:
         solved = _solved(name)
         nbformat.validate(solved)
         original = _read(name)
-        assert len(solved.cells) == len(original.cells)
+        asked = bool(questions(original))  # then the model answers follow the exercises, in one more cell
+        assert len(solved.cells) == len(original.cells) + asked
+        if asked:
+            assert solved.cells[-1].source.startswith("## Model answers")
         for i, exercise in _exercise_cells(original):
             assert START not in solved.cells[i].source
             assert solution_source(exercise).strip() in solved.cells[i].source
@@ -222,7 +226,7 @@ def test_notebooks_without_exercises_are_their_own_solution() -> None:
         if name in EXERCISE_NOTEBOOKS:
             continue
         raw = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))
-        assert course.solve_notebook(raw) == raw
+        assert course.solve_notebook(raw) == with_model_answers(raw)  # nothing to solve: only the model answers
 
 
 # ------------------------------------------------------------------------------------------------
