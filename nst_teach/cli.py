@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -238,10 +239,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     app.add_argument("--token", help="the login token students type (default: a new random one each start)")
 
-    nb = sub.add_parser("notebooks", help="copy the course notebooks, optionally with the exercises solved")
-    nb.add_argument("dest", help="folder to write the notebooks into")
-    nb.add_argument("--solutions", action="store_true", help="fill every exercise with its reference solution")
-    nb.add_argument("--force", action="store_true", help=force)
+    nb = sub.add_parser(
+        "notebooks",
+        help="copy the course notebooks, optionally solved; or write them as an nbgrader course",
+        description="Copy the course notebooks into DEST (--solutions: solved, with the model answers), "
+        "and/or write the course as an nbgrader source course into --nbgrader DIR (one assignment per notebook).",
+    )
+    nb.add_argument("dest", nargs="?", help="folder to write the notebooks into")
+    nb.add_argument("--solutions", action="store_true", help="solve every exercise, and add the model answers")
+    nb.add_argument(
+        "--nbgrader",
+        metavar="DIR",
+        help="write an nbgrader source course into DIR: DIR/nbgrader_config.py and DIR/source/<notebook>/, the "
+        "checks as autograder tests, the open questions graded by hand (then: cd DIR; nbgrader generate_assignment)",
+    )
+    nb.add_argument("--force", action="store_true", help=f"{force}; with --nbgrader, replace the files you changed")
     return parser
 
 
@@ -420,9 +432,28 @@ def _app(args: argparse.Namespace) -> int:
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    copy = _copy_course(Path(args.dest), None, force=args.force, solutions=args.solutions)
-    for path in copy.written:
-        print(path)
+    if args.dest is None and args.nbgrader is None:
+        raise OptionError("name a folder to copy the notebooks into (nst-teach notebooks DEST), or --nbgrader DIR")
+    if args.solutions or args.nbgrader is not None:  # the reference solutions import TensorFlow
+        from ._quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
+    if args.dest is not None:
+        copy = _copy_course(Path(args.dest), None, force=args.force, solutions=args.solutions)
+        for path in copy.written:
+            print(path)
+    if args.nbgrader is not None:
+        from .course import NOTEBOOKS, course_files
+        from .instructor.nbgrader import write_course
+
+        course = write_course(args.nbgrader, course_files(), NOTEBOOKS, force=args.force)
+        for path in course.written:
+            print(path)
+        for path in course.kept:
+            print(f"nst-teach: kept {path}: it differs from nst-teach's (--force replaces it)", file=sys.stderr)
+        print(f"nst-teach: the nbgrader course is in {course.folder}{os.sep}: {len(course.assignments)} assignments "
+              f"({', '.join(course.assignments)}); next: cd {course.folder} && nbgrader generate_assignment "
+              f"{course.assignments[0]}", file=sys.stderr)  # fmt: skip
     return 0
 
 
