@@ -336,6 +336,7 @@ NOISE = (
     "oneDNN custom operations are on",
     "This TensorFlow binary is optimized",
     "All log messages before absl::InitializeLog()",
+    "No nbgrader_config.py file found",  # nbgrader's server extension, where a hub installed it
 )
 QUIET_WARNINGS = {"DeprecationWarning", "PendingDeprecationWarning", "FutureWarning"}
 
