@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 SETUP = """
 from nst_teach.course import settings
 from nst_teach.samples import load_sample, sample_names
-course = settings()
+course = settings(full_size=True)  # the seed's sizes: the most a student can choose, and nothing timed
 assert not course.quick, "unset NST_TEACH_QUICK: this measures normal mode"
 content, style = load_sample(sample_names("content")[0]), load_sample(sample_names("style")[0])
 """
