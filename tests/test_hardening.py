@@ -576,6 +576,7 @@ def test_a_diverging_cli_run_writes_the_last_finite_image_and_says_to_lower_the_
             "random",
             "--precision",
             "float32",
+            "--no-bounded",  # inside the pixel box (the default) no step can make the image infinite
             "--quiet",
         ]
     )

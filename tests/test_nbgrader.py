@@ -246,6 +246,9 @@ def _environment(tmp_path: Path) -> dict[str, str]:
     env.update(JUPYTER_PATH=str(tmp_path / "jupyter"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
     env.update(NST_TEACH_QUICK="1", NST_TEACH_OFFLINE="1")
     env.setdefault("NST_TEACH_CACHE", str(tmp_path / "cache"))
+    # nbgrader runs `alembic` by name (nbgrader.api.get_alembic_version): the environment's scripts must be
+    # on PATH, as they are in an activated environment but not when .ci/run calls .venv-test/bin/python.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
 
 
