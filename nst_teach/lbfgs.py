@@ -329,7 +329,10 @@ class LBFGS:
         if not (math.isfinite(f) and np.all(np.isfinite(g))):
             self.message = f"could not go on: the cost or its gradient is not finite at the current point (cost {f})."
             return False
-        g_full, g = g, self.free_gradient(self.x, g)  # the gradient of the coordinates free to move (all, unbounded)
+        g_full = g
+        held = self._held(self.x, g) if self.lower is not None else None  # coordinates the box holds, once
+        if held is not None:
+            g = np.where(held, np.zeros_like(g), g)  # the gradient of the coordinates free to move
         if float(np.max(np.abs(g))) <= self.tolerance_grad:
             self.converged = True
             where = " (the part of it that points into the box)" if self.lower is not None else ""
@@ -337,8 +340,8 @@ class LBFGS:
             return False
 
         d = self.direction(g)
-        if self.lower is not None:
-            d = np.where(self._held(self.x, g_full), np.zeros_like(d), d)  # held coordinates stay where they are
+        if held is not None:
+            d = np.where(held, np.zeros_like(d), d)  # held coordinates stay where they are
         slope = float(np.dot(g, d))
         if not (slope < 0 and math.isfinite(slope)):  # not a descent direction: start afresh
             self.reset()
