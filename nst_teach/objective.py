@@ -26,7 +26,7 @@ from .student_functions import Functions, resolve_functions
 if TYPE_CHECKING:
     from .model import Extractor
 
-__all__ = ["Objective"]
+__all__ = ["Objective", "Traced"]
 
 
 class Objective:
@@ -95,7 +95,7 @@ class Objective:
                         "the style image at the content's size (one style image, style_scale=1)."
                     )
                 self.style_activations[name] = tf.constant(style_acts[0][name], tf.float32)
-        self.value_and_grad = tf.function(self._value_and_grad, input_signature=[tf.TensorSpec(self.shape, tf.float32)])
+        self.value_and_grad = Traced(self._value_and_grad, [tf.TensorSpec(self.shape, tf.float32)])
 
     def _layer_style_cost(self, name: str, a_g: tf.Tensor) -> tf.Tensor:
         """One layer's J_style: the student's ``layer_style_cost`` if given, else from the kept Gram matrix."""
@@ -126,6 +126,42 @@ class Objective:
             packed = self.packed_costs(x)
             total = packed[0]  # inside the tape, so that the slice is recorded too
         return packed, tape.gradient(total, x)
+
+
+class Traced:
+    """``fn`` as a ``tf.function`` traced without AutoGraph, or with it if ``fn`` needs it.
+
+    AutoGraph rewrites the Python source of every function a trace calls (Keras' layers, the costs)
+    so that ``if``/``for`` on tensors become graph ops.  Nothing in the package needs that, and the
+    rewriting is most of the first iteration's overhead: about 1.4 s of the 1.7 s tracing VGG-19's
+    cost and gradient takes at 400×300 (``benchmarks/README.md``).  A student's function may branch
+    on a tensor, though; such a trace fails with ``OperatorNotAllowedInGraphError``, and is then
+    traced again with AutoGraph, which runs it as written.
+
+    Call it like the ``tf.function``; :attr:`function` is the one in use.
+    """
+
+    def __init__(self, fn: Any, input_signature: Sequence[tf.TensorSpec]) -> None:
+        self._fn, self._signature = fn, list(input_signature)
+        self.function = tf.function(fn, input_signature=self._signature, autograph=False)
+        self.autograph = False
+
+    def __call__(self, *args: Any) -> Any:
+        try:
+            return self.function(*args)
+        except tf.errors.OperatorNotAllowedInGraphError:
+            if self.autograph:
+                raise
+            self.function = tf.function(self._fn, input_signature=self._signature)
+            self.autograph = True
+            return self.function(*args)
+
+    def experimental_get_tracing_count(self) -> int:
+        """How many times the function in use was traced (1 for a run that does not retrace)."""
+        return self.function.experimental_get_tracing_count()
+
+    def get_concrete_function(self, *args: Any) -> Any:
+        return self.function.get_concrete_function(*args)
 
 
 def _unrolled(a: tf.Tensor) -> tf.Tensor:

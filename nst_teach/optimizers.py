@@ -32,7 +32,7 @@ import tensorflow as tf
 
 from .images import pixel_box
 from .lbfgs import LBFGS
-from .objective import Objective
+from .objective import Objective, Traced
 
 __all__ = [
     "train_step",
@@ -151,7 +151,7 @@ class AdamOptimizer:
 
         self.optimizer = keras.optimizers.Adam(self.learning_rate)
         self.optimizer.build([self.variable])  # its moments exist before the step is traced
-        self._step = tf.function(self._train_step, input_signature=[]) if self.traced else self._train_step
+        self._step = Traced(self._train_step, []) if self.traced else self._train_step
 
     def _train_step(self) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
         reported: list[tf.Tensor] = []
