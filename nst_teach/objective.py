@@ -57,7 +57,6 @@ class Objective:
         functions: Functions | None = None,
     ) -> None:
         self.functions = functions if functions is not None else resolve_functions({})
-        gram_matrix = self.functions.gram_matrix
         self.extractor = extractor
         self.shape = content.shape
         self.content_layer: str = settings["content_layer"]
@@ -79,9 +78,7 @@ class Objective:
                 # per-position average.  Rescaling to the generated image's n_hw makes
                 # gram_cost(G_S', G_G, n_hw) = Σ (G_S/n_hw_S − G_G/n_hw)² / (4 n_C²),
                 # the seed's formula exactly when both sizes are equal.
-                target += (
-                    weight * _as_cost(gram_matrix(_unrolled(a_s)), (target.shape[0],) * 2) * (self.n_hw[name] / n_hw_s)
-                )
+                target += weight * _as_cost(self._gram(a_s), (target.shape[0],) * 2) * (self.n_hw[name] / n_hw_s)
             self.style_targets[name] = target
         # The style image's own activations, for a layer_style_cost or style_cost that compares them
         # (one style image at the generated image's size: student_functions.check_style_images).
@@ -97,11 +94,17 @@ class Objective:
                 self.style_activations[name] = tf.constant(style_acts[0][name], tf.float32)
         self.value_and_grad = Traced(self._value_and_grad, [tf.TensorSpec(self.shape, tf.float32)])
 
+    def _gram(self, a: tf.Tensor) -> tf.Tensor:
+        """The Gram matrix of activations ``a``: a student's ``gram_matrix`` takes the unrolled A of the
+        course; the package's own takes the activations themselves, and skips copying them into A."""
+        gram_matrix = self.functions.gram_matrix
+        return gram_matrix(a) if gram_matrix is costs.gram_matrix else gram_matrix(_unrolled(a))
+
     def _layer_style_cost(self, name: str, a_g: tf.Tensor) -> tf.Tensor:
         """One layer's J_style: the student's ``layer_style_cost`` if given, else from the kept Gram matrix."""
         if self.functions.layer_style_cost is not None:
             return _as_cost(self.functions.layer_style_cost(self.style_activations[name], a_g))
-        g_g = _as_cost(self.functions.gram_matrix(_unrolled(a_g)), self.style_targets[name].shape)
+        g_g = _as_cost(self._gram(a_g), self.style_targets[name].shape)
         return costs.gram_cost(self.style_targets[name], g_g, self.n_hw[name])
 
     def packed_costs(self, x: tf.Tensor) -> tf.Tensor:
