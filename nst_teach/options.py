@@ -212,12 +212,14 @@ TABLE: dict[str, Option] = {option.name: option for option in (
                "exactly the seed's cost when they are equal)."),
     Option("pooling", "choice", "avg", "VGG-19's pooling: avg (the seed's) or max (VGG-19's own)",
            choices=("avg", "max")),
-    Option("init", "start", "noise", "the starting image: noise, content, style, or an image",
+    Option("init", "start", "content", "the starting image: content, noise (the seed's), style, or an image",
            choices=INIT_KEYWORDS, seed_recipe="noise", metavar="IMAGE",
-           control=False, no_control="the starting image may be an image of its own, chosen in code",
-           doc="``noise`` is noise_ratio·U(−20, 20) + (1 − noise_ratio)·content, seeded by ``seed``; "
-               "``style`` is the first style image at the content's size."),
-    Option("noise_ratio", "number", NOISE_RATIO, "share of noise in the noisy starting image (0 to 1)",
+           doc="``content`` is the content image itself, as the TensorFlow and PyTorch tutorials start: it "
+               "saves a picture as good as the seed's in the fewest evaluations (``benchmarks/bench_levers.py``). "
+               "``noise`` is the seed's start, "
+               "noise_ratio·U(−20, 20) + (1 − noise_ratio)·content, seeded by ``seed``; ``style`` is the "
+               "first style image at the content's size."),
+    Option("noise_ratio", "number", NOISE_RATIO, "share of noise in the noisy starting image (0 to 1; init=noise)",
            at_most=1.0),
     Option("optimizer", "choice", "lbfgs", "lbfgs reaches a given cost in the fewest iterations; adam is the seed's",
            choices=("adam", "lbfgs"), aliases={"l-bfgs": "lbfgs"}, seed_recipe="adam"),
@@ -241,7 +243,7 @@ TABLE: dict[str, Option] = {option.name: option for option in (
            choices=PRECISIONS, seed_recipe="float32",
            doc="Only VGG-19 runs in bfloat16 (Keras ``mixed_bfloat16``); the image, the Gram matrices and the "
                "costs are always float32."),
-    Option("seed", "count", SEED, "seed of the starting noise: same seed, same result",
+    Option("seed", "count", SEED, "seed of the starting noise (init=noise): same seed, same result",
            none="fresh noise every time"),
     Option("iterations", "count", ITERATIONS, "how many iterations a run does", minimum=1, seed_recipe=ITERATIONS),
     Option("log_dir", "folder", None, "a folder to write TensorBoard summaries into", none="no summaries",

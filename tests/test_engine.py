@@ -139,9 +139,9 @@ def test_step_zero_costs_equal_the_cost_functions_on_the_initial_image():
 
 
 def test_same_seed_same_result_other_seed_other_start():
-    a = _make(seed=3).run(4)
-    b = _make(seed=3).run(4)
-    c = _make(seed=4).run(1)
+    a = _make(init="noise", seed=3).run(4)
+    b = _make(init="noise", seed=3).run(4)
+    c = _make(init="noise", seed=4).run(1)
     np.testing.assert_allclose(a.history.total, b.history.total, rtol=1e-5)
     assert np.abs(a.image.astype(int) - b.image.astype(int)).max() <= 1
     assert c.history.total[0] != pytest.approx(a.history.total[0], rel=1e-6)
@@ -325,6 +325,10 @@ def test_init_options_set_the_starting_image():
     noisy = _make(init="noise", noise_ratio=0.6, seed=9).batch()
     noise = (noisy - 0.4 * content) / 0.6
     assert np.abs(noise).max() <= 20.01 and noise.std() > 5  # 0.6·U(−20, 20) + 0.4·content
+    # nst-teach starts from the content image; the seed's recipe from its noisy start (0.6, seed 0 here).
+    np.testing.assert_array_equal(_make().batch(), content)
+    seed_start = (_make(preset="seed").batch() - 0.4 * content) / 0.6
+    assert np.abs(seed_start).max() <= 20.01 and seed_start.std() > 5
 
 
 BAD_OPTIONS = [

@@ -270,6 +270,20 @@ def test_dashboard_options_follow_the_controls(content, style):
         dash.start()  # plain Python, no running event loop
 
 
+def test_dashboard_start_control_and_the_noise_controls_it_greys_out(content, style):
+    dash = widgets.StyleTransferDashboard(content, style, **FAST)
+    assert dash.init.value == "content" and dash.options()["init"] == "content"  # nst-teach's default start
+    assert dash.noise_ratio.disabled and dash.seed.disabled  # no noise: its share and seed do nothing
+    dash.init.value = "noise"
+    assert not dash.noise_ratio.disabled and not dash.seed.disabled and dash.options()["init"] == "noise"
+    seed = widgets.StyleTransferDashboard(content, style, preset="seed", **FAST)
+    assert seed.init.value == "noise" and not seed.noise_ratio.disabled  # the seed's noisy start
+    start = np.zeros((1, SIZE[1], SIZE[0], 3), np.float32)  # an image of its own: offered as "the image given"
+    given = widgets.StyleTransferDashboard(content, style, init=start, **FAST)
+    assert given.init.value == "given" and "the image given" in given.init.label
+    assert given.options()["init"] is start and given.noise_ratio.disabled
+
+
 def test_dashboard_invalid_controls_show_a_message(content, style):
     dash = widgets.StyleTransferDashboard(content, style, **FAST)
 
@@ -391,7 +405,14 @@ def test_dashboard_restart_and_new_dashboard_stop_the_previous_run(content, styl
 
 def test_preview_grid_fills_one_thumbnail_per_setting(content, style):
     grid = widgets.PreviewGrid(
-        content, style, vary={"noise_ratio": [0.2, 0.8]}, size=SIZE, iterations=3, weights="random", precision="float32"
+        content,
+        style,
+        vary={"noise_ratio": [0.2, 0.8]},
+        init="noise",
+        size=SIZE,
+        iterations=3,
+        weights="random",
+        precision="float32",
     )
     placeholders = [image.value for image, _ in grid.cells]
     assert [label for label, _ in grid.settings] == ["noise_ratio=0.2", "noise_ratio=0.8"]

@@ -10,7 +10,8 @@ as given.  What a control is follows from its row:
 * a choice: a dropdown of the row's ``choices``, its default first;
 * a layer: a dropdown of VGG-19's layers; the style layers: a checkbox and a λ slider per conv layer;
 * a size: a dropdown of :data:`SIZES`;
-* a switch: a checkbox.
+* a switch: a checkbox;
+* a start (``init``): a dropdown of the table's keywords, and "the image given" where one was.
 
 Every control's tooltip is its row's ``help``.  This module adds only how a control looks
 (:data:`_LOOKS`: its label, its tab, a log-scale slider for α, β and the learning rate); an option
@@ -58,6 +59,8 @@ class _Look:
     wide: bool = True  # a 380 px row with a 120 px label (ToggleButtons keep their own width)
 
 
+_GIVEN = "given"  # the start control's entry for an image given as init
+
 _LOG_SCALE = {"base": 10, "min": -3, "max": 6, "step": 0.1}  # 10^-3 … 10^6
 
 #: How each control looks, in the order the tabs show them.  Presentation only: whether an option has a
@@ -74,6 +77,16 @@ _LOOKS: dict[str, _Look] = {
     "content_layer": _Look("content layer", "Layers"),
     "style_layers": _Look("style layers", "Layers"),
     "size": _Look("size (w×h)", "Image & network"),
+    "init": _Look(
+        "start",
+        "Image & network",
+        names={
+            "content": "the content image",
+            "noise": "noise (the seed's)",
+            "style": "the style image",
+            _GIVEN: "the image given",
+        },
+    ),
     "noise_ratio": _Look("noise ratio", "Image & network"),
     "seed": _Look("seed (-1: fresh)", "Image & network"),
     "pooling": _Look("pooling", "Image & network", widgets.ToggleButtons, wide=False),
@@ -191,6 +204,16 @@ def _switch(option: Option, value: Any, look: _Look) -> _Control:
     return _Control(widget, lambda: bool(widget.value))
 
 
+def _start(option: Option, value: Any, look: _Look) -> _Control:
+    """The table's starting images (the default first), and the image given as ``value`` if it is one."""
+    order = sorted(option.choices, key=lambda choice: choice != option.default)
+    keyword = isinstance(value, str) and value in option.choices
+    entries = order if keyword else [*order, _GIVEN]
+    widget = _make(look.widget or widgets.Dropdown, option, look, options=[(look.names.get(c, c), c) for c in entries])
+    _set(widget, value if keyword else _GIVEN, option.name)
+    return _Control(widget, lambda: value if widget.value == _GIVEN else widget.value)
+
+
 def _all_layers() -> list[str]:
     return [layer.name for layer in VGG19_LAYERS[1:]]  # not the input
 
@@ -248,6 +271,7 @@ _MAKERS: dict[str, Callable[[Option, Any, _Look], _Control]] = {
     "layer": _layer,
     "layer_weights": _layer_weights,
     "size": _size,
+    "start": _start,
 }
 
 
@@ -294,6 +318,15 @@ class _DashboardControls:
             setattr(self, option.name, control.widget)
             if isinstance(control, _LayerWeights):  # the style layers' checkboxes and λ sliders, by layer
                 self.style_enabled, self.style_weights = control.enabled, control.weights
+        if "init" in self.controls:  # the noise's share and seed matter only when the start is noise
+            noisy = [self.controls[name] for name in ("noise_ratio", "seed") if name in self.controls]
+
+            def show_noise(_: Any = None) -> None:
+                for widget in noisy:
+                    widget.disabled = self.controls["init"].value != "noise"
+
+            self.controls["init"].observe(show_noise, "value")
+            show_noise()
         if {"optimizer", "learning_rate"} <= self.controls.keys():  # a new optimizer starts at its own rate
             self.optimizer.observe(
                 lambda change: setattr(self.learning_rate, "value", LEARNING_RATES[change["new"]]), "value"

@@ -72,12 +72,13 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
             turned them on (``nst-teach app``, :func:`nst_teach.classroom.enable`); True: on; False: off.
         **options: any option of :class:`nst_teach.engine.StyleTransfer`: those with a
             control set its starting value; the others (``weights``, ``style_scale``,
-            ``init``, ``preserve_colors``, ``scales``...) are passed through.
+            ``preserve_colors``, ``scales``...) are passed through.
 
     Attributes:
         start_button, pause_button, stop_button, reset_button, save_button, save_path: the run controls.
-        alpha, beta, tv_weight, learning_rate, iterations, every, optimizer, content_layer, noise_ratio,
-            pooling, size, precision, seed, panel_layer: the option controls.
+        alpha, beta, tv_weight, learning_rate, iterations, every, optimizer, content_layer, init, noise_ratio,
+            pooling, size, precision, seed, panel_layer: the option controls (noise ratio and seed are
+            greyed out unless the start is noise).
         controls: ``{option: its control}``, one per row of :data:`nst_teach.options.TABLE` with ``control=True``.
         style_enabled, style_weights: ``{layer: Checkbox}`` and ``{layer: FloatSlider}`` of the style layers.
         image_widget, costs_widget, style_maps_widget, generated_maps_widget, gram_widget, status_widget:
