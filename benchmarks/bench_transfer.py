@@ -1,4 +1,4 @@
-"""Benchmark: nst-teach against the seed program, side by side, on the same images, init, weights and machine.
+"""Benchmark: nst-teach against the seed program, side by side, on the same images, weights and machine.
 
 For each side it reports seconds per iteration, peak resident memory, and the wall
 time (set-up included) to save a picture at least as good as the one the seed saves
@@ -14,15 +14,18 @@ forward and backward pass of the same truncated VGG-19 at that size and precisio
 
 Sides:
   seed        the seed as written: Adam lr 2, float32, full VGG-19 to block5_pool
-  defaults    nst-teach's defaults (L-BFGS, precision "auto")
+  defaults    nst-teach's defaults (L-BFGS, precision "auto", from the content image)
   lbfgs-fp32  nst-teach with L-BFGS in float32 (what bfloat16 adds)
+  noise-fp32  the same from the seed's noisy start (what the content start adds)
   seed-preset nst-teach's preset="seed" (the seed's recipe on nst-teach's engine)
   live        nst-teach's defaults with a live callback every 20 iterations (image + activations)
   dashboard   the live dashboard as it opens, float32, updated every 20 iterations: the image, the
               costs and the grid across all layers (its yardstick is the final image only)
   dashboard-detail  the same with the one-layer detail open too (block1_conv1, the largest maps)
 
-Each side runs in a fresh process, so peak memory is that side's alone.
+The seed, noise-fp32, seed-preset and the dashboards start from one shared noisy start (the seed's,
+``noisy_image(content, seed=0)``); defaults, lbfgs-fp32 and live from nst-teach's default start, the
+content image.  Each side runs in a fresh process, so peak memory is that side's alone.
 
     python benchmarks/bench_transfer.py            # the full comparison (N = 500; ~10 minutes here)
     python benchmarks/bench_transfer.py --quick    # a short version (CI runs it)
@@ -52,6 +55,7 @@ SIDES = {
     "seed": "the seed as written (Adam lr 2, float32, VGG-19 to block5_pool)",
     "defaults": "nst-teach defaults (L-BFGS, precision auto)",
     "lbfgs-fp32": "nst-teach L-BFGS, float32",
+    "noise-fp32": "nst-teach L-BFGS, float32, the seed's noisy start",
     "seed-preset": "nst-teach preset='seed' (Adam lr 2, float32)",
     "live": "nst-teach defaults + live callback every 20 its",
     "dashboard": "the dashboard (image, costs, layer grid), float32, every 20 its",
@@ -116,8 +120,10 @@ def run_side(side: str, cfg: dict) -> dict:
 
     from nst_teach import StyleTransfer
 
-    options = {"weights": cfg["weights"], "size": size, "init": init}
-    if side == "lbfgs-fp32":
+    options = {"weights": cfg["weights"], "size": size}
+    if side in ("noise-fp32", "seed-preset"):
+        options.update(init=init)  # the seed's start; the other sides start where nst-teach does
+    if side in ("lbfgs-fp32", "noise-fp32"):
         options.update(optimizer="lbfgs", precision="float32")
     elif side == "seed-preset":
         options.update(preset="seed")
