@@ -139,9 +139,9 @@ class Traced:
     AutoGraph rewrites the Python source of every function a trace calls (Keras' layers, the costs)
     so that ``if``/``for`` on tensors become graph ops.  Nothing in the package needs that, and the
     rewriting was most of the first iteration's overhead: without it, tracing VGG-19's cost and
-    gradient takes 0.2–0.35 s instead of 1.2–1.7 s at 400×300 (``benchmarks/README.md``).  A student's function may branch
-    on a tensor, though; such a trace fails with ``OperatorNotAllowedInGraphError``, and is then
-    traced again with AutoGraph, which runs it as written.
+    gradient takes 0.2–0.35 s instead of 1.2–1.7 s at 400×300 (``benchmarks/README.md``).  A student's
+    function may branch on a tensor, though; such a trace fails with ``OperatorNotAllowedInGraphError``,
+    and is then traced again with AutoGraph, which runs it as written.
 
     Call it like the ``tf.function``; :attr:`function` is the one in use.
     """
