@@ -124,6 +124,13 @@ def content_cost(a_c: Any, a_g: Any) -> tf.Tensor:
     return tf.reduce_sum(tf.square(c - g)) / norm
 
 
+def _by_position(t: tf.Tensor, name: str) -> tf.Tensor:
+    """The ``(n_H·n_W, n_C)`` matrix F of activations ``t``: one row per position (A is its transpose)."""
+    act = _as_activation(t, name)
+    n_c = act.shape[-1] if act.shape[-1] is not None else tf.shape(act)[-1]
+    return tf.reshape(act, (-1, n_c))
+
+
 def _unrolled(a: Any, name: str) -> tf.Tensor:
     """The ``(n_C, n_H·n_W)`` matrix A of a layer's activations (or A itself if given)."""
     t = _as_float32(a, name)
@@ -131,10 +138,8 @@ def _unrolled(a: Any, name: str) -> tf.Tensor:
     if rank == 2:
         return t
     if rank in (3, 4):
-        act = _as_activation(t, name)
-        n_c = act.shape[-1] if act.shape[-1] is not None else tf.shape(act)[-1]
         # Row c of A holds channel c's activations, read row by row over the image.
-        return tf.transpose(tf.reshape(act, (-1, n_c)))
+        return tf.transpose(_by_position(t, name))
     raise OptionError(
         f"{name} must be activations (1, n_H, n_W, n_C) or an unrolled matrix (n_C, n_H·n_W), "
         f"got rank {rank} with shape {tuple(t.shape)}."
@@ -165,8 +170,7 @@ def gram_matrix(a: Any) -> tf.Tensor:
     if t.shape.rank in (3, 4):
         # A = Fᵀ for the (n_H·n_W, n_C) matrix F of the activations, so A·Aᵀ = Fᵀ·F: the same sums,
         # without copying the activations into A first (a third less time, forward and backward).
-        act = _as_activation(t, "a")
-        f = tf.reshape(act, (-1, act.shape[-1] if act.shape[-1] is not None else tf.shape(act)[-1]))
+        f = _by_position(t, "a")
         return tf.matmul(f, f, transpose_a=True)
     mat = _unrolled(t, "a")
     return tf.matmul(mat, mat, transpose_b=True)

@@ -198,13 +198,6 @@ class LBFGS:
             return x
         return np.clip(x, self.lower, self.upper)
 
-    def free_gradient(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
-        """The projected gradient: ``g`` with the coordinates the box holds (at a bound, the gradient pushing
-        outwards) set to 0.  Zero exactly at a minimum in the box; ``g`` itself without ``bounds``."""
-        if self.lower is None:
-            return g
-        return np.where(self._held(x, g), np.zeros_like(g), g)
-
     def _held(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
         """Which coordinates the box holds: at the lower bound with the cost falling below it, or at the upper."""
         return ((x <= self.lower) & (g > 0)) | ((x >= self.upper) & (g < 0))

@@ -165,9 +165,6 @@ class Traced:
         """How many times the function in use was traced (1 for a run that does not retrace)."""
         return self.function.experimental_get_tracing_count()
 
-    def get_concrete_function(self, *args: Any) -> Any:
-        return self.function.get_concrete_function(*args)
-
 
 def _unrolled(a: tf.Tensor) -> tf.Tensor:
     """The ``(n_C, n_H·n_W)`` matrix A of activations ``(1, n_H, n_W, n_C)``: what ``gram_matrix`` takes."""

@@ -191,8 +191,12 @@ def _count(option: Option, value: Any, look: _Look) -> _Control:
     return _Control(widget, read)
 
 
+def _default_first(option: Option) -> list[str]:
+    return sorted(option.choices, key=lambda choice: choice != option.default)
+
+
 def _choice(option: Option, value: Any, look: _Look) -> _Control:
-    order = sorted(option.choices, key=lambda choice: choice != option.default)  # the default first
+    order = _default_first(option)
     widget = _make(look.widget or widgets.Dropdown, option, look, options=[(look.names.get(c, c), c) for c in order])
     _set(widget, value, option.name)
     return _Control(widget, lambda: widget.value)
@@ -206,7 +210,7 @@ def _switch(option: Option, value: Any, look: _Look) -> _Control:
 
 def _start(option: Option, value: Any, look: _Look) -> _Control:
     """The table's starting images (the default first), and the image given as ``value`` if it is one."""
-    order = sorted(option.choices, key=lambda choice: choice != option.default)
+    order = _default_first(option)
     keyword = isinstance(value, str) and value in option.choices
     entries = order if keyword else [*order, _GIVEN]
     widget = _make(look.widget or widgets.Dropdown, option, look, options=[(look.names.get(c, c), c) for c in entries])
