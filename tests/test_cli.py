@@ -123,6 +123,7 @@ def test_bad_input_gives_one_line_and_status_2(images, tmp_path, args, words):
     assert (tmp_path / "content.png").stat().st_size > 0  # an input is never overwritten
 
 
+@pytest.mark.timeout(300)  # the run is told to go on until Ctrl-C: if that fails, fail, don't hang
 def test_ctrl_c_saves_the_current_image_and_exits_130(images, tmp_path):
     content, style = images
     proc = subprocess.Popen(

@@ -517,12 +517,15 @@ def test_every_bad_input_gets_a_clear_nst_error(ctx, case):
 # --------------------------------------------------------------------------- interrupted and diverging runs
 
 
+@pytest.mark.timeout(180)  # the run is told to go on until it is interrupted: if that fails, fail, don't hang
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
-def test_a_kernel_interrupt_in_the_middle_of_run_keeps_the_image_and_the_history(optimizer):
+def test_a_kernel_interrupt_in_the_middle_of_run_keeps_the_image_and_the_history(optimizer, sigint_default):
     """Jupyter's "interrupt the kernel" raises KeyboardInterrupt in the main thread wherever it is.
 
     Here it lands inside the optimisation loop (in TensorFlow's code or the engine's, not in
-    a callback: ``test_engine.py`` raises it from a callback).
+    a callback: ``test_engine.py`` raises it from a callback). ``interrupt_main`` acts like SIGINT
+    and does nothing while SIGINT is ignored, as it is in a suite started in the background, so the
+    test installs Python's own handler (``sigint_default``, tests/conftest.py).
     """
     st = StyleTransfer(CONTENT, STYLE, **FAST, optimizer=optimizer)
     start = st.image()
