@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import download
+from . import download, samples
 from .defaults import OUTPUT_DIR
 from .errors import DownloadError, NSTError, OptionError
 
@@ -141,7 +141,8 @@ class Classroom:
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             raise OptionError(
                 "the classroom app reads only http:// and https:// addresses of pictures on the internet, "
-                f"not {url!r}; to use a picture from your own device, Upload it"
+                f"not {url!r}; to use a picture from your own device, Upload it, or type a bundled sample's name "
+                f"({', '.join(samples.sample_names())})"
             )
         if parts.username is not None or parts.password is not None:
             raise OptionError(f"the classroom app reads no address with a user name in it ({url!r})")

@@ -13,18 +13,20 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import defaults, errors
 from .classroom import unused_path
 from .cli_run import EXIT_INTERRUPTED, GIF_FRAMES, GIF_SECONDS, refuse_overwrite, run_with_progress
 from .errors import NSTError, OptionError
-from .options import TABLE, Option
+from .image_io import read_image
+from .options import TABLE, Option, resolve_options
 from .servers import LAB_PORT, VOILA_PORT
-from .validate import check_size
+from .validate import check_size, did_you_mean
 
 __all__ = ["main", "build_parser"]
 
@@ -125,13 +127,46 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
 
 # --- the parser --------------------------------------------------------------------------------
 
+# argparse's "argument --optimizer: invalid choice: 'sgd' (choose from 'adam', 'lbfgs')"
+_INVALID_CHOICE = re.compile(
+    r"argument (?P<flag>[^:]+): invalid choice: '(?P<value>.*)' \(choose from (?P<choices>.*)\)"
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are nst-teach's one line: the option, the value, what it takes, where to read more."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"nst-teach: error: {_one_line(message, self.prog)}\n")
+
+
+def _one_line(message: str, prog: str) -> str:
+    """argparse's ``message`` as one line naming the flag, the value and the choices, then ``PROG --help``.
+
+    >>> _one_line("argument --optimizer: invalid choice: 'sgd' (choose from 'adam', 'lbfgs')", "nst-teach stylize")
+    "--optimizer 'sgd' is not one of adam, lbfgs (nst-teach stylize --help for more)"
+    >>> print(_one_line("argument COMMAND: invalid choice: 'stylise' (choose from 'stylize', 'layers')", "nst-teach"))
+    'stylise' is not a command of nst-teach: choose one of stylize, layers. Did you mean 'stylize'? (...
+    """
+    more = f"({prog} --help for more)"
+    found = _INVALID_CHOICE.fullmatch(message.strip())
+    if found is None:
+        text = " ".join(message.split()).removeprefix("argument ")
+        return f"{text[:1].lower()}{text[1:]} {more}"
+    flag, value = found["flag"].split("/")[-1], found["value"]
+    choices = [choice.strip().strip("'\"") for choice in found["choices"].split(",")]
+    hint = did_you_mean(value, choices)
+    if flag == "COMMAND":
+        return f"{value!r} is not a command of nst-teach: choose one of {', '.join(choices)}.{hint} {more}"
+    return f"{flag} {value!r} is not one of {', '.join(choices)}{'.' + hint if hint else ''} {more}"
+
 
 def build_parser() -> argparse.ArgumentParser:
     from nst_teach import __version__
 
     from .course import COURSE_DIR
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="nst-teach",
         description="Neural Style Transfer (Gatys et al., 2015), taught step by step.",
     )
@@ -261,8 +296,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _stylize(args: argparse.Namespace) -> int:
-    from .engine import StyleTransfer
-
     output = _image_output(args.output, "--output")
     if args.size is not None:
         check_size(args.size, "--size")
@@ -279,19 +312,35 @@ def _stylize(args: argparse.Namespace) -> int:
     outputs = [("--output", output)] + ([("--gif", Path(args.gif))] if args.gif else [])
     refuse_overwrite(inputs, outputs, [("--save-every", snapshots[1])] if snapshots else [])
 
-    options = _run_options(args)
-    style: Any = args.style[0] if len(args.style) == 1 else list(args.style)
+    options = resolve_options(_run_options(args), partial=True, caller="nst-teach stylize")
     blend = options.get("style_blend")
     if blend is not None and len(blend) != len(args.style):
         raise OptionError(
             f"--style-weights got {len(blend)} weights for {len(args.style)} style images; give one per image"
         )
+    # The pictures are read (a file, a bundled sample's name, a URL) before TensorFlow's seconds of loading.
+    content, styles = read_image(args.content), [read_image(style) for style in args.style]
 
-    transfer = StyleTransfer(args.content, style, **options)
+    StyleTransfer = _engine()
+    transfer = StyleTransfer(content, styles[0] if len(styles) == 1 else styles, **options)
     if snapshots:
         snapshots[1].mkdir(parents=True, exist_ok=True)
     gif = Path(args.gif) if args.gif else None
     return run_with_progress(transfer, output, snapshots=snapshots, gif=gif, gif_every=args.gif_every, quiet=args.quiet)
+
+
+def _engine() -> Any:
+    """:class:`~nst_teach.engine.StyleTransfer`, with TensorFlow imported without its start-up lines.
+
+    Called once the arguments and files are checked: a wrong argument answers at once, not after the
+    seconds TensorFlow takes to load.
+    """
+    from ._quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    from .engine import StyleTransfer
+
+    return StyleTransfer
 
 
 def _positive_int_or_error(text: str, name: str) -> int:
@@ -316,7 +365,7 @@ def _layers(args: argparse.Namespace) -> int:
 
 
 def _weights(args: argparse.Namespace) -> int:
-    from . import weights
+    from . import weights  # reads and writes HDF5 files with h5py: no TensorFlow
 
     if args.download:
         path = weights.download_weights()
@@ -332,20 +381,20 @@ def _weights(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .engine import StyleTransfer
-    from .samples import load_sample, sample_names, sample_path
+    from .samples import COURSE_PAIR, load_sample, sample_path
 
     check_size(args.size, "--size")
     if args.output is not None:
         output = _image_output(args.output, "--output")
     else:
         output = unused_path(Path(defaults.OUTPUT_DIR), DEMO_NAME)
-    content, style = sample_names("content")[0], sample_names("style")[0]
+    content, style = COURSE_PAIR
     inputs = [sample_path(content), sample_path(style)]
     if args.weights not in {"auto", "imagenet", "random"}:
         inputs.append(args.weights)
     refuse_overwrite(inputs, [("--output", output)])
     print(f"nst-teach: painting the sample photo {content!r} in the style of {style!r} into {output}", file=sys.stderr)
+    StyleTransfer = _engine()
     transfer = StyleTransfer(
         load_sample(content), load_sample(style), size=args.size, iterations=args.iterations, weights=args.weights
     )
@@ -475,10 +524,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    if args.command in {"stylize", "demo", "weights"}:
-        from ._quiet import import_tensorflow_quietly
-
-        import_tensorflow_quietly()
     errors.set_interface("cli")  # messages name options as flags: --weights random, not weights='random'
     try:
         return COMMANDS[args.command](args)

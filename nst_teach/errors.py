@@ -19,6 +19,7 @@ __all__ = [
     "NSTWarning",
     "spell_option",
     "set_interface",
+    "option_label",
     "warn",
     "NSTError",
     "ImageError",
@@ -97,6 +98,15 @@ def spell_option(name: str, value: Any) -> str:
     if _interface == "cli":
         return f"--{name.replace('_', '-')} {value}"
     return f"{name}={value!r}"
+
+
+def option_label(name: str, flag: str) -> str:
+    """An option's name in the interface's words: ``alpha`` in Python, its flag ``--alpha`` on the command line.
+
+    >>> option_label("style_blend", "--style-weights")
+    'style_blend'
+    """
+    return flag if _interface == "cli" else name
 
 
 def warn(message: str, category: type[Warning] = NSTWarning) -> None:

@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from . import download
+from . import download, samples
 from .errors import ImageError, ImageNotFoundError, NSTWarning, OptionError, warn
 from .validate import MIN_SIDE, did_you_mean, format_size
 
@@ -98,6 +98,8 @@ def read_image(src: Any, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
 
     ``src`` may be:
 
+    * the name of a bundled sample (``"cottage"``, ``"swirls"``: :func:`nst_teach.samples.sample_names`),
+      when no file of that name is in the current folder.
     * a file path (``str`` or :class:`pathlib.Path`): PNG, JPEG, GIF, BMP,
       TIFF, WebP, PPM, ICO.  The EXIF orientation of photos is honoured;
       an animation gives its first frame (with a warning); transparency is
@@ -117,7 +119,7 @@ def read_image(src: Any, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     The result is always a fresh array (never a view of ``src``).
 
     Args:
-        src: The picture: path, http(s) address, NumPy array or Pillow image.
+        src: The picture: path, a bundled sample's name, http(s) address, NumPy array or Pillow image.
         max_pixels: Refuse to decode pictures with more pixels than this
             (width × height), to protect the memory of small machines.  Big
             JPEGs are decoded at 1/2, 1/4 or 1/8 size instead, when that fits.
@@ -135,6 +137,8 @@ def read_image(src: Any, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
 
     >>> read_image(np.zeros((48, 64), dtype=np.uint8)).shape
     (48, 64, 3)
+    >>> read_image("swirls").shape
+    (384, 512, 3)
     """
     max_pixels = _check_max_pixels(max_pixels)
     if isinstance(src, np.ndarray):
@@ -164,6 +168,8 @@ def read_image(src: Any, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
         else:
             path = Path(text).expanduser()
             what = f"'{path}'"
+            if text in samples.SAMPLES and not path.exists():  # a bundled picture by name: "cottage"
+                path, what = samples.sample_path(text), f"the sample {text!r}"
             rgb = _read_file(path, max_pixels, what)
     else:
         raise ImageError(
@@ -455,10 +461,14 @@ def _check_min_side(rgb: np.ndarray, what: str) -> None:
 def _check_is_file(path: Path) -> None:
     """Raises a helpful error for a missing path, a folder, or an empty file."""
     if not path.exists():
-        hint = did_you_mean(path.name, (entry.name for entry in path.parent.iterdir())) if path.parent.is_dir() else ""
+        names = [entry.name for entry in path.parent.iterdir()] if path.parent.is_dir() else []
+        sample = ""
+        if path.parent == Path("."):  # a bare name: it could have been meant as a bundled sample's
+            names += samples.sample_names()
+            sample = f", and no bundled sample has that name ({', '.join(samples.sample_names())})"
         raise ImageNotFoundError(
             f"no picture at '{path}': the file does not exist (relative paths start in "
-            f"'{Path.cwd()}'). Check the spelling and the folder.{hint}"
+            f"'{Path.cwd()}'){sample}. Check the spelling and the folder.{did_you_mean(path.name, names)}"
         )
     if path.is_dir():
         raise ImageError(f"'{path}' is a directory, not a picture file; pass the path of a file inside it")

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .defaults import ALPHA, BETA, CONTENT_LAYER, IMG_SIZE, ITERATIONS, LEARNING_RATE, NOISE_RATIO, SEED, STYLE_LAYERS
-from .errors import LayerError, OptionError
+from .errors import LayerError, OptionError, option_label
 from .layers import layer_name
 from .precision import PRECISIONS, resolve_precision
 from .validate import check_choice, check_int, check_number, check_size, did_you_mean, format_size
@@ -493,7 +493,8 @@ def check_option(name: str, value: Any) -> Any:
     option = TABLE[name]
     if value is None and option.none:
         return None
-    checked = _CHECKS[option.kind](option, name, value)
+    label = option_label(name, option.cli_flag) if option.has_flag else name  # as the user typed it
+    checked = _CHECKS[option.kind](option, label, value)
     if option.needs and importlib.util.find_spec(option.needs) is None:
         raise OptionError(
             f"{name} needs {option.needs}, which is not installed: `pip install {option.needs}`, or leave {name} out."

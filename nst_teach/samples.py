@@ -34,6 +34,7 @@ from .errors import ImageNotFoundError, OptionError
 from .validate import did_you_mean
 
 __all__ = [
+    "COURSE_PAIR",
     "DATA_DIR",
     "Kind",
     "SAMPLES",
@@ -50,6 +51,10 @@ DATA_DIR: Path = Path(__file__).resolve().with_name("data")
 
 # How the painted images are stored: JPEG keeps each file well under 150 KB.
 _JPEG_QUALITY = 90
+
+#: The course's own pair, the stand-ins for Tübingen and The Starry Night (:mod:`nst_teach.gallery`): the
+#: photo and the painting that ``nst-teach demo`` paints and the README's pictures show.
+COURSE_PAIR: tuple[str, str] = ("cottage", "swirls")
 
 Kind = Literal["content", "style"]
 _KINDS: tuple[str, ...] = ("content", "style")
@@ -271,17 +276,15 @@ def sample_path(name: str) -> Path:
 
 
 def _read_rgb(path: Path) -> np.ndarray:
-    """Reads an image file as uint8 RGB (H, W, 3), with nst_teach.images when it is there."""
-    try:
-        from .images import read_image
-    except ImportError:
-        read_image = None
-    if read_image is not None:
-        return read_image(path)
-    from PIL import Image
+    """Reads a bundled image file as uint8 RGB (H, W, 3), as :func:`nst_teach.image_io.read_image` does.
+
+    The files are known pictures, so Pillow alone reads them (EXIF orientation honoured, then RGB):
+    :mod:`nst_teach.image_io` reads a sample by its name through this module, not the other way round.
+    """
+    from PIL import Image, ImageOps  # imported here: most users of the records never decode a picture
 
     with Image.open(path) as image:
-        return np.asarray(image.convert("RGB"), dtype=np.uint8)
+        return np.array(ImageOps.exif_transpose(image).convert("RGB"), dtype=np.uint8)
 
 
 def load_sample(name: str) -> np.ndarray:

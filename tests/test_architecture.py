@@ -27,6 +27,7 @@ TIERS: dict[str, list[str]] = {
         "lbfgs",
         "panels",
         "paintings",
+        "samples",  # the bundled pictures' records: image_io reads a sample by its name
     ],
     "the network and its costs": [
         "layers",
@@ -44,7 +45,6 @@ TIERS: dict[str, list[str]] = {
         "viz",
         "live",
         "live_grid",
-        "samples",
         "gallery",
         "pace",
         "course",

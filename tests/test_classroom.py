@@ -32,6 +32,7 @@ from nst_teach import classroom, download, widgets  # noqa: E402
 from nst_teach.classroom import MAX_STEM, Classroom, file_name, not_public, safe_stem  # noqa: E402
 from nst_teach.errors import DownloadError, OptionError, SaveError  # noqa: E402
 from nst_teach.images import read_image  # noqa: E402
+from nst_teach.samples import load_sample  # noqa: E402
 
 IMAGE = np.arange(32 * 48 * 3, dtype=np.uint8).reshape(32, 48, 3)
 
@@ -476,6 +477,19 @@ def test_the_classroom_picker_refuses_paths_and_private_addresses(tmp_path, monk
         assert picker.value is before
     assert connections.seen == []
     assert "a file path" not in picker.url.placeholder
+
+
+def test_the_classroom_url_box_takes_a_bundled_pictures_name(tmp_path, monkeypatch):
+    picker = widgets.ImagePicker("style", size=(64, 48), thumbnails=False, classroom=Classroom(tmp_path))
+    connections = _Connections(monkeypatch)
+    for name in ("waves", "waves"):  # the second time too: the sample is chosen again, not left as it was
+        picker.url.value = f" {name} "
+        picker.load_button.click()
+        assert picker.sample.value == name and np.array_equal(picker.value, load_sample(name)), picker.status
+        picker.value = None
+    assert connections.seen == []
+    with pytest.raises(OptionError, match="a bundled sample's name .*cottage"):  # the refusal says it can
+        Classroom(tmp_path).read_url("swirl")
 
 
 def test_a_picker_outside_classroom_mode_still_reads_file_paths(tmp_path):

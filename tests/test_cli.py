@@ -173,10 +173,109 @@ def test_weights_reports_and_checks_a_file(tmp_path, capsys):
     assert capsys.readouterr().out.strip()
 
 
-def test_demo_runs_on_bundled_samples(tmp_path):
+def test_demo_runs_on_the_courses_own_samples(tmp_path):
     done = nst("demo", "-o", "demo.jpg", "--iterations", "2", "--size", "64x48", "--weights", "random", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert Image.open(tmp_path / "demo.jpg").size == (64, 48)
+    assert "photo 'cottage' in the style of 'swirls'" in done.stderr  # the notebooks' pair, not matplotlib's photo
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--optimizer", "sgd"], ["--optimizer", "'sgd'", "adam, lbfgs"]),
+        (["--optimizer", "lbgfs"], ["--optimizer", "Did you mean 'lbfgs'?"]),
+        (["--iterations", "0"], ["--iterations", "'0'", "> 0"]),
+        (["--size", "big"], ["--size", "'big'", "400x300"]),
+        (["--precision", "fp16"], ["--precision", "'fp16'", "auto, float32, bfloat16"]),
+        (["--bogus"], ["--bogus"]),
+    ],
+)
+def test_an_argparse_error_is_one_line_naming_the_option_the_value_and_what_it_takes(capsys, args, words):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["stylize", "c.jpg", "s.jpg", "-o", "o.jpg", *args])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nst-teach: error: "), err
+    assert "usage:" not in err and all(word in lines[0] for word in words), err
+    assert "--help for more" in lines[0]
+
+
+def test_a_wrong_command_is_one_line_with_the_commands_and_a_suggestion(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["stylise", "photo.jpg"])
+    assert exit_.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "'stylise' is not a command" in lines[0] and "Did you mean 'stylize'?" in lines[0]
+    assert all(command in lines[0] for command in cli.COMMANDS)
+
+
+#: A fresh interpreter runs these one after another and reports, for each, the exit status, stderr and
+#: whether TensorFlow was imported by then: a wrong argument or file must answer before it loads.
+_BEFORE_TENSORFLOW = """
+import contextlib, io, json, sys
+from nst_teach import cli
+cases = json.loads(sys.argv[1])
+report = []
+for args in cases:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(args)
+        except SystemExit as exc:
+            code = exc.code
+    report.append([code, err.getvalue(), "tensorflow" in sys.modules])
+print(json.dumps(report))
+"""
+
+
+def test_argument_and_file_errors_answer_before_tensorflow_is_imported(images, tmp_path):
+    import json
+
+    ok = ["content.png", "style.jpg", "-o", "o.jpg"]
+    cases = [
+        ["stylize", *ok, "--optimizer", "sgd"],  # argparse's
+        ["stylize", *ok, "--alpha", "-1"],  # the options table's
+        ["stylize", *ok, "--style-layers", "block9_conv1=1"],
+        ["stylize", *ok, "--content-layer", "block4_conv9"],
+        ["stylize", "missing.jpg", "style.jpg", "-o", "o.jpg"],  # the files
+        ["stylize", "cottge", "style.jpg", "-o", "o.jpg"],
+        ["stylize", "content.png", "notes.jpg", "-o", "o.jpg"],  # a text file named .jpg
+        ["stylize", *ok[:3], "content.png"],  # an output that would replace an input
+        ["stylize", *ok[:3], "o.txt"],
+        ["demo", "--size", "10x10"],
+        ["weights", "--path", "missing.h5"],
+    ]
+    (tmp_path / "notes.jpg").write_text("not a picture")
+    done = subprocess.run(
+        [sys.executable, "-c", _BEFORE_TENSORFLOW, json.dumps(cases)],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    for args, (code, err, tensorflow) in zip(cases, json.loads(done.stdout)):
+        lines = err.splitlines()
+        assert code == 2 and len(lines) == 1 and lines[0].startswith("nst-teach: error: "), (args, err)
+        assert not tensorflow, f"nst-teach {' '.join(args)}: TensorFlow was imported before the error: {err}"
+
+
+def test_stylize_takes_the_bundled_pictures_by_name(tmp_path):
+    done = nst("stylize", "cottage", "swirls", "-o", "out.png", "--iterations", "2", *FAST, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert Image.open(tmp_path / "out.png").size == (64, 48)
+
+
+def test_a_name_that_is_neither_a_file_nor_a_sample_says_both(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["stylize", "swirl", "cottage", "-o", "out.png", *FAST]) == 2
+    err = capsys.readouterr().err
+    assert "the file does not exist" in err and "no bundled sample has that name" in err
+    assert "Did you mean 'swirls'?" in err and "cubist" in err  # the suggestion, and the samples listed
+    assert not (tmp_path / "out.png").exists()
 
 
 def test_no_command_prints_help_and_exits_2(capsys):

@@ -465,3 +465,25 @@ def test_any_array_gives_a_picture_or_an_nst_error(array):
         except NSTError:
             return
     assert rgb.dtype == np.uint8 and rgb.shape == (array.shape[0], array.shape[1], 3)
+
+
+def test_a_bundled_picture_is_read_by_its_name(tmp_path, monkeypatch):
+    from nst_teach.samples import load_sample, sample_names
+
+    monkeypatch.chdir(tmp_path)
+    for name in sample_names():
+        np.testing.assert_array_equal(read_image(name), load_sample(name))
+    Image.fromarray(np.zeros((40, 50, 3), np.uint8)).save(tmp_path / "cottage", format="PNG")
+    assert read_image("cottage").shape == (40, 50, 3)  # a file of that name in the folder comes first
+
+
+def test_a_name_that_is_neither_a_file_nor_a_sample_lists_the_samples(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ImageNotFoundError) as info:
+        read_image("cotage")
+    message = str(info.value)
+    assert "the file does not exist" in message and "no bundled sample has that name" in message
+    assert "Did you mean 'cottage'?" in message and "swirls" in message
+    with pytest.raises(ImageNotFoundError) as info:
+        read_image(tmp_path / "sub" / "cottage.jpg")  # a path in a folder: a file was meant, not a sample
+    assert "sample" not in str(info.value)

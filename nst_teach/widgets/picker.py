@@ -202,7 +202,8 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
     def load_url(self, url: str | None = None) -> np.ndarray | None:
         """Reads the image at ``url`` (default: the URL box) and chooses it.
 
-        In classroom mode only a public http(s) address is read (:meth:`nst_teach.classroom.Classroom.read_url`).
+        The name of one of the picker's bundled samples (``"cottage"``) chooses that sample. Otherwise, in
+        classroom mode, only a public http(s) address is read (:meth:`nst_teach.classroom.Classroom.read_url`).
 
         Returns:
             The image, or None if it could not be read (the status line says why).
@@ -212,6 +213,11 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
             path = " (or a file path)" if self.room is None else ""
             self._set_status(f"Type an http(s) address{path} in the URL box first.", "warn")
             return None
+        if url in {name for _, name in self.sample.options if name}:  # a bundled picture by name, as the CLI takes it
+            if self.sample.value == url:
+                self._on_sample({"new": url})  # chosen again after an upload: the dropdown does not change
+            self.sample.value = url
+            return self.value
         self._set_status(f"Loading {url} …")
         try:
             rgb = images.read_image(url) if self.room is None else self.room.read_url(url)
