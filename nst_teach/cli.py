@@ -171,8 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Neural Style Transfer (Gatys et al., 2015), taught step by step.",
     )
     parser.add_argument("--version", action="version", version=f"nst-teach {__version__}")
-    course_dir = (f"the folder to copy the course into and serve from (default: in a clone, its notebooks/ in place; "
-                  f"installed from a wheel, ./{COURSE_DIR}/)")  # fmt: skip
+    course_dir = f"the folder to copy the course into and serve from (default: ./{COURSE_DIR}/)"
     force = "replace the notebooks you changed there with nst-teach's copies (yours are renamed NAME-yours.ipynb)"
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -402,17 +401,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _course(args: argparse.Namespace, names: tuple[str, ...] | None = None) -> tuple[Path, str]:
-    """The folder to serve and where the course is in it: a clone's ``notebooks/`` in place, else a copy.
+    """The folder to serve and where the course is in it: a copy the student owns (``./nst-teach-course/``).
 
-    Run from a clone (``pip install -e .``) without ``--dir``, the repository is served and its
-    ``notebooks/`` are the course, as they are. Installed from a wheel, or given ``--dir``, the course
-    is copied into that folder (``./nst-teach-course/``), keeping the notebooks the student changed.
+    Also in a clone: JupyterLab saves a notebook that ran into the file it serves, so the repository's own
+    ``notebooks/`` would change under git (and the next ``git pull`` conflict). Run again after an update,
+    the copy takes the new notebooks and keeps the ones the student changed.
     """
-    from .course import COURSE_DIR, repository_root
+    from .course import COURSE_DIR
 
-    root = repository_root()
-    if root is not None and args.dir is None:
-        return root, "notebooks/"
     return _copy_course(Path(args.dir or COURSE_DIR), names, force=args.force).folder.resolve(), ""
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -39,7 +41,6 @@ def package(tmp_path: Path) -> Path:
 
 def test_in_a_clone_the_course_is_the_repositorys_notebooks_folder_itself():
     assert course.course_files().resolve() == ROOT / "notebooks"
-    assert course.repository_root() == ROOT
     on_disk = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
     assert on_disk == sorted((*course.NOTEBOOKS, course.APP)), "a notebook is missing from course.NOTEBOOKS"
     link = ROOT / "nst_teach" / "data" / "notebooks"
@@ -161,9 +162,8 @@ def served(monkeypatch) -> list[servers.ServerCommand]:
     return started
 
 
-def test_installed_from_a_wheel_tutorial_opens_a_copy_in_the_current_folder(tmp_path, monkeypatch, served, capsys):
+def test_tutorial_opens_a_copy_in_the_current_folder(tmp_path, monkeypatch, served, capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(course, "repository_root", lambda: None)  # as from a wheel
     assert cli.main(["tutorial", "--no-browser", "--ip", "127.0.0.1"]) == 0
     folder = tmp_path / course.COURSE_DIR
     assert sorted(p.name for p in folder.glob("*.ipynb")) == sorted((*course.NOTEBOOKS, course.APP))
@@ -178,17 +178,32 @@ def test_installed_from_a_wheel_tutorial_opens_a_copy_in_the_current_folder(tmp_
     assert (folder / "00_welcome.ipynb").read_text() == "my notes"
 
 
-def test_installed_from_a_wheel_app_serves_its_copy(tmp_path, monkeypatch, served):
+def test_the_app_serves_its_copy(tmp_path, monkeypatch, served):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(course, "repository_root", lambda: None)
     assert cli.main(["app", "--no-browser", "--ip", "127.0.0.1", "--dir", "room"]) == 0
     assert [p.name for p in (tmp_path / "room").glob("*.ipynb")] == [course.APP]
     assert str(tmp_path / "room" / course.APP) in served[0].argv
 
 
-def test_in_a_clone_tutorial_serves_the_repository_in_place(tmp_path, monkeypatch, served):
-    monkeypatch.chdir(tmp_path)
-    assert cli.main(["tutorial", "--no-browser", "--ip", "127.0.0.1"]) == 0
-    assert f"--ServerApp.root_dir={ROOT}" in served[0].argv
-    assert "/lab/tree/notebooks/00_welcome.ipynb?token=" in served[0].url
-    assert list(tmp_path.iterdir()) == [], "nothing is copied"
+def test_in_a_clone_tutorial_serves_a_copy_and_the_clone_stays_clean(monkeypatch, served):
+    """Run from the clone's own folder, as the README's Quick start does: the student works on a copy.
+
+    JupyterLab saves a notebook that ran (its outputs) into the file it serves: served in place, that
+    was a tracked file of the clone, and the next ``git pull`` conflicted.
+    """
+    tracked = {path: path.read_bytes() for path in (ROOT / "notebooks").glob("*.ipynb")}
+    copy = ROOT / course.COURSE_DIR
+    existed = copy.exists()
+    monkeypatch.chdir(ROOT)
+    try:
+        assert cli.main(["tutorial", "--no-browser", "--ip", "127.0.0.1"]) == 0
+        assert f"--ServerApp.root_dir={copy}" in served[0].argv and f"--ServerApp.root_dir={ROOT}" not in served[0].argv
+        (copy / "00_welcome.ipynb").write_text("as JupyterLab saves it after a run")  # the student's work
+    finally:
+        if not existed:
+            shutil.rmtree(copy, ignore_errors=True)
+    assert {path: path.read_bytes() for path in (ROOT / "notebooks").glob("*.ipynb")} == tracked
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", f"{course.COURSE_DIR}/00_welcome.ipynb"], cwd=ROOT, check=False
+    ).returncode
+    assert ignored in (0, 128), f"{course.COURSE_DIR}/ is not in .gitignore: it would show in git status"  # 128: no git
