@@ -59,7 +59,8 @@ STOP_GRACE = 15.0  #: seconds the server gets to shut its kernels down before it
 
 #: nst-teach's Jupyter folder: its Voila template (``voila/templates/nst-teach``: the lab template without
 #: CDN links) and, for JupyterLab, ``jupyter_server_config.json``: that template and the bundled MathJax for
-#: Voila inside JupyterLab. Servers find it first on ``JUPYTER_PATH`` and ``JUPYTER_CONFIG_PATH``.
+#: Voila inside JupyterLab; ``labconfig/page_config.json``: no news pop-up, no update check.
+#: Servers find it first on ``JUPYTER_PATH`` and ``JUPYTER_CONFIG_PATH``.
 JUPYTER_DATA = Path(__file__).resolve().parent / "data" / "jupyter"
 VOILA_TEMPLATE = "nst-teach"
 
@@ -217,8 +218,14 @@ def lab_command(
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={root_dir}",
-        "--LabApp.news_url=",  # no news pop-up, no request to the internet from the server
+        # No news and no update check: the server asks the internet nothing, and the page's announcements
+        # plugin (which asks "Would you like to get notified about official Jupyter news?") is disabled by
+        # nst-teach's labconfig/page_config.json, on JUPYTER_CONFIG_PATH below.
+        "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # window.jupyterapp: the page's JupyterLab object, for a browser's console (and the browser tests, which
+        # read the notebook's state through it); nothing on the page changes.
+        "--LabApp.expose_app_in_browser=True",
     ]
     if as_root:
         argv.append("--allow-root")

@@ -189,8 +189,6 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         weights = home / "vgg19_random_seed0_notop.h5"
         write_random_weights(weights, seed=0)
 
-    settings = home / "lab-settings"
-    _write_lab_settings(settings)
     env = dict(os.environ)
     env.update(
         {
@@ -198,8 +196,10 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
             "NST_TEACH_OFFLINE": "1",
             "NST_TEACH_WEIGHTS": str(weights),
             "NST_TEACH_CACHE": str(home / "cache"),
+            # A student who never opened JupyterLab: no settings or workspaces of their own (nor of this
+            # machine's user), so the page shows what nst-teach's own settings give a new student.
             "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTERLAB_SETTINGS_DIR": str(home / "lab-settings"),
             "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
             "IPYTHONDIR": str(home / "ipython"),
             "MPLCONFIGDIR": str(home / "matplotlib"),
@@ -209,21 +209,6 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     )
     env.pop("JUPYTER_TOKEN", None)
     return env
-
-
-def _write_lab_settings(folder: Path) -> None:
-    """User settings: render every cell (no virtual scrolling), no news or update pop-ups."""
-    files = {
-        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-            "fetchNews": "false",
-            "checkForUpdates": False,
-        },
-    }
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(content))
 
 
 # --- servers -----------------------------------------------------------------------------------------
@@ -258,60 +243,47 @@ class Server:
 def jupyter_lab(
     course_dir: Path, server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    """JupyterLab on 127.0.0.1 at a free port, serving the course copy; stopped at the end (also on failure).
+    """``nst-teach tutorial`` on the course copy, at a free port on 127.0.0.1: what a student starts, as it is.
 
-    The command is ``nst-teach tutorial``'s (:func:`nst_teach.servers.lab_command`: ``--allow-root`` as root,
-    the token in ``JUPYTER_TOKEN``, Voila's template without CDN links), serving the course copy and
-    exposing ``window.jupyterapp`` to the tests.
+    No setting of the tests' own: the command line, the environment (the token in ``JUPYTER_TOKEN``,
+    nst-teach's Jupyter folder with its Voila template and page settings) and the address are nst-teach's.
+    ``page`` is the address it printed, at the first notebook.
     """
-    from nst_teach.servers import lab_command
-
-    port = free_port()
     log = tmp_path_factory.mktemp("logs") / "jupyter-lab.log"
-    lab = lab_command(
-        course_dir, "00_welcome.ipynb", ip="127.0.0.1", port=port, extra=["--LabApp.expose_app_in_browser=True"]
-    )  # window.jupyterapp: the kernel's state, outputs
-    env = dict(server_env, **{name: lab.env[name] for name in ("JUPYTER_TOKEN", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH")})
-    process = _start(lab.argv, course_dir, env, log)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        token = env["JUPYTER_TOKEN"]
-        _wait_for(f"{url}/api/status", process, log, {"Authorization": f"token {token}"})
-        yield Server(url, token, log, process)
-    finally:
-        _stop(process)
-        _keep_log(log)
+    command = ["tutorial", "--no-browser", "--ip=127.0.0.1", f"--port={free_port()}", f"--dir={course_dir}"]
+    with nst_teach_server(command, course_dir.parent, server_env, log) as lab:
+        yield lab
 
 
 PRINTED_URL = re.compile(r"http://127\.0\.0\.1:\d+/\S*\?token=(\S+)")
 
 
 @contextlib.contextmanager
-def nst_teach_app(notebook: Path, env: dict[str, str], log: Path) -> Iterator[Server]:
-    """``nst-teach app NOTEBOOK --no-browser`` on 127.0.0.1 at a free port; ``page`` is the address it printed."""
-    command = [
-        sys.executable,
-        "-m",
-        "nst_teach",
-        "app",
-        str(notebook),
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={free_port()}",
-    ]
-    process = _start(command, notebook.parent, env, log)
+def nst_teach_server(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> Iterator[Server]:
+    """``nst-teach COMMAND`` (``tutorial`` or ``app``); ``page`` is the address it printed, token included."""
+    process = _start([sys.executable, "-m", "nst_teach", *command], cwd, env, log)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while not (found := PRINTED_URL.search(log.read_text(errors="replace"))):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"nst-teach app printed no address (status {process.poll()}):\n{_log_tail(log)}")
+                raise RuntimeError(f"nst-teach {command[0]} printed no address (status {process.poll()}):\n"
+                                   f"{_log_tail(log)}")  # fmt: skip
             time.sleep(0.5)
-        server = Server(found.group(0).split("/?", 1)[0], found.group(1), log, process)
+        parts = urllib.parse.urlsplit(found.group(0))
+        server = Server(f"{parts.scheme}://{parts.netloc}", found.group(1), log, process)
         server.page = found.group(0)
         yield server
     finally:
         _stop(process)
         _keep_log(log)
+
+
+@contextlib.contextmanager
+def nst_teach_app(notebook: Path, env: dict[str, str], log: Path) -> Iterator[Server]:
+    """``nst-teach app NOTEBOOK --no-browser`` on 127.0.0.1 at a free port; ``page`` is the address it printed."""
+    command = ["app", str(notebook), "--no-browser", "--ip=127.0.0.1", f"--port={free_port()}"]
+    with nst_teach_server(command, notebook.parent, env, log) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
