@@ -164,4 +164,5 @@ def test_the_wheel_holds_the_package_its_pictures_the_voila_template_and_every_n
         for path in data:  # the pictures, SOURCES.md, the Voila template and the Jupyter server config
             assert path.relative_to(ROOT).as_posix() in names, f"{path.relative_to(ROOT)} is not in the wheel"
     assert any(name.startswith("nst_teach/data/jupyter/voila/templates/nst-teach/") for name in names)
+    assert "nst_teach/data/jupyter/labconfig/page_config.json" in names  # no news pop-up in the tutorial
     assert {name.split("/")[0] for name in names} == {"nst_teach", wheel.name.split("-py3")[0] + ".dist-info"}
