@@ -25,7 +25,6 @@ TIERS: dict[str, list[str]] = {
         "download",
         "precision",
         "lbfgs",
-        "panels",
         "paintings",
     ],
     "the network and its costs": [
@@ -42,8 +41,6 @@ TIERS: dict[str, list[str]] = {
     "the loop": ["options", "checks", "student_functions", "objective", "optimizers", "scales", "history", "engine"],
     "pictures and the course": [
         "viz",
-        "live",
-        "live_grid",
         "samples",
         "gallery",
         "pace",

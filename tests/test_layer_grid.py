@@ -1,4 +1,4 @@
-"""The live view across all layers: nst_teach.live_grid (the figure) and nst_teach.widgets.layer_grid (on the page).
+"""The live view across all layers: nst_teach.viz.live_grid (the figure) and nst_teach.widgets.layer_grid (on the page).
 
 Short runs on tiny images with seeded random VGG-19 weights.  The Gram matrices the grid shows are
 checked against the course's own ``costs.gram_matrix`` (TensorFlow) and its channel order against the
@@ -23,8 +23,8 @@ from test_widgets import _offline, run, until  # noqa: E402, F401 (_offline: the
 from nst_teach import costs, widgets  # noqa: E402
 from nst_teach.engine import StyleTransfer  # noqa: E402
 from nst_teach.errors import OptionError  # noqa: E402
-from nst_teach.live_grid import LiveLayerGrid  # noqa: E402
 from nst_teach.samples import load_sample  # noqa: E402
+from nst_teach.viz.live_grid import LiveLayerGrid  # noqa: E402
 from nst_teach.widgets.layer_grid import _LayerGrid  # noqa: E402
 
 SIZE = (48, 32)

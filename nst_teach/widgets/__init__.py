@@ -12,7 +12,7 @@ Five widgets, one per notebook that introduces it:
 * :class:`StyleTransferDashboard` (``notebooks/05_style_transfer_live.ipynb``) —
   every option of :class:`nst_teach.engine.StyleTransfer` as a control, Start /
   Pause / Stop / Reset / Save, and live pictures: the image, the costs, and every
-  style layer's Gram matrices converging (:mod:`nst_teach.live_grid`).
+  style layer's Gram matrices converging (:mod:`nst_teach.viz.live_grid`).
 * :class:`PreviewGrid` (``notebooks/06_experiments.ipynb``) — small, quick runs
   across a range of one setting, side by side.
 

@@ -363,7 +363,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
     def _show(self, transfer: Any, step: Any = None) -> None:
         """Shows the image, the costs, the grid and the open layer panels (of ``step``, or of the current image)."""
         from .. import viz
-        from ..panels import new_figure
+        from ..viz.pieces import new_figure
 
         self.image_widget.value = _png(step.image() if step is not None else transfer.image())
         if self._costs is None or self._costs.closed:  # each layer's own cost is in the grid

@@ -1,6 +1,6 @@
 """Inside the network, on the dashboard: every layer at a glance (the grid), and one layer in detail.
 
-:class:`_LayerGrid` puts the columns of :class:`nst_teach.live_grid.LiveLayerGrid` on the page, one
+:class:`_LayerGrid` puts the columns of :class:`nst_teach.viz.live_grid.LiveLayerGrid` on the page, one
 ``Image`` per layer with a button under it that opens the layer's detailed view; :class:`_LayerDetail`
 is that detailed view, a section that is one line while closed: one layer's feature maps (style and
 generated image, the same channels, :class:`_LayerPanels`) and its Gram matrices.
@@ -35,7 +35,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from ..live_grid import COLUMN_WIDTH, LiveLayerGrid
+from ..viz.live_grid import COLUMN_WIDTH, LiveLayerGrid
 from ._base import _batch_at, _figure_png, _hide_when_empty, _Picture
 
 __all__: list[str] = []
