@@ -204,7 +204,7 @@ class LayerExplorer(_Explorer):
             if "channel" in stats
             else f"the {len(stats['channels'])} most active channels"
         )
-        self.image_widget.tooltip = f"Feature maps of {record.name}, one panel per channel: {shown}."
+        self.image_widget.tooltip = f"Feature maps of {record.name}, one map per channel: {shown}."
         self.image_widget.value = _figure_png(fig)
 
 
