@@ -15,7 +15,7 @@ import datetime
 import os
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import ipywidgets as widgets
 import numpy as np
@@ -32,6 +32,8 @@ from .picker import _inputs_on_disk, _refuse_overwriting_an_input, _take_images,
 
 __all__ = ["StyleTransferDashboard"]
 
+PanelT = TypeVar("PanelT", bound=Panel)
+
 
 class StyleTransferDashboard(_DashboardControls, _StatusLine):
     """Neural Style Transfer, live: every option as a control, Start / Pause / Stop / Reset / Save.
@@ -44,7 +46,8 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
     cost, and the content layer's feature maps (an update the page cannot take
     yet is dropped, never waited for).  A layer's button, or the dropdown under
     "Inside the network: one layer", shows that layer in detail: the generated
-    image's feature maps and Gram matrix next to the style image's.
+    image's feature maps and Gram matrix next to the style image's.  Each of these
+    is a panel (:data:`PANELS`, :mod:`nst_teach.widgets.panels`): a new one is a class and one line.
     The status line gives the iteration, the speed, the time left, and which
     weights and number format VGG-19 runs with.
 
@@ -200,7 +203,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         self.save_path.add_class("nst-save-path")
         self.status_widget.add_class("nst-status")
 
-    def panel(self, kind: type[Panel]) -> Any:
+    def panel(self, kind: type[PanelT]) -> PanelT | None:
         """The dashboard's panel of class ``kind`` (None if :data:`PANELS` has none)."""
         return next((panel for panel in self.panels if isinstance(panel, kind)), None)
 
