@@ -28,10 +28,7 @@ below lives in the module that owns its idea:
 ``nst_teach.optimizers``         Adam and L-BFGS behind one interface
 ``nst_teach.student_functions``  the student's own functions in the run, checked before it
 ``nst_teach.engine``             the optimization loop (``StyleTransfer``)
-``nst_teach.panels``             the panels every figure is made of
-``nst_teach.viz``                static figures: images, feature maps, Gram matrices, cost curves
-``nst_teach.live``               live figures, updated in place while a run goes on
-``nst_teach.live_grid``          the live view across all layers: every style layer's Gram matrices
+``nst_teach.viz``                the figures: images, feature maps, Gram matrices, cost curves; live ones
 ``nst_teach.widgets``            the notebooks' widgets: picker, explorers, dashboard, preview grid
 ``nst_teach.checks``             the exercises' checks and their feedback
 ``nst_teach.course``             the course: notebook settings, Colab set-up, solved copies
@@ -161,14 +158,11 @@ _SUBMODULES = frozenset(
         "images",
         "layers",
         "lbfgs",
-        "live",
-        "live_grid",
         "model",
         "objective",
         "optimizers",
         "options",
         "paintings",
-        "panels",
         "precision",
         "quiz",
         "samples",

@@ -27,8 +27,9 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Polygon, Rectangle  # noqa: E402
 
 import nst_teach as nst  # noqa: E402
-from nst_teach import live, viz  # noqa: E402
-from nst_teach.live_grid import LiveLayerGrid  # noqa: E402
+from nst_teach import viz  # noqa: E402
+from nst_teach.viz import live  # noqa: E402
+from nst_teach.viz.live_grid import LiveLayerGrid  # noqa: E402
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 

@@ -25,7 +25,6 @@ TIERS: dict[str, list[str]] = {
         "download",
         "precision",
         "lbfgs",
-        "panels",
         "paintings",
         "samples",  # the bundled pictures' records: image_io reads a sample by its name
     ],
@@ -43,8 +42,6 @@ TIERS: dict[str, list[str]] = {
     "the loop": ["options", "checks", "student_functions", "objective", "optimizers", "scales", "history", "engine"],
     "pictures and the course": [
         "viz",
-        "live",
-        "live_grid",
         "gallery",
         "pace",
         "course",

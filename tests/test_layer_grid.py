@@ -1,4 +1,4 @@
-"""The live view across all layers: nst_teach.live_grid (the figure) and nst_teach.widgets.layer_grid (on the page).
+"""The live view across all layers: nst_teach.viz.live_grid (the figure) and nst_teach.widgets.layer_grid (on the page).
 
 Short runs on tiny images with seeded random VGG-19 weights.  The Gram matrices the grid shows are
 checked against the course's own ``costs.gram_matrix`` (TensorFlow) and its channel order against the
@@ -23,9 +23,9 @@ from test_widgets import _offline, run, until  # noqa: E402, F401 (_offline: the
 from nst_teach import costs, widgets  # noqa: E402
 from nst_teach.engine import StyleTransfer  # noqa: E402
 from nst_teach.errors import OptionError  # noqa: E402
-from nst_teach.live_grid import LiveLayerGrid  # noqa: E402
 from nst_teach.samples import load_sample  # noqa: E402
-from nst_teach.widgets.layer_grid import _LayerGrid  # noqa: E402
+from nst_teach.viz.live_grid import LiveLayerGrid  # noqa: E402
+from nst_teach.widgets.layer_grid import LayerGrid  # noqa: E402
 
 SIZE = (48, 32)
 FAST = {"size": SIZE, "weights": "random", "precision": "float32"}
@@ -89,6 +89,39 @@ def test_the_grid_refuses_what_it_cannot_show(transfer):
     grid.close()
 
 
+def test_the_grid_computes_its_gram_matrices_with_costs_gram_matrix(monkeypatch):
+    rng = np.random.default_rng(1)
+    a_s, a_g = rng.random((1, 6, 5, 4), np.float32), rng.random((1, 6, 5, 4), np.float32)
+    grid = LiveLayerGrid({"block1_conv1": costs.gram_matrix(a_s)})
+    calls = []
+
+    def gram_matrix(a):
+        calls.append(np.shape(a))
+        return costs_gram_matrix(a)
+
+    costs_gram_matrix = costs.gram_matrix
+    monkeypatch.setattr(costs, "gram_matrix", gram_matrix)
+    grid.update({"block1_conv1": a_g})
+    assert calls == [(6, 5, 4)]  # the course's formula (notebook 04), not a copy of it
+    order = grid.order["block1_conv1"]
+    expected = np.asarray(costs_gram_matrix(a_g))[order][:, order]
+    np.testing.assert_array_equal(grid.generated["block1_conv1"], expected)
+    grid.close()
+
+
+class _Dashboard:
+    """What the grid needs of a dashboard: a layer's button opens it, a failed update is reported."""
+
+    def __init__(self, errors):
+        self.errors = errors
+
+    def open_layer(self, name):
+        pass
+
+    def panel_failed(self, panel, error):
+        self.errors.append(error)
+
+
 class _SlowStep:
     """A step whose activations come only once ``release`` is set: the worker stays busy until then."""
 
@@ -105,7 +138,7 @@ def test_the_grid_drops_an_update_while_the_previous_one_is_pending(transfer):
     release = threading.Event()
 
     async def scenario():
-        grid = _LayerGrid(on_pick=lambda name: None, on_error=errors.append)
+        grid = LayerGrid(_Dashboard(errors))
         started = time.perf_counter()
         assert grid.offer(transfer, _SlowStep(transfer, release), list(transfer.history))
         assert grid.pending

@@ -1,4 +1,4 @@
-"""The live figures of nst_teach.live: updated in place, rendered to PNG, closed (Agg backend, no display)."""
+"""The live figures of nst_teach.viz.live: updated in place, rendered to PNG, closed (Agg backend, no display)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest  # noqa: E402
 from matplotlib import colors as mcolors  # noqa: E402
 from test_viz import HISTORY, as_records, check_lines, image_artists, np_gram, png_pixels, rng_acts  # noqa: E402
 
-from nst_teach import live as live_figs  # noqa: E402
 from nst_teach.errors import NSTError, OptionError  # noqa: E402
+from nst_teach.viz import live as live_figs  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""The pictures of nst_teach.viz, checked through the data their artists hold (Agg backend, no display)."""
+"""The one-shot pictures of nst_teach.viz, checked through the data their artists hold (Agg backend, no display)."""
 
 from __future__ import annotations
 
@@ -199,7 +199,7 @@ def test_cost_curves_plot_the_history_values(form):
     check_lines(fig, HISTORY)
 
 
-def test_cost_curves_scales_and_panels():
+def test_cost_curves_scales_and_plots():
     fig = viz.cost_curves(HISTORY, per_layer=False, log=False)
     assert len(fig.axes) == 1 and fig.axes[0].get_yscale() == "linear"
     assert "block1_conv1" not in line_data(fig)
@@ -269,11 +269,11 @@ def test_functions_do_not_leave_pyplot_figures_behind():
 def test_functions_draw_into_a_given_figure():
     fig = viz.show_images(np.zeros((4, 4, 3), np.uint8))
     again = viz.feature_maps(rng_acts((1, 4, 4, 3)), top_k=3, fig=fig)
-    assert again is fig and len(image_artists(fig)) == 3  # the image panel was cleared
+    assert again is fig and len(image_artists(fig)) == 3  # the images were cleared
 
 
-def test_the_live_figures_are_still_reachable_from_viz():
-    from nst_teach import live
+def test_the_live_figures_are_reachable_from_viz():
+    from nst_teach.viz import live
 
     for name in live.__all__:
         assert getattr(viz, name) is getattr(live, name)

@@ -210,7 +210,7 @@ ANSWERS: dict[str, dict[int, str]] = {
         "number of pixels; L-BFGS's own arithmetic (a few vectors the size of the image) is small beside it, so "
         "the curve per second follows the curve per iteration. Per iteration, L-BFGS's lead usually grows with "
         "the size: Adam moves each pixel by about its learning rate per step whatever the image, while L-BFGS's "
-        "curvature estimate and line search choose the whole step. Read both panels of the curves: the gap in "
+        "curvature estimate and line search choose the whole step. Read both plots of the curves: the gap in "
         "iterations to reach a given cost, and in seconds. In quick mode `S.size` is a thumbnail, so run it in "
         "normal mode.",
         4: "A face is judged by its features and its skin. First give the content more weight: a larger α/β "

@@ -12,7 +12,7 @@ Five widgets, one per notebook that introduces it:
 * :class:`StyleTransferDashboard` (``notebooks/05_style_transfer_live.ipynb``) —
   every option of :class:`nst_teach.engine.StyleTransfer` as a control, Start /
   Pause / Stop / Reset / Save, and live pictures: the image, the costs, and every
-  style layer's Gram matrices converging (:mod:`nst_teach.live_grid`).
+  style layer's Gram matrices converging (:mod:`nst_teach.viz.live_grid`).
 * :class:`PreviewGrid` (``notebooks/06_experiments.ipynb``) — small, quick runs
   across a range of one setting, side by side.
 
@@ -41,8 +41,9 @@ Where each part lives
 ``widgets.picker``        :class:`ImagePicker`, and image arguments that may be pickers
 ``widgets.explorers``     :class:`LayerExplorer`, :class:`GramExplorer`
 ``widgets.controls``      the dashboard's option controls (what Start runs)
-``widgets.dashboard``     :class:`StyleTransferDashboard`: the run and its live pictures
-``widgets.layer_grid``    the dashboard's inside of the network: every layer at a glance, one in detail
+``widgets.dashboard``     :class:`StyleTransferDashboard`: the run, and its live view as a list of panels
+``widgets.panels``        a panel's interface; the generated image and the cost curves
+``widgets.layer_grid``    the panels inside the network: every layer at a glance, one in detail
 ``widgets.preview``       :class:`PreviewGrid`
 ``widgets._runs``         one run at a time: :func:`running`, :func:`stop_all`
 ``widgets._base``         PNG bytes, the status line, the widget bases, safe clicks

@@ -1,7 +1,7 @@
 """What every widget shares: pictures as PNG bytes, the text it shows, safe clicks, reading an image argument.
 
 A widget here is an object with a ``root`` box (what Jupyter displays) and one
-HTML panel where it says things: the status line of the picker, the dashboard
+HTML box where it says things: the status line of the picker, the dashboard
 and the preview grid (read back as ``status``), or the numbers of an explorer
 (read back as ``text``).  Both are written by :meth:`_Widget._set_status`, so
 every message looks the same: colored by its level, with ✔ ⚠ ✘ in front.
@@ -115,7 +115,7 @@ def _lines_html(lines: Sequence[str]) -> str:
 
 
 class _Widget:
-    """Something shown through its ``root`` box, that says things in one HTML panel (``_text_widget``)."""
+    """Something shown through its ``root`` box, that says things in one HTML box (``_text_widget``)."""
 
     root: widgets.Box
     _text_widget: widgets.HTML
@@ -125,7 +125,7 @@ class _Widget:
         return self.root._repr_mimebundle_(**kwargs)
 
     def _set_status(self, text: str, level: str = "info") -> None:
-        """Shows ``text`` in the panel as one message of ``level`` ("info", "ok", "warn", "error")."""
+        """Shows ``text`` in that box as one message of ``level`` ("info", "ok", "warn", "error")."""
         self._text = text
         self._text_widget.value = _status_html(text, level)
 
@@ -141,17 +141,17 @@ class _StatusLine(_Widget):
         return self._text
 
     def _make_status_line(self) -> widgets.HTML:
-        """Creates ``status_widget``, the panel :meth:`_set_status` writes to."""
+        """Creates ``status_widget``, the box :meth:`_set_status` writes to."""
         self.status_widget = self._text_widget = widgets.HTML()
         return self.status_widget
 
 
 class _Explorer(_Widget):
-    """A widget whose numbers are shown in one HTML panel (``_text_widget``) and readable as ``text``."""
+    """A widget whose numbers are shown in one HTML box (``_text_widget``) and readable as ``text``."""
 
     @property
     def text(self) -> str:
-        """What the panel says, as plain text."""
+        """What the box says, as plain text."""
         return self._text
 
     def _show_lines(self, lines: list[str]) -> None:

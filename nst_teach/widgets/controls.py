@@ -299,7 +299,8 @@ class _DashboardControls:
     def _make_controls(self, options: Mapping[str, Any], every: int, panel_layer: Any) -> None:
         """One control per row of the table with ``control=True``, set to its value in ``options``.
 
-        And the dashboard's own controls, which are not run options: ``every`` and the panel layer.
+        And the dashboard's own controls, which are not run options: ``every`` and ``panel_layer`` (the layer
+        that the panel "Inside the network: one layer" shows in detail).
         """
         starting = dict(options)
         if starting.get("learning_rate", 0) is None:  # None: the optimizer's own

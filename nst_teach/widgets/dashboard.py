@@ -3,8 +3,9 @@
 The controls (which options, their starting values, what Start runs) are in
 :mod:`nst_teach.widgets.controls`; this module is the run: Start / Pause / Stop
 / Reset / Save, the asyncio task that pulls one iteration at a time from
-:meth:`StyleTransfer.steps`, and the live pictures (the image, the cost curves,
-every layer's Gram matrices side by side and one layer in detail: :mod:`.layer_grid`).
+:meth:`StyleTransfer.steps`, and the live view: a list of panels (:data:`StyleTransferDashboard.PANELS`,
+the interface in :mod:`.panels`), each shown every step: the generated image, the cost curves,
+every layer's Gram matrices side by side and one layer in detail (:mod:`.layer_grid`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import datetime
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import ipywidgets as widgets
 import numpy as np
@@ -22,16 +23,16 @@ import numpy as np
 from .. import images
 from ..classroom import Classroom, room_for
 from ..errors import NSTError
-from ._base import _batch_at, _duration, _hide_when_empty, _Picture, _placeholder, _png, _safe, _StatusLine
+from ._base import _duration, _png, _safe, _StatusLine
 from ._runs import _RUNNING, _running_loop, _stop_the_others, running
 from .controls import _DashboardControls, _same
-from .layer_grid import _LayerDetail, _LayerGrid
+from .layer_grid import LayerDetail, LayerGrid
+from .panels import PLACES, CostCurves, GeneratedImage, Moment, Panel
 from .picker import _inputs_on_disk, _refuse_overwriting_an_input, _take_images, _value_of
 
 __all__ = ["StyleTransferDashboard"]
 
-_IMAGE_TIP = "The generated image: it starts as the photo, and takes on the painting's style as the run goes on."
-_COSTS_TIP = "Cost curves over the iterations: the total cost J, the content cost and the style cost, log scale."
+PanelT = TypeVar("PanelT", bound=Panel)
 
 
 class StyleTransferDashboard(_DashboardControls, _StatusLine):
@@ -45,7 +46,8 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
     cost, and the content layer's feature maps (an update the page cannot take
     yet is dropped, never waited for).  A layer's button, or the dropdown under
     "Inside the network: one layer", shows that layer in detail: the generated
-    image's feature maps and Gram matrix next to the style image's.
+    image's feature maps and Gram matrix next to the style image's.  Each of these
+    is a panel (:data:`PANELS`, :mod:`nst_teach.widgets.panels`): a new one is a class and one line.
     The status line gives the iteration, the speed, the time left, and which
     weights and number format VGG-19 runs with.
 
@@ -81,6 +83,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
             greyed out unless the start is noise).
         controls: ``{option: its control}``, one per row of :data:`nst_teach.options.TABLE` with ``control=True``.
         style_enabled, style_weights: ``{layer: Checkbox}`` and ``{layer: FloatSlider}`` of the style layers.
+        panels: the live view's panels, one of each class in :data:`PANELS` (:meth:`panel` finds one).
         image_widget, costs_widget, style_maps_widget, generated_maps_widget, gram_widget, status_widget:
             the outputs; layer_grid: the grid across all layers (its ``images`` and ``buttons`` by layer);
             detail: the "Inside the network: one layer" section.
@@ -94,6 +97,14 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
     >>> dashboard          # shows it; press Start, or:                   # doctest: +SKIP
     >>> task = dashboard.start()                                          # doctest: +SKIP
     """
+
+    #: The live view's panels (:mod:`.panels`), in the page's order: a new panel is its class and one line here.
+    PANELS: ClassVar[tuple[type[Panel], ...]] = (
+        GeneratedImage,
+        CostCurves,
+        LayerGrid,
+        LayerDetail,
+    )
 
     def __init__(
         self,
@@ -127,7 +138,6 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         self._state = "idle"
         self._run_id = 0
         self._resume_event: asyncio.Event | None = None
-        self._costs: Any = None
         self._last_status = 0.0
         self._clock: dict[str, float] = {}
         if panel_layer not in ("", None):  # a layer asked for: its detailed view starts open
@@ -155,12 +165,11 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         self.save_button.on_click(_safe(self, self.save))
 
         self._make_status_line()
-        # Each picture says what it shows (the page's tooltip, which a screen reader reads as well).
-        self.image_widget = _Picture(format="png", layout=widgets.Layout(max_width="420px"), tooltip=_IMAGE_TIP)
-        self.costs_widget = _Picture(format="png", layout=widgets.Layout(max_width="420px"), tooltip=_COSTS_TIP)
-        _hide_when_empty(self.costs_widget)  # an empty Image widget draws as a broken-picture icon
-        self.layer_grid = _LayerGrid(on_pick=self._open_layer, on_error=self._grid_failed)
-        self.detail = _LayerDetail(self.panel_layer, self._style_image, on_change=self._panel_layer_changed)
+        self.panels = [make(self) for make in self.PANELS]
+        placed = {place: [panel.root for panel in self.panels if panel.place == place] for place in PLACES}
+        # The default panels' widgets, by name (the tests, the browser tests and the README's pictures read them).
+        self.image_widget, self.costs_widget = self.panel(GeneratedImage).root, self.panel(CostCurves).root
+        self.layer_grid, self.detail = self.panel(LayerGrid), self.panel(LayerDetail)
         self.style_maps_widget = self.detail.style_maps_widget
         self.generated_maps_widget = self.detail.generated_maps_widget
         self.gram_widget = self.detail.gram_widget
@@ -180,10 +189,10 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
                 # The live view, in one screen: the picture and the costs, and beside them every layer.
                 # flex-start: each picture keeps its aspect ratio (the default, stretch, makes it as tall as the row)
                 widgets.HBox(
-                    [widgets.VBox([self.image_widget, self.costs_widget]), self.layer_grid.root],
+                    [widgets.VBox(placed["picture"]), *placed["beside"]],
                     layout=widgets.Layout(align_items="flex-start", grid_gap="8px"),
                 ),
-                self.detail.root,
+                *placed["below"],
                 self._settings_tabs(),  # under the live view: changing a setting does not hide the pictures
             ]
         )
@@ -192,9 +201,11 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         for name in ("start", "pause", "stop", "reset", "save"):
             getattr(self, f"{name}_button").add_class(f"nst-{name}")
         self.save_path.add_class("nst-save-path")
-        self.image_widget.add_class("nst-image")
-        self.costs_widget.add_class("nst-costs")
         self.status_widget.add_class("nst-status")
+
+    def panel(self, kind: type[PanelT]) -> PanelT | None:
+        """The dashboard's panel of class ``kind`` (None if :data:`PANELS` has none)."""
+        return next((panel for panel in self.panels if isinstance(panel, kind)), None)
 
     # -- what the dashboard says ---------------------------------------------------------------
 
@@ -232,7 +243,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         """The StyleTransfer to run: the current one, or a new one if the settings changed."""
         from ..engine import StyleTransfer
 
-        content = _value_of(self._content, "content")
+        content = self.content_image()
         style = _value_of(self._style, "style")
         opts = self.options()
         key = {k: v for k, v in opts.items() if k != "iterations"}
@@ -251,7 +262,6 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         else:
             transfer = StyleTransfer(content, style, **opts)
             self._continued = False
-        self.detail.release()
         self._transfer, self._transfer_key = transfer, key
         return transfer, note
 
@@ -361,48 +371,41 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         )
 
     def _show(self, transfer: Any, step: Any = None) -> None:
-        """Shows the image, the costs, the grid and the open layer panels (of ``step``, or of the current image)."""
-        from .. import viz
-        from ..panels import new_figure
-
-        self.image_widget.value = _png(step.image() if step is not None else transfer.image())
-        if self._costs is None or self._costs.closed:  # each layer's own cost is in the grid
-            self._costs = viz.LiveCosts(per_layer=False, fig=new_figure(None, (5.25, 2.1), dpi=80))
-        self._costs.update(self.history)
-        self.costs_widget.value = self._costs.to_png()
-        try:  # during a run the worker makes the grid (dropped while the previous one is pending); at the end, at once
-            if step is not None:
-                self.layer_grid.offer(transfer, step, self.history)
-            else:
-                self.layer_grid.show_now(transfer, self.history)
-        except NSTError as exc:
-            self._grid_failed(exc)
-        try:
-            self.detail.show(transfer, step)  # if it is open
-        except NSTError as exc:
-            self.gram_widget.value = b""
-            self._set_status(f"Cannot show the layer panels: {exc}", "warn")
+        """Shows ``step`` (or the current image, at the end of a run) in every panel, then the status line."""
+        moment = Moment(transfer, step, self.history)
+        for panel in self.panels:
+            self._show_panel(panel, moment)
         if self.history and self._state == "running":
             self._status_running(self.history[-1]["iteration"])
 
-    def _style_image(self) -> np.ndarray:
-        style = _value_of(self._style, "style")
-        return style[0] if isinstance(style, list) else style
+    def _show_panel(self, panel: Panel, moment: Moment) -> None:
+        try:
+            panel.show(moment)
+        except NSTError as exc:
+            self.panel_failed(panel, exc)
 
-    def _open_layer(self, layer: str) -> None:
-        """A layer's button in the grid: that layer, in detail."""
+    def panel_failed(self, panel: Panel, error: BaseException) -> None:
+        """A panel could not show a step: the status line says which and why; the run goes on."""
+        kind = "" if isinstance(error, NSTError) else f"{type(error).__name__}: "
+        self._set_status(f"Cannot show {panel.what}: {kind}{error}", "warn")
+
+    def show_again(self, panel: Panel) -> None:
+        """Shows ``panel`` at once, of the current image, if no run goes on (one of its own controls changed)."""
+        if self._transfer is not None and self.history and self._state != "running":
+            self._show_panel(panel, Moment(self._transfer, None, self.history))
+
+    def open_layer(self, layer: str) -> None:
+        """Shows ``layer`` in detail (a layer's button in the grid): the section under the live view opens."""
         self.detail.open_layer(layer)
 
-    def _grid_failed(self, exc: BaseException) -> None:
-        kind = "" if isinstance(exc, NSTError) else f"{type(exc).__name__}: "
-        self._set_status(f"Cannot show the layer grid: {kind}{exc}", "warn")
+    def content_image(self) -> Any:
+        """The content image as chosen now (a picker is read now)."""
+        return _value_of(self._content, "content")
 
-    def _panel_layer_changed(self) -> None:
-        if self._transfer is not None and self.history and self._state != "running":
-            try:
-                self.detail.show(self._transfer)
-            except NSTError as exc:
-                self._set_status(f"Cannot show the layer panels: {exc}", "warn")
+    def style_image(self) -> np.ndarray:
+        """The (first) style image as chosen now."""
+        style = _value_of(self._style, "style")
+        return style[0] if isinstance(style, list) else style
 
     def _end(self, transfer: Any, outcome: str, error: BaseException | None = None) -> None:
         """The run is over (finished, stopped or failed): keep and show the image, say why."""
@@ -494,20 +497,13 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         self._continued = False
         self._offset, self._elapsed_offset = 0, 0.0
         self.history.clear()
-        self.detail.release()
         self._state = "idle"
         self._show_start()
 
     def _show_start(self) -> None:
-        """The picture before any iteration: the content image at the working size."""
-        try:
-            content = _value_of(self._content, "content")
-            self.image_widget.value = _png(images.to_rgb(_batch_at(content, tuple(self.size.value))))
-        except NSTError:
-            self.image_widget.value = _placeholder(tuple(self.size.value))
-        self.costs_widget.value = b""
-        self.detail.clear()
-        self.layer_grid.clear()
+        """The page before any iteration: the panels cleared (the picture is the content image at the working size)."""
+        for panel in self.panels:
+            panel.clear()
         from nst_teach import __version__
 
         from ..model import weights_status
@@ -580,9 +576,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
             box.close()
 
     def close(self) -> None:
-        """Stops the run and releases the figures."""
+        """Stops the run and releases the panels' figures and workers."""
         self.stop()
-        self.detail.release()
-        if self._costs is not None:
-            self._costs.close()
-        self.layer_grid.close()
+        for panel in self.panels:
+            panel.close()

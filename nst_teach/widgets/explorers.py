@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
+from .. import viz
 from ..defaults import IMG_SIZE
 from ..errors import NSTError, OptionError
 from ..layers import CONV_LAYERS, VGG19_LAYERS, Layer, layer_table
@@ -149,8 +150,6 @@ class LayerExplorer(_Explorer):
 
     def _redraw(self) -> None:
         """Draws the feature maps and writes the statistics of the current activations."""
-        from .. import viz
-
         a = self.activations
         if a is None:
             return
@@ -204,7 +203,7 @@ class LayerExplorer(_Explorer):
             if "channel" in stats
             else f"the {len(stats['channels'])} most active channels"
         )
-        self.image_widget.tooltip = f"Feature maps of {record.name}, one panel per channel: {shown}."
+        self.image_widget.tooltip = f"Feature maps of {record.name}, one map per channel: {shown}."
         self.image_widget.value = _figure_png(fig)
 
 
@@ -292,7 +291,6 @@ class GramExplorer(_Explorer):
         self._redraw()
 
     def _redraw(self) -> None:
-        from .. import viz
         from ..costs import layer_style_cost
 
         if self.a_style is None:

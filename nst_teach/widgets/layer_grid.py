@@ -1,9 +1,10 @@
-"""Inside the network, on the dashboard: every layer at a glance (the grid), and one layer in detail.
+"""Inside the network, on the dashboard: two panels, every layer at a glance (the grid) and one layer in detail.
 
-:class:`_LayerGrid` puts the columns of :class:`nst_teach.live_grid.LiveLayerGrid` on the page, one
-``Image`` per layer with a button under it that opens the layer's detailed view; :class:`_LayerDetail`
+:class:`LayerGrid` puts the columns of :class:`nst_teach.viz.live_grid.LiveLayerGrid` on the page, one
+``Image`` per layer with a button under it that opens the layer's detailed view; :class:`LayerDetail`
 is that detailed view, a section that is one line while closed: one layer's feature maps (style and
-generated image, the same channels, :class:`_LayerPanels`) and its Gram matrices.
+generated image, the same channels) and its Gram matrices.  Both are panels of the dashboard
+(:mod:`.panels`).
 
 Cheap enough to leave on.  An update of the grid needs the generated image's activations at every
 layer of the run (one pass through VGG-19 without the gradient, about a third of an iteration: the
@@ -35,10 +36,13 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from ..live_grid import COLUMN_WIDTH, LiveLayerGrid
+from ..errors import NSTError
+from ..viz import LiveFeatureMaps, LiveGram, feature_maps
+from ..viz.live_grid import COLUMN_WIDTH, LiveLayerGrid
 from ._base import _batch_at, _figure_png, _hide_when_empty, _Picture
+from .panels import Moment, Panel
 
-__all__: list[str] = []
+__all__ = ["LayerGrid", "LayerDetail", "BUDGET"]
 
 #: The largest share of the time the grid's updates may take: an update comes at the earliest
 #: (seconds of the last update's work) / BUDGET after the last one started.
@@ -74,12 +78,12 @@ def _back_to(loop: asyncio.AbstractEventLoop, finished: Callable[[Any], None], f
         pass
 
 
-class _LayerGrid:
+class LayerGrid(Panel):
     """The dashboard's grid: one column per style layer and one for the content layer, updated live.
 
     Args:
-        on_pick: called with a layer's name when its button is pressed (the dashboard opens its detail).
-        on_error: called with the exception when an update made by the worker failed.
+        dashboard: a layer's button calls its ``open_layer(name)``; an update the worker could not make
+            goes to its ``panel_failed(panel, error)``.
 
     Attributes:
         root: the box the page shows (hidden until the first update).
@@ -91,8 +95,11 @@ class _LayerGrid:
         png_bytes: the bytes of the last update's PNGs (what one update sends to the browser).
     """
 
-    def __init__(self, on_pick: Callable[[str], None], on_error: Callable[[BaseException], None]) -> None:
-        self._on_pick, self._on_error = on_pick, on_error
+    place = "beside"
+    what = "the layer grid"
+
+    def __init__(self, dashboard: Any) -> None:
+        self._dashboard = dashboard
         self.columns_box = widgets.HBox(layout=widgets.Layout(overflow_x="auto", align_items="flex-start"))
         self.root = widgets.VBox([self.columns_box])
         self.root.add_class("nst-layer-grid")
@@ -113,6 +120,13 @@ class _LayerGrid:
     def pending(self) -> bool:
         """True from an update's start until its pictures are sent (handed to the widgets)."""
         return self._pending is not None
+
+    def show(self, moment: Moment) -> None:
+        """A step: offered to the worker (:meth:`offer`); the end of a run: shown at once (:meth:`show_now`)."""
+        if moment.step is not None:
+            self.offer(moment.transfer, moment.step, moment.history)
+        else:
+            self.show_now(moment.transfer, moment.history)
 
     def offer(self, transfer: Any, step: Any, history: list) -> bool:
         """Starts an update from ``step`` in the worker; returns False if it is dropped (pending, or too soon).
@@ -198,7 +212,7 @@ class _LayerGrid:
                 style={"font_size": "11px"},  # the layer's name in the column's width, also in the app's larger font
             )
             button.add_class("nst-layer-button")
-            button.on_click(lambda _, name=name: self._on_pick(name))
+            button.on_click(lambda _, name=name: self._dashboard.open_layer(name))
             self.images[name], self.buttons[name] = image, button
             boxes.append(widgets.VBox([image, button], layout=widgets.Layout(width=width, margin="0px 2px 0px 0px")))
         self.columns_box.children = boxes
@@ -210,7 +224,7 @@ class _LayerGrid:
         self._pending = None
         error = future.exception()
         if error is not None:
-            self._on_error(error)
+            self._dashboard.panel_failed(self, error)
             return
         self._show(future.result())
 
@@ -225,12 +239,10 @@ class _LayerGrid:
         self.root.layout.display = None
 
 
-class _LayerPanels:
+class _LayerFigures:
     """One layer's feature maps (style and generated, same channels) and Gram matrices, updated live."""
 
     def __init__(self, transfer: Any, style_batch: np.ndarray, layer: str, top_k: int = 8) -> None:
-        from .. import viz
-
         self.layer = layer
         self.transfer = transfer
         self.size = transfer.size
@@ -238,11 +250,11 @@ class _LayerPanels:
         a_g = transfer.activations(layer)[layer]
         means = a_s.astype(np.float64).mean(axis=(0, 1, 2))
         self.channels = [int(c) for c in np.argsort(-means, kind="stable")[: min(top_k, a_s.shape[-1])]]
-        self.style_png = _figure_png(viz.feature_maps(a_s, layer, channels=self.channels))
+        self.style_png = _figure_png(feature_maps(a_s, layer, channels=self.channels))
         # A Gram matrix sums over positions: put the style's on the generated image's scale.
         ratio = (a_g.shape[1] * a_g.shape[2]) / (a_s.shape[1] * a_s.shape[2])
-        self.maps = viz.LiveFeatureMaps(a_g, layer, channels=self.channels)
-        self.gram = viz.LiveGram(a_s * np.float32(math.sqrt(ratio)), a_g, layer)
+        self.maps = LiveFeatureMaps(a_g, layer, channels=self.channels)
+        self.gram = LiveGram(a_s * np.float32(math.sqrt(ratio)), a_g, layer)
 
     def update(self, a_g: np.ndarray) -> tuple[bytes, bytes]:
         self.maps.update(a_g)
@@ -254,21 +266,25 @@ class _LayerPanels:
         self.gram.close()
 
 
-class _LayerDetail:
+class LayerDetail(Panel):
     """The "Inside the network: one layer" section: the layer of the dropdown, in detail, while it is open.
 
     Args:
-        panel_layer: the dropdown of the layer to show (None: none).
-        style_image: returns the style image (RGB or a batch), read when the panels are made.
-        on_change: called when the layer or the open state changes (the dashboard redraws if stopped).
+        dashboard: its ``panel_layer`` is the dropdown of the layer to show (None: none), its
+            ``style_image()`` the style image (RGB or a batch), read when the figures are made; when the
+            layer or the open state changes, its ``show_again(panel)`` redraws the detail if no run goes on.
 
     Attributes:
         root: the section (an ``Accordion``, closed at first).
         style_maps_widget, generated_maps_widget, gram_widget: its pictures.
     """
 
-    def __init__(self, panel_layer: widgets.Dropdown, style_image: Callable[[], Any], on_change: Callable[[], None]):
-        self.panel_layer, self._style_image = panel_layer, style_image
+    place = "below"
+    what = "the layer in detail"
+
+    def __init__(self, dashboard: Any) -> None:
+        panel_layer = self.panel_layer = dashboard.panel_layer
+        self._style_image = dashboard.style_image
         self.style_maps_widget, self.generated_maps_widget, self.gram_widget = (
             _Picture(format="png", layout=widgets.Layout(max_width="100%")) for _ in range(3)
         )
@@ -290,10 +306,10 @@ class _LayerDetail:
         self.root = widgets.Accordion(children=[inside], titles=("Inside the network: one layer",))
         self.root.add_class("nst-layer-detail")  # a stable name for the page's CSS and the browser
         self.root.selected_index = None
-        self._panels: _LayerPanels | None = None
+        self._figures: _LayerFigures | None = None
         self._last: tuple[float, float] = (-math.inf, 0.0)  # when the last update started, and its seconds
-        panel_layer.observe(lambda _: on_change(), "value")
-        self.root.observe(lambda _: on_change(), "selected_index")
+        panel_layer.observe(lambda _: dashboard.show_again(self), "value")
+        self.root.observe(lambda _: dashboard.show_again(self), "selected_index")
 
     @property
     def open(self) -> bool:
@@ -305,35 +321,41 @@ class _LayerDetail:
         self.panel_layer.value = layer
         self.root.selected_index = 0
 
-    def show(self, transfer: Any, step: Any = None) -> None:
-        """Draws the layer of the dropdown for ``step`` (or the current image) if the section is open.
+    def show(self, moment: Moment) -> None:
+        """Draws the layer of the dropdown for ``moment`` if the section is open.
 
-        During a run (``step`` given) an update is skipped while the last one's seconds are more than
+        During a run (a step given) an update is skipped while the last one's seconds are more than
         :data:`BUDGET` of the time since it started: the detail is drawn here, on the loop's thread.
         """
+        if self._figures is not None and self._figures.transfer is not moment.transfer:
+            self.release()  # a new run: its first step is drawn, whatever the last run's pictures cost
         started, work = self._last
-        if not self.open or (step is not None and time.perf_counter() - started < work / BUDGET):
+        if not self.open or (moment.step is not None and time.perf_counter() - started < work / BUDGET):
             return
         begun = time.perf_counter()
-        self._draw(transfer, step)
+        try:
+            self._draw(moment)
+        except NSTError:
+            self.gram_widget.value = b""
+            raise
         self._last = (begun, time.perf_counter() - begun)
 
-    def _draw(self, transfer: Any, step: Any) -> None:
-        layer = self.panel_layer.value
+    def _draw(self, moment: Moment) -> None:
+        layer, transfer = self.panel_layer.value, moment.transfer
         if layer is None:
             self.clear()
             return
-        panels = self._panels
-        if panels is None or panels.layer != layer or panels.transfer is not transfer or panels.size != transfer.size:
+        made = self._figures
+        if made is None or made.layer != layer or made.transfer is not transfer or made.size != transfer.size:
             self.release()
             scale = float(transfer.options["style_scale"])
             w, h = transfer.size
             style_size = (max(1, round(w * scale)), max(1, round(h * scale)))
-            panels = self._panels = _LayerPanels(transfer, _batch_at(self._style_image(), style_size), layer)
+            made = self._figures = _LayerFigures(transfer, _batch_at(self._style_image(), style_size), layer)
             self._describe(layer)
-            self.style_maps_widget.value = panels.style_png
-        a_g = step.activations(layer)[layer] if step is not None else transfer.activations(layer)[layer]
-        self.generated_maps_widget.value, self.gram_widget.value = panels.update(a_g)
+            self.style_maps_widget.value = made.style_png
+        a_g = moment.activations(layer)[layer]
+        self.generated_maps_widget.value, self.gram_widget.value = made.update(a_g)
 
     def _describe(self, layer: str | None) -> None:
         """The pictures' tooltips: what each shows, of ``layer``."""
@@ -351,6 +373,9 @@ class _LayerDetail:
     def release(self) -> None:
         """Closes the figures (a new run, Reset, close)."""
         self._last = (-math.inf, 0.0)
-        if self._panels is not None:
-            self._panels.close()
-            self._panels = None
+        if self._figures is not None:
+            self._figures.close()
+            self._figures = None
+
+    def close(self) -> None:
+        self.release()

@@ -48,10 +48,10 @@ import numpy as np
 from matplotlib import colors as mcolors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from .errors import NSTError, OptionError
+from ..errors import NSTError, OptionError
+from .arrays import activation, cost_series, gram
 from .live import LiveFigure
-from .panels import OKABE_ITO, set_image
-from .viz import _activation, _cost_series
+from .pieces import OKABE_ITO, set_image
 
 __all__ = ["LiveLayerGrid", "COLUMN_WIDTH", "CONTENT_MAPS"]
 
@@ -63,7 +63,7 @@ CONTENT_MAPS = 4
 _DPI = 80
 _LOG_FROM = 1e-3  # the colour scales are linear up to this fraction of the largest target value, then logarithmic
 _FONT = 7.0
-_SHOWN = 128  # at most this many rows and columns of a Gram matrix are drawn (about the panel's pixels)
+_SHOWN = 128  # at most this many rows and columns of a Gram matrix are drawn (about the heatmap's pixels)
 
 # The column's rows, from the top, in inches: the header, three matrices with a title each, the cost curve.
 _MARGIN = 0.07
@@ -85,16 +85,10 @@ def _symlog(top: float, symmetric: bool) -> mcolors.Normalize:
     return mcolors.SymLogNorm(linthresh=top * _LOG_FROM, vmin=-top if symmetric else 0.0, vmax=top, base=10)
 
 
-def _gram_of(a: np.ndarray) -> np.ndarray:
-    """The Gram matrix ``A Aᵀ`` of activations ``(n_H, n_W, n_C)``: :func:`nst_teach.costs.gram_matrix` in NumPy."""
-    flat = a.reshape(-1, a.shape[-1])
-    return flat.T @ flat
-
-
 def _coarse(m: np.ndarray) -> np.ndarray:
     """``m`` averaged over blocks of k×k entries, k the smallest that leaves at most :data:`_SHOWN` a side.
 
-    A 512×512 matrix has more entries than its panel has pixels: averaging them here is what drawing it
+    A 512×512 matrix has more entries than its heatmap has pixels: averaging them here is what drawing it
     smaller would do, at a fraction of the cost, and the PNGs stay small.
     """
     k = -(-m.shape[0] // _SHOWN)
@@ -123,7 +117,7 @@ class LiveLayerGrid(LiveFigure):
             for no content column.
         content_layer: the name of the content layer (its column's title).
         cmap: the colour map of the Gram matrices and feature maps.
-        key: see :class:`~nst_teach.live.LiveFigure`.
+        key: see :class:`~nst_teach.viz.live.LiveFigure`.
         dpi: pixels per inch of the PNGs (one column is :data:`COLUMN_WIDTH` inches wide).
 
     Attributes:
@@ -146,8 +140,8 @@ class LiveLayerGrid(LiveFigure):
         dpi: float = _DPI,
     ) -> None:
         targets: dict[str, np.ndarray] = {}
-        for name, gram in style_grams.items():
-            g = np.asarray(gram, dtype=np.float32)
+        for name, matrix in style_grams.items():
+            g = np.asarray(matrix, dtype=np.float32)
             if g.ndim != 2 or g.shape[0] != g.shape[1]:
                 raise OptionError(f"style_grams[{name!r}] must be an (n_C, n_C) Gram matrix, got shape {g.shape}.")
             targets[str(name)] = g
@@ -162,7 +156,7 @@ class LiveLayerGrid(LiveFigure):
         self.content_channels = np.zeros(0, np.int64)
         self._content: np.ndarray | None = None
         if content is not None:
-            a_c = _activation(content, "content")
+            a_c = activation(content, "content")
             means = a_c.astype(np.float64).mean(axis=(0, 1))
             self.content_channels = np.argsort(-means, kind="stable")[:CONTENT_MAPS]
             self._content = _mosaic(a_c, self.content_channels)
@@ -252,20 +246,20 @@ class LiveLayerGrid(LiveFigure):
         if missing:
             raise OptionError(f"activations has no {missing}; pass every column's: step.activations(grid.columns).")
         for name in self.layers:
-            a = _activation(activations[name], name)
+            a = activation(activations[name], name)
             order = self.order[name]
             if a.shape[-1] != order.size:
                 raise OptionError(
                     f"activations[{name!r}] have {a.shape[-1]} channels, the style Gram matrix {order.size}; "
                     "give the activations of the same layer."
                 )
-            g = _gram_of(a)[order][:, order]
+            g = gram(a, name)[order][:, order]  # costs.gram_matrix, the formula of notebook 04
             self.generated[name] = g
             ims = self._ims[name]
             ims[1].set_data(_coarse(g))
             ims[2].set_data(_coarse(g - self._targets[name]))
         if self.content_layer is not None and self._content is not None:
-            a = _activation(activations[self.content_layer], self.content_layer)
+            a = activation(activations[self.content_layer], self.content_layer)
             if a.shape != self._content_shape:
                 raise OptionError(
                     f"activations[{self.content_layer!r}] have shape {a.shape}, the content's "
@@ -282,7 +276,7 @@ class LiveLayerGrid(LiveFigure):
         return self
 
     def _show_costs(self, history: Any) -> None:
-        main, per_layer = _cost_series(history)
+        main, per_layer = cost_series(history)
         for name in self.columns:
             xs, ys = main.get("content", ([], [])) if name == self.content_layer else per_layer.get(name, ([], []))
             line = self._lines[name]

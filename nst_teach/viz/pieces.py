@@ -1,14 +1,15 @@
-"""The panels every figure of :mod:`nst_teach.viz` and :mod:`nst_teach.live` is made of.
+"""The drawing pieces every figure of :mod:`nst_teach.viz` is made of (matplotlib, no pyplot).
 
-Each panel class draws one thing into a :class:`matplotlib.figure.Figure` once —
-images side by side, a grid of feature maps, three Gram heatmaps, cost curves —
-and keeps its artists, so that ``show(...)`` can later give them new data in place
-(``set_data``, new colour scales) instead of drawing everything again.  A one-shot
-figure (:func:`nst_teach.viz.feature_maps`...) draws a panel once; a live figure
-(:class:`nst_teach.live.LiveFeatureMaps`...) keeps it and calls ``show`` at every update.
+Each piece draws one thing into a :class:`matplotlib.figure.Figure` once —
+images side by side (:class:`ImageRow`), a grid of feature maps (:class:`MapGrid`), three Gram
+heatmaps (:class:`GramPlot`), cost curves (:class:`CostPlot`) — and keeps its artists, so that
+``show(...)`` can later give them new data in place (``set_data``, new colour scales) instead of
+drawing everything again.  A one-shot figure (:func:`nst_teach.viz.feature_maps`...) draws a piece
+once; a live figure (:class:`nst_teach.viz.live.LiveFeatureMaps`...) keeps it and calls ``show`` at
+every update.
 
-The panels take plain NumPy arrays; turning what a student passes (tensors, dicts of
-activations, preprocessed images) into those arrays is :mod:`nst_teach.viz`'s job.
+The pieces take plain NumPy arrays; turning what a student passes (tensors, dicts of
+activations, preprocessed images) into those arrays is :mod:`nst_teach.viz.arrays`' job.
 
 Introduced in ``notebooks/05_style_transfer_live.ipynb``.
 """
@@ -31,9 +32,9 @@ __all__ = [
     "COLORMAPS",
     "LINE_CYCLE",
     "line_style",
-    "ImagePanels",
+    "ImageRow",
     "MapGrid",
-    "GramPanels",
+    "GramPlot",
     "CostPlot",
     "OffscreenCanvas",
     "new_figure",
@@ -42,7 +43,7 @@ __all__ = [
     "maps_figsize",
 ]
 
-#: The cost-history keys drawn on the left panel of :func:`~nst_teach.viz.cost_curves`, with their legend labels.
+#: The cost-history keys drawn on the left plot of :func:`~nst_teach.viz.cost_curves`, with their legend labels.
 COST_LABELS: dict[str, str] = {
     "total": r"total $J$",
     "content": r"content $J_{content}$",
@@ -117,7 +118,7 @@ def new_figure(
 
 
 def grid_shape(n: int) -> tuple[int, int]:
-    """(rows, columns) of a near-square grid for ``n`` panels."""
+    """(rows, columns) of a near-square grid for ``n`` plots."""
     ncols = max(1, math.ceil(math.sqrt(n)))
     return math.ceil(n / ncols), ncols
 
@@ -133,7 +134,7 @@ def set_image(im: Any, data: np.ndarray) -> None:
     im.set_data(data)
 
 
-class ImagePanels:
+class ImageRow:
     """Images side by side, one per axes, titled."""
 
     def __init__(self, fig: Figure, items: list[tuple[str, np.ndarray]]) -> None:
@@ -152,7 +153,7 @@ def images_figsize(items: list[tuple[str, np.ndarray]], height: float) -> tuple[
 
 
 class MapGrid:
-    """A grid of feature maps, one channel per panel, with the layer in the suptitle."""
+    """A grid of feature maps, one channel per axes, with the layer in the suptitle."""
 
     def __init__(self, fig: Figure, act: np.ndarray, channels: list[int], title: str, cmap: str) -> None:
         nrows, ncols = grid_shape(len(channels))
@@ -176,9 +177,9 @@ class MapGrid:
 
 def maps_figsize(act: np.ndarray, n: int) -> tuple[float, float]:
     nrows, ncols = grid_shape(n)
-    panel = 2.0  # inches per panel's width
-    height = nrows * (panel * act.shape[0] / max(act.shape[1], 1) + 0.25) + 0.35
-    return min(panel * ncols, 14.0), min(height, 14.0)
+    side = 2.0  # inches per map's width
+    height = nrows * (side * act.shape[0] / max(act.shape[1], 1) + 0.25) + 0.35
+    return min(side * ncols, 14.0), min(height, 14.0)
 
 
 # --- Gram matrices -----------------------------------------------------------------------------
@@ -229,7 +230,7 @@ def _log_ticks(im: Any) -> None:
     cb.ax.yaxis.set_minor_locator(mticker.NullLocator())
 
 
-class GramPanels:
+class GramPlot:
     """G(S), G(G) and |G(S) − G(G)| as heatmaps with colour bars."""
 
     TITLES = ("style  $G^{(S)}$", "generated  $G^{(G)}$", r"$|G^{(S)} - G^{(G)}|$")
@@ -239,11 +240,11 @@ class GramPanels:
         matrices = self._matrices(g_s, g_g)
         axes = fig.subplots(1, len(matrices), squeeze=False)[0]
         self.ims = []
-        for ax, panel_title, matrix, norm in zip(axes, self.TITLES, matrices, _gram_norms(g_s, g_g, log)):
+        for ax, heatmap_title, matrix, norm in zip(axes, self.TITLES, matrices, _gram_norms(g_s, g_g, log)):
             im = ax.imshow(matrix, cmap=cmap, norm=norm)
             fig.colorbar(im, ax=ax, shrink=0.8)
             _log_ticks(im)
-            ax.set_title(panel_title)
+            ax.set_title(heatmap_title)
             ax.set_xlabel("channel j")
             ax.set_ylabel("channel i")
             self.ims.append(im)

@@ -27,20 +27,20 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .errors import NSTError, OptionError
-from .panels import CostPlot, GramPanels, ImagePanels, MapGrid, images_figsize, maps_figsize, new_figure, set_image
-from .viz import (
-    _activation,
-    _check_channels,
-    _choose_channels,
-    _cost_series,
-    _gram,
-    _gram_title,
-    _image_items,
-    _layer_title,
-    _pick,
-    _rgb,
+from ..errors import NSTError, OptionError
+from .arrays import (
+    activation,
+    check_channels,
+    choose_channels,
+    cost_series,
+    gram,
+    gram_title,
+    image_items,
+    layer_title,
+    pick,
+    rgb,
 )
+from .pieces import CostPlot, GramPlot, ImageRow, MapGrid, images_figsize, maps_figsize, new_figure, set_image
 
 __all__ = ["LiveFigure", "LiveImages", "LiveCosts", "LiveFeatureMaps", "LiveGram", "live_figures", "close_all"]
 
@@ -206,45 +206,47 @@ class LiveImages(LiveFigure):
             key: see :class:`LiveFigure`.
             fig: a figure to draw into; a new off-screen one if None.
         """
-        items = _image_items(images, titles)
+        items = image_items(images, titles)
         super().__init__(key=key, figsize=images_figsize(items, height), fig=fig)
-        self._panels: ImagePanels | None = ImagePanels(self.fig, items)
+        self._row: ImageRow | None = ImageRow(self.fig, items)
         self._title = None if title is None else self.fig.suptitle(title)
 
     def update(self, images: Any = None, *, title: str | None = None) -> LiveImages:
         """Replaces some or all images, in place.
 
         Args:
-            images: a dict ``{title: image}`` (only those panels change), a list (the
-                first ``len(list)`` panels change), or one image (when there is one panel).
+            images: a dict ``{title: image}`` (only those pictures change), a list (the
+                first ``len(list)`` pictures change), or one image (when there is one picture).
             title: a new title over the figure.
 
         Returns:
             self.
         """
-        if self._closed or self._panels is None:
+        if self._closed or self._row is None:
             return self
-        panels = self._panels
+        row = self._row
         if images is None:
             pairs: list[tuple[int, Any]] = []
         elif isinstance(images, Mapping):
-            unknown = [t for t in images if str(t) not in panels.titles]
+            unknown = [t for t in images if str(t) not in row.titles]
             if unknown:
-                raise OptionError(f"LiveImages has no panel titled {unknown}; its panels are {panels.titles}.")
-            pairs = [(panels.titles.index(str(t)), img) for t, img in images.items()]
+                raise OptionError(f"LiveImages has no picture titled {unknown}; its pictures are {row.titles}.")
+            pairs = [(row.titles.index(str(t)), img) for t, img in images.items()]
         elif isinstance(images, (list, tuple)):
-            if len(images) > len(panels.ims):
-                raise OptionError(f"got {len(images)} images for {len(panels.ims)} panels; pass at most one per panel.")
+            if len(images) > len(row.ims):
+                raise OptionError(
+                    f"got {len(images)} images for {len(row.ims)} pictures; pass at most one per picture."
+                )
             pairs = list(enumerate(images))
-        elif len(panels.ims) == 1:
+        elif len(row.ims) == 1:
             pairs = [(0, images)]
         else:
             raise OptionError(
-                f"LiveImages has {len(panels.ims)} panels {panels.titles}; say which to change: "
-                f"update({{{panels.titles[-1]!r}: image}})."
+                f"LiveImages has {len(row.ims)} pictures {row.titles}; say which to change: "
+                f"update({{{row.titles[-1]!r}: image}})."
             )
         for i, img in pairs:
-            set_image(panels.ims[i], _rgb(img, f"images[{panels.titles[i] or i}]"))
+            set_image(row.ims[i], rgb(img, f"images[{row.titles[i] or i}]"))
         if title is not None:
             if self._title is None:
                 self._title = self.fig.suptitle(title)
@@ -254,7 +256,7 @@ class LiveImages(LiveFigure):
         return self
 
     def _release(self) -> None:
-        self._panels = None
+        self._row = None
         self._title = None
 
 
@@ -286,7 +288,7 @@ class LiveCosts(LiveFigure):
 
         Args:
             history: a first history to draw, in any form :func:`~nst_teach.viz.cost_curves` accepts.
-            per_layer: add a panel with the style cost of each layer.
+            per_layer: add a plot with the style cost of each layer.
             log: logarithmic y axes.
             key: see :class:`LiveFigure`.
             fig: a figure to draw into; a new off-screen one if None.
@@ -311,7 +313,7 @@ class LiveCosts(LiveFigure):
         """Shows ``history`` (any form :func:`~nst_teach.viz.cost_curves` accepts), in place; returns self."""
         if self._closed or self._plot is None:
             return self
-        self._plot.show(*_cost_series(history))
+        self._plot.show(*cost_series(history))
         self._redraw()
         return self
 
@@ -335,7 +337,7 @@ class LiveFeatureMaps(LiveFigure):
     """A grid of a layer's feature maps, updated in place as the image changes.
 
     The channels are chosen once, at creation (the ``top_k`` most active, or
-    ``channels``), so each panel keeps showing the same channel; ``resort=True``
+    ``channels``), so each map keeps showing the same channel; ``resort=True``
     re-chooses them at every update.
 
     Introduced in ``notebooks/05_style_transfer_live.ipynb``.
@@ -354,30 +356,30 @@ class LiveFeatureMaps(LiveFigure):
         fig: Figure | None = None,
     ) -> None:
         """Creates the grid; the arguments are those of :func:`~nst_teach.viz.feature_maps`, and ``resort``, ``key``."""
-        act = _activation(_pick(activations, layer, "activations"), "activations")
-        chosen = _choose_channels(act, top_k, channels)
+        act = activation(pick(activations, layer, "activations"), "activations")
+        chosen = choose_channels(act, top_k, channels)
         super().__init__(key=key, figsize=maps_figsize(act, len(chosen)), fig=fig, layout="compressed")
         self.layer = layer
         self.channels = chosen
         self._n_c = act.shape[-1]
         self._top_k = top_k
         self._resort = bool(resort) and channels is None
-        self._grid: MapGrid | None = MapGrid(self.fig, act, chosen, _layer_title(layer, act.shape), cmap)
+        self._grid: MapGrid | None = MapGrid(self.fig, act, chosen, layer_title(layer, act.shape), cmap)
 
     def update(self, activations: Any) -> LiveFeatureMaps:
         """Shows new activations of the same layer (same n_C), in place; returns self."""
         if self._closed or self._grid is None:
             return self
-        act = _activation(_pick(activations, self.layer, "activations"), "activations")
+        act = activation(pick(activations, self.layer, "activations"), "activations")
         if act.shape[-1] != self._n_c:
             raise OptionError(
                 f"activations have {act.shape[-1]} channels but this figure shows a layer with {self._n_c}; "
                 "create a new LiveFeatureMaps for another layer."
             )
         if self._resort:
-            self.channels = _choose_channels(act, self._top_k, None)
+            self.channels = choose_channels(act, self._top_k, None)
         self._grid.show(act, self.channels)
-        self._grid.suptitle.set_text(_layer_title(self.layer, act.shape))
+        self._grid.suptitle.set_text(layer_title(self.layer, act.shape))
         self._redraw()
         return self
 
@@ -410,25 +412,25 @@ class LiveGram(LiveFigure):
         The arguments are those of :func:`~nst_teach.viz.gram_heatmaps`, plus ``key``.
         """
         self.layer = layer
-        self._g_s = _gram(_pick(a_style, layer, "a_style"), "a_style")
+        self._g_s = gram(pick(a_style, layer, "a_style"), "a_style")
         g_g = np.zeros_like(self._g_s) if a_generated is None else self._generated(a_generated)
         super().__init__(key=key, figsize=(12.6, 4.4), fig=fig)
-        self._panels: GramPanels | None = GramPanels(
-            self.fig, self._g_s, g_g, _gram_title(layer, self._g_s.shape[0]), bool(log), cmap
+        self._heatmaps: GramPlot | None = GramPlot(
+            self.fig, self._g_s, g_g, gram_title(layer, self._g_s.shape[0]), bool(log), cmap
         )
 
     def _generated(self, a_generated: Any) -> np.ndarray:
-        g_g = _gram(_pick(a_generated, self.layer, "a_generated"), "a_generated")
-        _check_channels(self._g_s, g_g)
+        g_g = gram(pick(a_generated, self.layer, "a_generated"), "a_generated")
+        check_channels(self._g_s, g_g)
         return g_g
 
     def update(self, a_generated: Any) -> LiveGram:
         """Shows the Gram matrix of the generated image's new activations, in place; returns self."""
-        if self._closed or self._panels is None:
+        if self._closed or self._heatmaps is None:
             return self
-        self._panels.show(self._g_s, self._generated(a_generated))
+        self._heatmaps.show(self._g_s, self._generated(a_generated))
         self._redraw()
         return self
 
     def _release(self) -> None:
-        self._panels = None
+        self._heatmaps = None
