@@ -20,6 +20,7 @@ below lives in the module that owns its idea:
 ``nst_teach.weights``            where VGG-19's weights come from (``weights_status``)
 ``nst_teach.model``              the VGG-19 feature extractor
 ``nst_teach.costs``              content, Gram, style, total-variation, total cost
+``nst_teach.training``           one optimization step, ``train_step`` (notebook 05)
 ``nst_teach.options``            every run option, defined once (``TABLE``)
 ``nst_teach.history``            what the loop reports (``Step``, ``History``, ``Result``)
 ``nst_teach.scales``             the run's images at each of its scales
@@ -113,6 +114,8 @@ _EXPORTS: dict[str, str] = {
     "total_variation_cost": "costs",
     "total_cost": "costs",
     "weighted_style_cost": "costs",
+    # training: the step notebook 05 asks for
+    "train_step": "training",
     # options, engine, history
     "resolve_options": "options",
     "StyleTransfer": "engine",
@@ -175,6 +178,7 @@ _SUBMODULES = frozenset(
         "scales",
         "servers",
         "student_functions",
+        "training",
         "viz",
         "weights",
         "weights_file",

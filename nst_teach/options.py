@@ -286,9 +286,9 @@ TABLE: dict[str, Option] = {option.name: option for option in (
     _function("total_cost", "nst_teach.costs.total_cost",
               "your total_cost(J_content, J_style, alpha, beta) of notebook 05: the cost minimized",
               "Called each iteration with the two costs, ``alpha`` and ``beta``; ``tv_weight``·J_TV is added."),
-    _function("train_step", "nst_teach.optimizers.train_step",
+    _function("train_step", "nst_teach.training.train_step",
               "your train_step(generated, optimizer, cost_fn) of notebook 05: one Adam step",
-              "Called each Adam iteration (:func:`nst_teach.optimizers.train_step` gives its contract); L-BFGS "
+              "Called each Adam iteration (:func:`nst_teach.training.train_step` gives its contract); L-BFGS "
               "takes its own steps."),
 )}
 # fmt: on

@@ -21,7 +21,7 @@ How the run combines them (:class:`nst_teach.objective.Objective`, each iteratio
   otherwise :math:`\sum_l \lambda_l J^{[l]}_{style}`; the layers' costs the run reports are the layers' own;
 * :math:`J` = ``total_cost(J_content, J_style, alpha, beta)`` + ``tv_weight``·:math:`J_{TV}`;
 * with Adam, ``train_step(generated, optimizer, cost_fn)`` makes the step, ``cost_fn(generated)`` being
-  :math:`J` (the contract and the reference: :func:`nst_teach.optimizers.train_step`).
+  :math:`J` (the contract and the reference: :func:`nst_teach.training.train_step`).
 
 A function is used as it is written: what it calls, it calls (notebook 04's ``layer_style_cost``
 calls the notebook's ``gram_matrix``); the engine swaps nothing inside it.
@@ -60,7 +60,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from . import costs
+from . import checks, costs
+from .checks.feedback import error_text
 from .errors import OptionError
 from .options import FUNCTIONS
 
@@ -80,7 +81,7 @@ class Functions:
             the layers' costs (:func:`nst_teach.costs.weighted_style_cost`).
         total_cost: ``total_cost(J_content, J_style, alpha, beta)``.
         train_step: ``train_step(generated, optimizer, cost_fn)``, or None: Adam's own step
-            (:func:`nst_teach.optimizers.train_step`).
+            (:func:`nst_teach.training.train_step`).
         given: the names of the functions the user gave, in :data:`~nst_teach.options.FUNCTIONS` order.
     """
 
@@ -151,9 +152,8 @@ def _describe(value: Any) -> str:
 
 
 def _error(exc: BaseException) -> str:
-    from .checks.feedback import _error_text  # the checks' reading of an error: no TensorFlow noise
-
-    return f"{type(exc).__name__}: {_error_text(exc)}" if str(exc).strip() else type(exc).__name__
+    """The checks' reading of an error (no TensorFlow noise), after its type."""
+    return f"{type(exc).__name__}: {error_text(exc)}" if str(exc).strip() else type(exc).__name__
 
 
 def _result_problem(out: Any, shape: tuple[int, ...] | None, what: str) -> str | None:
@@ -291,8 +291,6 @@ def _try_train_step(fn: Callable[..., Any], learning_rate: float) -> tuple[str |
 
 def _check_verdict(name: str, fn: Callable[..., Any]) -> str | None:
     """The message of the exercise's ``check_<name>`` if it fails (None if it passes or does not exist)."""
-    from . import checks  # here, not above: a check may import the loop's modules (train_step's, optimizers)
-
     check = getattr(checks, f"check_{name}", None)
     if check is None:
         return None

@@ -33,6 +33,7 @@ TIERS: dict[str, list[str]] = {
         "image_io",
         "images",
         "costs",
+        "training",
         "memory",
         "weights_file",
         "weights",

@@ -85,7 +85,7 @@ def test_solutions_match_the_package_functions_on_fresh_inputs():
 
     import keras
 
-    from nst_teach.optimizers import train_step
+    from nst_teach.training import train_step
 
     target = tf.constant(rng.normal(size=(1, 5, 4, 3)).astype(np.float32))
     start = rng.normal(size=(1, 5, 4, 3)).astype(np.float32)

@@ -52,7 +52,7 @@ def _rows(history) -> list[dict]:
 
 
 def reference_train_step(generated, optimizer, cost_fn):
-    """The contract of nst_teach.optimizers.train_step, written out as a student would."""
+    """The contract of nst_teach.training.train_step, written out as a student would."""
     with tf.GradientTape() as tape:
         J = cost_fn(generated)
     gradient = tape.gradient(J, generated)

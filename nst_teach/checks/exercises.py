@@ -83,7 +83,7 @@ EXERCISES: dict[str, Exercise] = {
         "total_cost", "notebooks/05_style_transfer_live.ipynb", check_total_cost, "nst_teach.costs.total_cost"
     ),
     "train_step": Exercise(
-        "train_step", "notebooks/05_style_transfer_live.ipynb", check_train_step, "nst_teach.optimizers.train_step"
+        "train_step", "notebooks/05_style_transfer_live.ipynb", check_train_step, "nst_teach.training.train_step"
     ),
 }
 
