@@ -394,11 +394,11 @@ def picture(name: str) -> Any:
 
     Introduced in ``notebooks/01_images.ipynb``.
     """
-    from .gallery import _gallery_item, gallery_or_fallback
+    from .gallery import gallery_item, gallery_or_fallback
     from .image_io import read_image
     from .samples import SAMPLES, sample_path
 
-    item = _gallery_item(name)
+    item = gallery_item(name)
     if quick_mode():
         stand_in = SAMPLES[item.fallback]
         found = (
@@ -527,12 +527,12 @@ def my_functions(namespace: dict[str, Any]) -> MyFunctions:
     Introduced in ``notebooks/05_style_transfer_live.ipynb``.
     """
     from .checks import EXERCISES
-    from .checks.hints import _not_counted
+    from .checks.hints import not_counted
     from .options import FUNCTIONS
 
     functions: dict[str, Any] = {}
     verdicts: dict[str, tuple[bool, str]] = {}
-    with _not_counted():
+    with not_counted():
         for name in FUNCTIONS:
             fn = namespace.get(name)
             if not callable(fn):

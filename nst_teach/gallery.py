@@ -26,6 +26,7 @@ __all__ = [
     "GALLERY",
     "GALLERY_DIR_ENV",
     "GalleryItem",
+    "gallery_item",
     "fetch_gallery",
     "gallery_names",
     "gallery_or_fallback",
@@ -131,7 +132,8 @@ GALLERY: Mapping[str, GalleryItem] = MappingProxyType(
 )
 
 
-def _gallery_item(name: str) -> GalleryItem:
+def gallery_item(name: str) -> GalleryItem:
+    """The gallery's record ``name`` (an OptionError naming the closest if there is none)."""
     return _lookup(name, GALLERY, "an image of the gallery", "gallery_names")  # type: ignore[return-value]
 
 
@@ -205,7 +207,7 @@ def fetch_gallery(name: str, *, timeout: float | None = None, max_bytes: int | N
         ImageNotFoundError: ``NST_TEACH_GALLERY_DIR`` is set but is not a folder.
         DownloadError: The download failed, or a file's checksum is not the expected one.
     """
-    item = _gallery_item(name)
+    item = gallery_item(name)
     local = _from_gallery_dir(item)
     if local is not None:
         return local
@@ -241,7 +243,7 @@ def gallery_or_fallback(name: str, fallback: str | None = None, **fetch_options:
     Raises:
         OptionError: ``name`` or ``fallback`` is unknown (mistakes are reported, not hidden).
     """
-    item = _gallery_item(name)
+    item = gallery_item(name)
     substitute = _sample(item.fallback if fallback is None else fallback)
     try:
         path = fetch_gallery(name, **fetch_options)
