@@ -69,7 +69,9 @@ import tensorflow as tf
 from .defaults import IMG_SIZE, SAVE_EVERY
 from .errors import OptionError, warn
 from .history import History, Layers, Result, Step
+from .images import noisy_image, preprocess, resize_to, to_rgb
 from .layers import layer_name
+from .model import build_extractor
 from .objective import Objective
 from .optimizers import LBFGS_HISTORY, Optimizer, make_optimizer  # noqa: F401 - LBFGS_HISTORY: its old home
 from .options import (  # noqa: F401 - LBFGS_LEARNING_RATE, SEED_PRESET: their old home
@@ -184,8 +186,6 @@ class StyleTransfer:
         init_src = Source("init", init) if not (isinstance(init, str) and init in INIT_KEYWORDS) else None
 
         # VGG-19, cut after the deepest layer used.
-        from .model import build_extractor
-
         content_layer = settings["content_layer"]
         layers = [content_layer, *[name for name in settings["style_layers"] if name != content_layer]]
         self.extractor: Extractor = build_extractor(
@@ -207,8 +207,6 @@ class StyleTransfer:
         if init_src is not None:
             x0 = init_src.at(first.size)
         elif init == "noise":
-            from .images import noisy_image
-
             x0 = noisy_image(first.content, noise_ratio=settings["noise_ratio"], seed=settings["seed"])
         elif init == "content":
             x0 = first.content
@@ -265,8 +263,6 @@ class StyleTransfer:
         return self._scales[self._scale_index].size
 
     def _rgb(self, x: Batch, scale: Scale) -> np.ndarray:
-        from .images import to_rgb
-
         rgb = to_rgb(np.asarray(x, dtype=np.float32))
         if self.options["preserve_colors"]:
             rgb = scale.keep_colors(rgb)
@@ -304,8 +300,6 @@ class StyleTransfer:
         Returns:
             ``{layer name: float32 array (1, n_H, n_W, n_C)}``.
         """
-        from .model import build_extractor
-
         names = [layer_name(layers)] if isinstance(layers, (str, numbers.Integral)) else [layer_name(n) for n in layers]
         x = self._optimizer.image if x is None else x
         extractor = self.extractor
@@ -344,8 +338,6 @@ class StyleTransfer:
         """Moves to scale ``index``: the current image, upsampled, starts a fresh optimizer there."""
         if index == self._scale_index:
             return
-        from .images import resize_to
-
         scale = self._scales[index]
         x0 = np.asarray(resize_to(self.batch(), scale.size), np.float32)
         self._scale_index = index
@@ -360,8 +352,6 @@ class StyleTransfer:
         return self._saved_total_at(self.batch() if x is None else x, self._scales[self._scale_index])
 
     def _saved_total_at(self, x: Batch, scale: Scale) -> float:
-        from .images import preprocess
-
         return self._total_of(preprocess(self._rgb(x, scale), None), scale)
 
     def total(self, x: Batch | None = None) -> float:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from .errors import ImageNotFoundError, NSTError, OptionError
+from . import download
+from .errors import DownloadError, ImageNotFoundError, NSTError, OptionError
 from .samples import Kind, _check_kind, _lookup, _sample, sample_path
 
 __all__ = [
@@ -179,8 +180,6 @@ def _from_gallery_dir(item: GalleryItem) -> Path | None:
         return None
     actual = _sha256(path)
     if actual != item.sha256:
-        from .download import DownloadError
-
         raise DownloadError(
             f"{path} (found through {GALLERY_DIR_ENV}) is not the expected {item.title!r}: its SHA-256 is "
             f"{actual}, expected {item.sha256}. Replace it with the file from {item.url}, or remove it "
@@ -211,8 +210,6 @@ def fetch_gallery(name: str, *, timeout: float | None = None, max_bytes: int | N
     local = _from_gallery_dir(item)
     if local is not None:
         return local
-    from . import download
-
     return download.fetch(
         item.url,
         max_bytes=download.MAX_DOWNLOAD_BYTES if max_bytes is None else max_bytes,

@@ -35,6 +35,7 @@ from pathlib import Path
 from .defaults import CONTENT_LAYER, IMG_SIZE, STYLE_LAYERS
 from .layers import VGG19_LAYERS, LayerRef, layer_index, layer_name
 from .precision import resolve_precision
+from .samples import load_sample
 from .validate import format_size
 
 __all__ = [
@@ -218,7 +219,7 @@ def _time_run(
     The set-up is everything but the iterations after the first: making the run, its first
     iteration less one median iteration, and its result.
     """
-    from .engine import StyleTransfer
+    from .engine import StyleTransfer  # the loop loads TensorFlow: only when the pace is measured
 
     started = time.perf_counter()
     transfer = StyleTransfer(content, style, size=size, optimizer="adam", precision=precision, weights=weights)
@@ -236,8 +237,6 @@ def _time_run(
 
 @functools.cache
 def _measure(precision: str, weights: str) -> Pace:
-    from .samples import load_sample
-
     content, style = load_sample("cottage"), load_sample("swirls")
     with warnings.catch_warnings():  # the random-filters warning is the notebook's to show, when it builds its own
         warnings.simplefilter("ignore")

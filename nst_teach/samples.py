@@ -273,7 +273,7 @@ def sample_path(name: str) -> Path:
 def _read_rgb(path: Path) -> np.ndarray:
     """Reads an image file as uint8 RGB (H, W, 3), with nst_teach.images when it is there."""
     try:
-        from .images import read_image
+        from .images import read_image  # images.py loads OpenCV: only to read a picture
     except ImportError:
         read_image = None
     if read_image is not None:

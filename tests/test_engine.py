@@ -16,8 +16,8 @@ import pytest
 import tensorflow as tf
 from tensorflow.core.protobuf import config_pb2
 
+import nst_teach.engine as engine_module
 import nst_teach.images as images_module
-import nst_teach.model as model_module
 from nst_teach import costs
 from nst_teach.defaults import ALPHA, BETA, CONTENT_LAYER, STYLE_LAYERS
 from nst_teach.engine import OPTIONS, History, Result, Step, StyleTransfer
@@ -381,14 +381,14 @@ def test_bad_options_raise_before_loading_anything(monkeypatch, name, value):
     def forbidden(*args, **kwargs):
         raise AssertionError("weights or images were loaded before the options were checked")
 
-    monkeypatch.setattr(model_module, "build_extractor", forbidden)
+    monkeypatch.setattr(engine_module, "build_extractor", forbidden)
     monkeypatch.setattr(images_module, "read_image", forbidden)
     with pytest.raises(OptionError, match=name):
         StyleTransfer(CONTENT, STYLE, **{**FAST, name: value})
 
 
 def test_unknown_option_lists_the_valid_ones(monkeypatch):
-    monkeypatch.setattr(model_module, "build_extractor", lambda *a, **k: pytest.fail("built"))
+    monkeypatch.setattr(engine_module, "build_extractor", lambda *a, **k: pytest.fail("built"))
     with pytest.raises(OptionError) as info:
         StyleTransfer(CONTENT, STYLE, learnin_rate=1.0)
     message = str(info.value)

@@ -15,7 +15,7 @@ os.environ.setdefault("NST_TEACH_OFFLINE", "1")
 import numpy as np
 import pytest
 
-import nst_teach.model as model_module
+import nst_teach.engine as engine_module
 from nst_teach import cli, options
 from nst_teach.defaults import ALPHA, CONTENT_LAYER, LEARNING_RATE, STYLE_LAYERS
 from nst_teach.errors import OptionError
@@ -50,7 +50,7 @@ def no_model(monkeypatch):
     def built(*args, **kwargs):
         raise _Built
 
-    monkeypatch.setattr(model_module, "build_extractor", built)
+    monkeypatch.setattr(engine_module, "build_extractor", built)
 
 
 def _stylize_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

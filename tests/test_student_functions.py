@@ -20,7 +20,7 @@ import pytest
 import tensorflow as tf
 
 import nst_teach as nst
-import nst_teach.model as model_module
+import nst_teach.engine as engine_module
 from nst_teach.defaults import ALPHA, BETA
 from nst_teach.engine import StyleTransfer
 from nst_teach.errors import NSTWarning, OptionError
@@ -75,7 +75,7 @@ def no_model(monkeypatch):
     def built(*args, **kwargs):
         raise _Built
 
-    monkeypatch.setattr(model_module, "build_extractor", built)
+    monkeypatch.setattr(engine_module, "build_extractor", built)
 
 
 # --------------------------------------------------------------------------- the picture comes from them

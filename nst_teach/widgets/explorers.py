@@ -127,7 +127,7 @@ class LayerExplorer(_Explorer):
 
     def _recompute(self) -> None:
         """Runs VGG-19 up to the chosen layer on the image."""
-        from ..model import build_extractor
+        from ..model import build_extractor  # VGG-19 loads Keras and TensorFlow: on first use
 
         name = self.layer.value
         try:
@@ -149,7 +149,7 @@ class LayerExplorer(_Explorer):
 
     def _redraw(self) -> None:
         """Draws the feature maps and writes the statistics of the current activations."""
-        from .. import viz
+        from .. import viz  # the figures load matplotlib: on first use
 
         a = self.activations
         if a is None:
@@ -274,7 +274,7 @@ class GramExplorer(_Explorer):
         self._recompute()
 
     def _recompute(self) -> None:
-        from ..model import build_extractor
+        from ..model import build_extractor  # VGG-19 loads Keras and TensorFlow: on first use
 
         name = self.layer.value
         try:
@@ -292,8 +292,8 @@ class GramExplorer(_Explorer):
         self._redraw()
 
     def _redraw(self) -> None:
-        from .. import viz
-        from ..costs import layer_style_cost
+        from .. import viz  # the figures load matplotlib: on first use
+        from ..costs import layer_style_cost  # costs.py loads TensorFlow: on first use
 
         if self.a_style is None:
             return
