@@ -73,11 +73,16 @@ from .images import noisy_image, preprocess, resize_to, to_rgb
 from .layers import layer_name
 from .model import build_extractor
 from .objective import Objective
-from .optimizers import LBFGS_HISTORY, Optimizer, make_optimizer  # noqa: F401 - LBFGS_HISTORY: its old home
-from .options import (  # noqa: F401 - LBFGS_LEARNING_RATE, SEED_PRESET: their old home
+from .optimizers import (  # noqa: F401 - LBFGS_HISTORY, LBFGS_LEARNING_RATE: their old homes
+    LBFGS_HISTORY,
+    LBFGS_LEARNING_RATE,
+    Optimizer,
+    make_optimizer,
+    optimizer_entry,
+)
+from .options import (  # noqa: F401 - SEED_PRESET: its old home
     DEFAULTS,
     INIT_KEYWORDS,
-    LBFGS_LEARNING_RATE,
     SEED_PRESET,
     blend_weights,
     check_image,
@@ -163,7 +168,7 @@ class StyleTransfer:
         self.functions: Functions = resolve_functions(settings)
         check_style_images(self.functions, len(styles), settings["style_scale"])
         self._train_step_traced = preflight(self.functions, settings)["train_step_traced"]
-        if "train_step" in self.functions.given and settings["optimizer"] != "adam":
+        if "train_step" in self.functions.given and not optimizer_entry(settings["optimizer"]).takes_train_step:
             warn(
                 f"train_step is one Adam step, and optimizer={settings['optimizer']!r} takes its own steps (with your "
                 "cost functions, if given); give optimizer='adam' to run your train_step."
@@ -377,10 +382,7 @@ class StyleTransfer:
             self._best = (total, x)
 
     def _non_finite_message(self, what: str, value: float, iteration: int) -> str:
-        if self.options["optimizer"] == "adam":
-            advice = f"try a smaller learning_rate (now {self.options['learning_rate']:g})"
-        else:
-            advice = "check the images and the weights, or try optimizer='adam' with a small learning_rate"
+        advice = optimizer_entry(self.options["optimizer"]).advice.format(learning_rate=self.options["learning_rate"])
         return (
             f"the {what} became {value} at iteration {iteration}; {advice}. The last image with a finite cost is kept."
         )

@@ -40,7 +40,17 @@ TIERS: dict[str, list[str]] = {
         "model",
     ],
     # checks sit under the loop: a run refuses a student's function in the words of its check (student_functions).
-    "the loop": ["options", "checks", "student_functions", "objective", "optimizers", "scales", "history", "engine"],
+    "the loop": [
+        "exercises",
+        "options",
+        "checks",
+        "student_functions",
+        "objective",
+        "optimizers",
+        "scales",
+        "history",
+        "engine",
+    ],
     "pictures and the course": [
         "viz",
         "live",

@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import quiz
-from ..checks.exercises import exercise
 from ..errors import NSTError, OptionError
+from ..exercises import exercise
 from .answers import answers_for, questions
 from .solutions import solution_source
 

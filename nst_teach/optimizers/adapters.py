@@ -1,8 +1,8 @@
-"""The two ways the loop moves the pixels downhill: Adam and L-BFGS, behind one small interface.
+"""The two adapters of the registry (:mod:`nst_teach.optimizers`): Adam and L-BFGS on the objective.
 
-The engine (:class:`nst_teach.engine.StyleTransfer`) asks an optimizer for one iteration at a time
-(:meth:`step`), reads the current image (:attr:`image`), and puts an earlier image back when a step
-went wrong (:meth:`restore`).  Both adapters compute the costs and the gradient with one
+Each keeps the interface the engine uses (:class:`nst_teach.optimizers.Optimizer`): one iteration at
+a time (:meth:`step`), the current image (:attr:`image`), and an earlier image put back when a step
+went wrong (:meth:`restore`).  Both compute the costs and the gradient with one
 :class:`~nst_teach.objective.Objective`:
 
 * :class:`AdamOptimizer`: Keras' Adam on a ``tf.Variable`` image, the seed's choice; one traced
@@ -29,27 +29,14 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from .images import pixel_box
-from .lbfgs import LBFGS
-from .objective import Objective, Traced
-from .training import TrainStep, train_step
+from ..images import pixel_box
+from ..lbfgs import LBFGS
+from ..objective import Objective, Traced
+from ..training import TrainStep, train_step
 
-__all__ = [
-    "AdamOptimizer",
-    "LbfgsOptimizer",
-    "Optimizer",
-    "StepReport",
-    "make_optimizer",
-    "LBFGS_HISTORY",
-]
+__all__ = ["AdamOptimizer", "LbfgsOptimizer"]
 
-#: How many (s, y) pairs the L-BFGS optimizer remembers (20 reached a given cost in a few
-#: iterations fewer than 10 at 200×150; each pair costs two image-sized float32 arrays).
-LBFGS_HISTORY = 20
-
-#: What one :meth:`step` reports: ``(packed costs of the image it started from, that image, the image
-#: after, whether the image after is finite, why it could not go further (or None), the total cost of
-#: the image after if known (or None))``.
+#: What one :meth:`step` reports (:data:`nst_teach.optimizers.StepReport`).
 StepReport = tuple[np.ndarray, Any, Any, bool, str | None, float | None]
 
 
@@ -130,10 +117,13 @@ class AdamOptimizer:
 
 
 class LbfgsOptimizer:
-    """L-BFGS (:class:`nst_teach.lbfgs.LBFGS`) on the flattened image."""
+    """L-BFGS (:class:`nst_teach.lbfgs.LBFGS`) on the flattened image, remembering ``history_size`` steps."""
 
-    def __init__(self, objective: Objective, x0: np.ndarray, learning_rate: float, bounded: bool = False) -> None:
+    def __init__(
+        self, objective: Objective, x0: np.ndarray, learning_rate: float, bounded: bool = False, *, history_size: int
+    ) -> None:
         self.objective = objective
+        self.history_size = history_size
         self.shape = x0.shape
         self.learning_rate = learning_rate
         self.bounds = None
@@ -147,7 +137,7 @@ class LbfgsOptimizer:
         # PyTorch's min(1, 1/|g|₁), whose change of the cost float32 cannot even resolve at 400×300.
         x0 = np.asarray(x0, np.float32).ravel()
         return LBFGS(
-            self._fun, x0, lr=self.learning_rate, history_size=LBFGS_HISTORY, f_lower_bound=0.0, bounds=self.bounds
+            self._fun, x0, lr=self.learning_rate, history_size=self.history_size, f_lower_bound=0.0, bounds=self.bounds
         )
 
     def _fun(self, x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -173,27 +163,3 @@ class LbfgsOptimizer:
     def restore(self, x: Any) -> None:
         """Starts L-BFGS afresh from ``x`` (its remembered steps belong to the image it left)."""
         self.optimizer = self._new(x)
-
-
-#: Either optimizer: what :func:`make_optimizer` returns.
-Optimizer = AdamOptimizer | LbfgsOptimizer
-
-
-def make_optimizer(
-    name: str,
-    objective: Objective,
-    x0: np.ndarray,
-    learning_rate: float,
-    step_fn: TrainStep | None = None,
-    traced: bool = True,
-    bounded: bool = False,
-) -> Optimizer:
-    """A fresh optimizer ``name`` (``"adam"`` or ``"lbfgs"``) starting from the image ``x0``.
-
-    ``step_fn`` and ``traced`` are Adam's step and whether it runs inside ``tf.function``
-    (:class:`AdamOptimizer`); L-BFGS takes its own steps.  ``bounded`` keeps the image inside the
-    pixel box (the option ``bounded``).
-    """
-    if name == "adam":
-        return AdamOptimizer(objective, x0, learning_rate, step_fn, traced, bounded)
-    return LbfgsOptimizer(objective, x0, learning_rate, bounded)
