@@ -21,12 +21,13 @@ below lives in the module that owns its idea:
 ``nst_teach.model``              the VGG-19 feature extractor
 ``nst_teach.costs``              content, Gram, style, total-variation, total cost
 ``nst_teach.training``           one optimization step, ``train_step`` (notebook 05)
+``nst_teach.exercises``          the course's exercises, in one table (``EXERCISES``)
 ``nst_teach.options``            every run option, defined once (``TABLE``)
 ``nst_teach.history``            what the loop reports (``Step``, ``History``, ``Result``)
 ``nst_teach.scales``             the run's images at each of its scales
 ``nst_teach.objective``          the cost the loop minimizes, as one traced step
 ``nst_teach.lbfgs``              L-BFGS, one iteration at a time
-``nst_teach.optimizers``         Adam and L-BFGS behind one interface
+``nst_teach.optimizers``         the optimizer registry: Adam, L-BFGS, and how to add one
 ``nst_teach.student_functions``  the student's own functions in the run, checked before it
 ``nst_teach.engine``             the optimization loop (``StyleTransfer``)
 ``nst_teach.panels``             the panels every figure is made of
@@ -158,6 +159,7 @@ _SUBMODULES = frozenset(
         "download",
         "engine",
         "errors",
+        "exercises",
         "gallery",
         "history",
         "image_io",

@@ -44,9 +44,9 @@ from typing import Any, Literal
 from .defaults import ALPHA, BETA, CONTENT_LAYER, IMG_SIZE, ITERATIONS, LEARNING_RATE, NOISE_RATIO, SEED, STYLE_LAYERS
 from .errors import LayerError, OptionError
 from .exercises import EXERCISES, Exercise
-from .layers import layer_name
+from .layers import POOLINGS, layer_name
 from .optimizers import ALIASES, LEARNING_RATES, OPTIMIZERS
-from .precision import PRECISIONS, resolve_precision
+from .precision import DEFAULT_PRECISION, PRECISIONS, resolve_precision
 from .validate import check_choice, check_int, check_number, check_size, did_you_mean, format_size
 
 __all__ = [
@@ -205,7 +205,7 @@ TABLE: dict[str, Option] = {option.name: option for option in (
                "number of positions n_H·n_W before the two are compared, which lets the sizes differ (and is "
                "exactly the seed's cost when they are equal)."),
     Option("pooling", "choice", "avg", "VGG-19's pooling: avg (the seed's) or max (VGG-19's own)",
-           choices=("avg", "max")),
+           choices=POOLINGS),
     Option("init", "start", "content", "the starting image: content, noise (the seed's), style, or an image",
            choices=INIT_KEYWORDS, seed_recipe="noise", metavar="IMAGE",
            doc="``content`` is the content image itself, as the TensorFlow and PyTorch tutorials start: it "
@@ -234,7 +234,8 @@ TABLE: dict[str, Option] = {option.name: option for option in (
            choices=("auto", "imagenet", "random"), metavar="SOURCE",
            control=False, no_control="a choice of the course's set-up, not of one run; passed to the run",
            doc="See :func:`nst_teach.model.build_extractor`."),
-    Option("precision", "choice", "auto", "VGG-19's number format; auto: bfloat16 where the hardware computes it",
+    Option("precision", "choice", DEFAULT_PRECISION,
+           "VGG-19's number format; auto: bfloat16 where the hardware computes it",
            choices=PRECISIONS, seed_recipe="float32",
            doc="Only VGG-19 runs in bfloat16 (Keras ``mixed_bfloat16``); the image, the Gram matrices and the "
                "costs are always float32."),

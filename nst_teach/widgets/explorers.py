@@ -17,6 +17,7 @@ import numpy as np
 from ..defaults import IMG_SIZE
 from ..errors import NSTError, OptionError
 from ..layers import CONV_LAYERS, VGG19_LAYERS, Layer, layer_table
+from ..precision import DEFAULT_PRECISION
 from ..validate import check_size
 from ._base import _batch_at, _Explorer, _figure_png, _fmt, _layer_option, _Picture, _read, _status_html
 from .picker import ImagePicker, _value_of
@@ -83,7 +84,7 @@ class LayerExplorer(_Explorer):
         top_k: int = 16,
         weights: Any = "auto",
         pooling: str = "avg",
-        precision: str = "float32",
+        precision: str = DEFAULT_PRECISION,
     ) -> None:
         choices = [layer.name for layer in VGG19_LAYERS[1:]]
         first = _layer_option(layer, "layer", choices)
@@ -251,7 +252,7 @@ class GramExplorer(_Explorer):
         log: bool = False,
         weights: Any = "auto",
         pooling: str = "avg",
-        precision: str = "float32",
+        precision: str = DEFAULT_PRECISION,
     ) -> None:
         conv_names = [conv.name for conv in CONV_LAYERS]
         first = _layer_option(layer, "layer", conv_names)
