@@ -40,7 +40,7 @@ The loop is this module; the ideas it uses each live in their own:
 :mod:`nst_teach.objective` (the cost at one image size, over :mod:`nst_teach.costs`),
 :mod:`nst_teach.optimizers` (Adam and L-BFGS, one step at a time),
 :mod:`nst_teach.student_functions` (the student's own functions in the run, checked before it),
-:mod:`nst_teach.scales` (the images at each scale) and
+:mod:`nst_teach.scales` (the images at each scale), :mod:`nst_teach.summaries` (TensorBoard's) and
 :mod:`nst_teach.history` (what the loop reports: :class:`Step`, :class:`History`, :class:`Result`).
 
 The student's own functions make the picture when given: ``StyleTransfer(content, style,
@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -91,6 +90,7 @@ from .options import (  # noqa: F401 - SEED_PRESET: its old home
 )
 from .scales import Scale, Source, check_plan, scaled_size
 from .student_functions import Functions, check_style_images, preflight, resolve_functions
+from .summaries import Summaries
 from .validate import is_batch
 
 if TYPE_CHECKING:
@@ -221,9 +221,7 @@ class StyleTransfer:
 
         self._stop_event = threading.Event()
         self._generation = 0
-        log_dir = settings["log_dir"]
-        self._writer = tf.summary.create_file_writer(os.fspath(log_dir)) if log_dir is not None else None
-        self._graph_logged = False
+        self._summaries = Summaries(settings["log_dir"]) if settings["log_dir"] is not None else None
         self.reset()
 
     # -- set-up helpers ------------------------------------------------------
@@ -434,20 +432,16 @@ class StyleTransfer:
         finally:
             if generation == self._generation:
                 self._elapsed = elapsed_before + time.perf_counter() - started
-            if self._writer is not None:
-                self._writer.flush()
+            if self._summaries is not None:
+                self._summaries.flush()
 
     def _one_step(self, end: int, every: int, elapsed_before: float, started: float) -> Step | None:
         """Runs one iteration; returns its Step, or None (with :attr:`message` set) if the loop must end."""
-        trace = self._writer is not None and not self._graph_logged
-        if trace:
-            tf.summary.trace_on(graph=True, profiler=False)
+        trace = self._summaries is not None and self._summaries.start_trace()
         self._latest_total = None  # the current image's cost: known again only once the step is done
         packed, before, after, image_finite, stuck, after_total = self._optimizer.step()
         if trace:
-            with self._writer.as_default():
-                tf.summary.trace_export(name="train_step", step=0)
-            self._graph_logged = True
+            self._summaries.end_trace()
         k = self.iteration + 1
 
         total = float(packed[0])
@@ -490,21 +484,9 @@ class StyleTransfer:
             _saved_total=lambda: self._saved_total_at(before, scale),
         )
         self.history.append(step)
-        if self._writer is not None:
-            self._log(step, every, end)
+        if self._summaries is not None:
+            self._summaries.write(step, every, end)
         return step
-
-    def _log(self, step: Step, every: int, end: int) -> None:
-        """Writes one step's TensorBoard summaries."""
-        with self._writer.as_default(step=step.iteration):
-            tf.summary.scalar("cost/total", step.total)
-            tf.summary.scalar("cost/content", step.content)
-            tf.summary.scalar("cost/style", step.style)
-            for name, value in step.style_by_layer.items():
-                tf.summary.scalar(f"cost/style/{name}", value)
-            tf.summary.scalar("cost/tv", step.tv)
-            if step.iteration % every == 0 or step.iteration == end:
-                tf.summary.image("image", step.image()[None])
 
     @property
     def stopped(self) -> bool:

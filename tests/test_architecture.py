@@ -49,6 +49,7 @@ TIERS: dict[str, list[str]] = {
         "optimizers",
         "scales",
         "history",
+        "summaries",
         "engine",
     ],
     "pictures and the course": [
