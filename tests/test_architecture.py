@@ -375,3 +375,52 @@ def test_a_planted_module_getattr_is_found(tmp_path):
     (package / "__init__.py").write_text("def __getattr__(name):\n    raise AttributeError(name)\n")
     (package / "shim.py").write_text("def __getattr__(name):\n    raise AttributeError(name)\n")
     assert module_getattrs(package) == ["shim"]
+
+
+#: Modules whose imports inside functions are not yet commented, each owned elsewhere: the figures package
+#: (wt-b) replaces viz, widgets.dashboard and widgets.layer_grid; issue 21 (main) owns cli.
+REASONS_PENDING = {"viz", "widgets.dashboard", "widgets.layer_grid", "cli"}
+
+
+def uncommented_imports_in_functions(package: Path = PACKAGE, package_name: str = "nst_teach") -> dict[str, str]:
+    """``{"file:line": module}`` for each import of the package's own modules inside a function, with no comment why.
+
+    The comment stands on the import's line or just above its block of imports (``# images.py loads OpenCV``).
+    """
+    found = {}
+    for name, path in modules(package).items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        functions = [
+            n for n in ast.walk(ast.parse("\n".join(lines))) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        for node in (node for function in functions for node in ast.walk(function)):
+            if not isinstance(node, ast.ImportFrom) or not (node.level or (node.module or "").startswith(package_name)):
+                continue
+            first = node.lineno - 1
+            while first > 0 and lines[first - 1].strip().startswith(("from ", "import ")):
+                first -= 1  # up to the top of the block of imports it stands in
+            said = any("#" in line for line in lines[first : node.end_lineno]) or (
+                first > 0 and lines[first - 1].strip().startswith("#")
+            )
+            if not said:
+                found[f"{path.relative_to(package.parent)}:{node.lineno}"] = name
+    return found
+
+
+def test_an_import_inside_a_function_says_why():
+    """Only a heavy library (TensorFlow, OpenCV, matplotlib...) is a reason to import inside a function."""
+    found = [place for place, name in uncommented_imports_in_functions().items() if name not in REASONS_PENDING]
+    assert not found, f"imports inside functions with no comment saying which heavy library they delay: {found}"
+
+
+def test_a_planted_uncommented_import_is_found(tmp_path):
+    package = tmp_path / "planted"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "heavy.py").write_text("")
+    (package / "user.py").write_text(
+        "def said():\n    from .heavy import x  # heavy.py loads OpenCV\n\n"
+        "def above():\n    # heavy.py loads OpenCV\n    from .heavy import x\n    from .heavy import y\n\n"
+        "def silent():\n    from .heavy import x\n"
+    )
+    assert uncommented_imports_in_functions(package, "planted") == {"planted/user.py:10": "user"}
