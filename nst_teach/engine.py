@@ -38,7 +38,7 @@ Speed comes from three choices:
 The loop is this module; the ideas it uses each live in their own:
 :mod:`nst_teach.options` (what every option means and accepts),
 :mod:`nst_teach.objective` (the cost at one image size, over :mod:`nst_teach.costs`),
-:mod:`nst_teach.optimizers` (Adam and L-BFGS, one step at a time),
+:mod:`nst_teach.optimizers` (the optimizer registry: Adam, L-BFGS, one step at a time),
 :mod:`nst_teach.student_functions` (the student's own functions in the run, checked before it),
 :mod:`nst_teach.scales` (the images at each scale), :mod:`nst_teach.summaries` (TensorBoard's) and
 :mod:`nst_teach.history` (what the loop reports: :class:`Step`, :class:`History`, :class:`Result`).

@@ -14,6 +14,8 @@ The course's own functions are options too (kind ``"function"``, :data:`FUNCTION
 ``gram_matrix=``, ``layer_style_cost=``, ``style_cost=``, ``total_cost=`` and ``train_step=`` make the run
 use the student's functions (:mod:`nst_teach.student_functions` says how they are combined and checked).
 A function is neither a control nor a command-line flag (their rows say why: ``no_control``, ``no_flag``).
+Their rows are made from the exercise table (:data:`nst_teach.exercises.EXERCISES`), and the optimizer's
+choices and learning rates come from the optimizer registry (:data:`nst_teach.optimizers.OPTIMIZERS`).
 
 Adding an option is one :class:`Option` row here, plus its use in the engine.
 

@@ -1,4 +1,4 @@
-"""Tests for nst_teach.checks.exercises and nst_teach.instructor.solutions: the registry and the solutions.
+"""Tests for nst_teach.exercises and nst_teach.instructor.solutions: the exercise table and the solutions.
 
 Each solution's code must pass its own check and give the package's results; nothing a student
 imports (``nst_teach``, ``nst_teach.checks``) reaches the solutions.
