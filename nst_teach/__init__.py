@@ -20,12 +20,14 @@ below lives in the module that owns its idea:
 ``nst_teach.weights``            where VGG-19's weights come from (``weights_status``)
 ``nst_teach.model``              the VGG-19 feature extractor
 ``nst_teach.costs``              content, Gram, style, total-variation, total cost
+``nst_teach.training``           one optimization step, ``train_step`` (notebook 05)
+``nst_teach.exercises``          the course's exercises, in one table (``EXERCISES``)
 ``nst_teach.options``            every run option, defined once (``TABLE``)
 ``nst_teach.history``            what the loop reports (``Step``, ``History``, ``Result``)
 ``nst_teach.scales``             the run's images at each of its scales
 ``nst_teach.objective``          the cost the loop minimizes, as one traced step
 ``nst_teach.lbfgs``              L-BFGS, one iteration at a time
-``nst_teach.optimizers``         Adam and L-BFGS behind one interface
+``nst_teach.optimizers``         the optimizer registry: Adam, L-BFGS, and how to add one
 ``nst_teach.student_functions``  the student's own functions in the run, checked before it
 ``nst_teach.engine``             the optimization loop (``StyleTransfer``)
 ``nst_teach.viz``                the figures: images, feature maps, Gram matrices, cost curves; live ones
@@ -110,6 +112,8 @@ _EXPORTS: dict[str, str] = {
     "total_variation_cost": "costs",
     "total_cost": "costs",
     "weighted_style_cost": "costs",
+    # training: the step notebook 05 asks for
+    "train_step": "training",
     # options, engine, history
     "resolve_options": "options",
     "StyleTransfer": "engine",
@@ -152,6 +156,7 @@ _SUBMODULES = frozenset(
         "download",
         "engine",
         "errors",
+        "exercises",
         "gallery",
         "history",
         "image_io",
@@ -169,6 +174,7 @@ _SUBMODULES = frozenset(
         "scales",
         "servers",
         "student_functions",
+        "training",
         "viz",
         "weights",
         "weights_file",

@@ -97,7 +97,7 @@ class Classroom:
         >>> room.save(image, "../../x.jpg")[0]         # doctest: +SKIP
         PosixPath('/srv/class/x.jpg')
         """
-        from .images import save_image
+        from .images import save_image  # images.py loads OpenCV: on first use, not when the app starts
 
         name = file_name(typed)
         folder = self.output_dir
@@ -135,7 +135,7 @@ class Classroom:
             DownloadError: the host is not public, or the download failed (size, time, server).
             ImageError: what came back is not a picture.
         """
-        from .images import read_image
+        from .images import read_image  # images.py loads OpenCV: on first use, not when the app starts
 
         parts = urllib.parse.urlsplit(url)
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:

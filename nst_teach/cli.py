@@ -19,12 +19,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import defaults, errors
+from nst_teach import __version__  # the package's one version
+
+from . import defaults, errors, servers, weights
 from .classroom import unused_path
 from .cli_run import EXIT_INTERRUPTED, GIF_FRAMES, GIF_SECONDS, refuse_overwrite, run_with_progress
+from .course import APP, COURSE_DIR, NOTEBOOKS, copy_course, course_files
 from .errors import NSTError, OptionError
 from .image_io import read_image
+from .layers import layer_table
 from .options import TABLE, Option, resolve_options
+from .samples import COURSE_PAIR, load_sample, sample_path
 from .servers import LAB_PORT, VOILA_PORT
 from .validate import check_size, did_you_mean
 
@@ -162,10 +167,6 @@ def _one_line(message: str, prog: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from nst_teach import __version__
-
-    from .course import COURSE_DIR
-
     parser = _Parser(
         prog="nst-teach",
         description="Neural Style Transfer (Gatys et al., 2015), taught step by step.",
@@ -334,10 +335,10 @@ def _engine() -> Any:
     Called once the arguments and files are checked: a wrong argument answers at once, not after the
     seconds TensorFlow takes to load.
     """
-    from ._quiet import import_tensorflow_quietly
+    from ._quiet import import_tensorflow_quietly  # the engine loads TensorFlow: only once a run is sure
 
     import_tensorflow_quietly()
-    from .engine import StyleTransfer
+    from .engine import StyleTransfer  # TensorFlow, quietly imported above
 
     return StyleTransfer
 
@@ -357,15 +358,11 @@ def _image_output(text: str, flag: str) -> Path:
 
 
 def _layers(args: argparse.Namespace) -> int:
-    from .layers import layer_table
-
     print(layer_table())
     return 0
 
 
 def _weights(args: argparse.Namespace) -> int:
-    from . import weights  # reads and writes HDF5 files with h5py: no TensorFlow
-
     if args.download:
         path = weights.download_weights()
         print(f"ImageNet VGG-19 weights verified in {path}")
@@ -380,8 +377,6 @@ def _weights(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .samples import COURSE_PAIR, load_sample, sample_path
-
     check_size(args.size, "--size")
     if args.output is not None:
         output = _image_output(args.output, "--output")
@@ -407,15 +402,11 @@ def _course(args: argparse.Namespace, names: tuple[str, ...] | None = None) -> t
     ``notebooks/`` would change under git (and the next ``git pull`` conflict). Run again after an update,
     the copy takes the new notebooks and keeps the ones the student changed.
     """
-    from .course import COURSE_DIR
-
     return _copy_course(Path(args.dir or COURSE_DIR), names, force=args.force).folder.resolve(), ""
 
 
 def _copy_course(dest: Path, names: tuple[str, ...] | None, *, force: bool, solutions: bool = False) -> Any:
     """Copies the course into ``dest`` (:func:`~nst_teach.course.copy_course`) and says what it kept."""
-    from .course import copy_course
-
     copy = copy_course(dest, names=names, solutions=solutions, replace_edited=force or _ask_to_replace)
     for line in copy.lines():
         print(f"nst-teach: {line}", file=sys.stderr)
@@ -439,17 +430,13 @@ def _ask_to_replace(path: Path) -> bool:
 def _tutorial(args: argparse.Namespace) -> int:
     if args.print_only:
         return _layers(args)
-    from .servers import choose_port, lab_command, serve
-
     folder, course = _course(args)
-    port = choose_port(args.ip, args.port, LAB_PORT)
-    command = lab_command(folder, f"{course}00_welcome.ipynb", ip=args.ip, port=port)
-    return serve(command, open_browser=not args.no_browser)
+    port = servers.choose_port(args.ip, args.port, LAB_PORT)
+    command = servers.lab_command(folder, f"{course}00_welcome.ipynb", ip=args.ip, port=port)
+    return servers.serve(command, open_browser=not args.no_browser)
 
 
 def _app(args: argparse.Namespace) -> int:
-    from .servers import choose_port, serve, voila_command
-
     if args.notebook is not None:
         notebook = Path(args.notebook)
         if notebook.suffix != ".ipynb" or not notebook.is_file():
@@ -458,8 +445,6 @@ def _app(args: argparse.Namespace) -> int:
                 "leave it out to serve the course's app.ipynb"
             )
     else:
-        from .course import APP
-
         folder, course = _course(args, (APP,))
         notebook = folder / course / APP
         if not notebook.is_file():
@@ -471,16 +456,18 @@ def _app(args: argparse.Namespace) -> int:
         raise OptionError(
             f"--output-dir {args.output_dir}: cannot create it ({exc.strerror or exc}); name a folder you can write to"
         ) from None
-    port = choose_port(args.ip, args.port, VOILA_PORT)
-    command = voila_command(notebook, ip=args.ip, port=port, quick=args.quick, token=args.token, output_dir=output_dir)
-    return serve(command, open_browser=not args.no_browser)
+    port = servers.choose_port(args.ip, args.port, VOILA_PORT)
+    command = servers.voila_command(
+        notebook, ip=args.ip, port=port, quick=args.quick, token=args.token, output_dir=output_dir
+    )
+    return servers.serve(command, open_browser=not args.no_browser)
 
 
 def _notebooks(args: argparse.Namespace) -> int:
     if args.dest is None and args.nbgrader is None:
         raise OptionError("name a folder to copy the notebooks into (nst-teach notebooks DEST), or --nbgrader DIR")
     if args.solutions or args.nbgrader is not None:  # the reference solutions import TensorFlow
-        from ._quiet import import_tensorflow_quietly
+        from ._quiet import import_tensorflow_quietly  # TensorFlow: only for the solutions
 
         import_tensorflow_quietly()
     if args.dest is not None:
@@ -488,8 +475,7 @@ def _notebooks(args: argparse.Namespace) -> int:
         for path in copy.written:
             print(path)
     if args.nbgrader is not None:
-        from .course import NOTEBOOKS, course_files
-        from .instructor.nbgrader import write_course
+        from .instructor.nbgrader import write_course  # the instructor's side loads TensorFlow: only when asked
 
         course = write_course(args.nbgrader, course_files(), NOTEBOOKS, force=args.force)
         for path in course.written:

@@ -112,7 +112,7 @@ def run_with_progress(
     """Runs ``transfer`` with a progress bar; writes the image, the snapshots and the GIF; says what it wrote."""
     from tqdm.auto import tqdm
 
-    from .images import save_image
+    from .images import save_image  # images.py loads OpenCV: only when a picture is written
 
     total = transfer.iterations
     gif_every = gif_every or default_gif_every(total)

@@ -25,7 +25,6 @@ Introduced in ``notebooks/03_content_cost.ipynb`` (content) and
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,6 +33,7 @@ import tensorflow as tf
 
 from .defaults import ALPHA, BETA
 from .errors import OptionError
+from .validate import check_number
 
 __all__ = [
     "content_cost",
@@ -230,16 +230,6 @@ def layer_style_cost(a_s: Any, a_g: Any) -> tf.Tensor:
     return gram_cost(gram_matrix(s), gram_matrix(g), n_h * n_w)
 
 
-def _check_coefficient(value: Any, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise OptionError(f"{name} must be a number, got {value!r}.") from None
-    if not math.isfinite(v) or v < 0:
-        raise OptionError(f"{name} must be a finite number >= 0, got {value!r}.")
-    return v
-
-
 def style_cost(a_s_layers: Any, a_g_layers: Any, coefficients: Any) -> tf.Tensor:
     r"""Weighted sum of the layers' style costs.
 
@@ -286,7 +276,7 @@ def style_cost(a_s_layers: Any, a_g_layers: Any, coefficients: Any) -> tf.Tensor
         pairs = [(s, g, c, f"#{i}") for i, (s, g, c) in enumerate(zip(a_s_layers, a_g_layers, coefficients))]
     if not pairs:
         raise OptionError("style_cost needs at least one layer.")
-    lambdas = [_check_coefficient(coefficient, f"coefficient of layer {name}") for _, _, coefficient, name in pairs]
+    lambdas = [check_number(f"coefficient of layer {name}", coefficient) for _, _, coefficient, name in pairs]
     return weighted_style_cost([layer_style_cost(a_s, a_g) for a_s, a_g, _, _ in pairs], lambdas)
 
 
@@ -316,7 +306,7 @@ def weighted_style_cost(layer_costs: Sequence[Any], coefficients: Sequence[float
             f"weighted_style_cost got {len(layer_costs)} layer costs and {len(coefficients)} coefficients; "
             "give one coefficient per layer (at least one)."
         )
-    lambdas = [_check_coefficient(coefficient, f"coefficient #{i}") for i, coefficient in enumerate(coefficients)]
+    lambdas = [check_number(f"coefficient #{i}", coefficient) for i, coefficient in enumerate(coefficients)]
     return tf.add_n([lam * _as_float32(j, "layer_costs") for lam, j in zip(lambdas, layer_costs)])
 
 
@@ -360,6 +350,6 @@ def total_cost(j_content: Any, j_style: Any, alpha: float = ALPHA, beta: float =
     >>> float(total_cost(1.0, 2.0, alpha=10, beta=40))
     90.0
     """
-    a = _check_coefficient(alpha, "alpha")
-    b = _check_coefficient(beta, "beta")
+    a = check_number("alpha", alpha)
+    b = check_number("beta", beta)
     return a * _as_float32(j_content, "j_content") + b * _as_float32(j_style, "j_style")

@@ -38,9 +38,9 @@ Speed comes from three choices:
 The loop is this module; the ideas it uses each live in their own:
 :mod:`nst_teach.options` (what every option means and accepts),
 :mod:`nst_teach.objective` (the cost at one image size, over :mod:`nst_teach.costs`),
-:mod:`nst_teach.optimizers` (Adam and L-BFGS, one step at a time),
+:mod:`nst_teach.optimizers` (the optimizer registry: Adam, L-BFGS, one step at a time),
 :mod:`nst_teach.student_functions` (the student's own functions in the run, checked before it),
-:mod:`nst_teach.scales` (the images at each scale) and
+:mod:`nst_teach.scales` (the images at each scale), :mod:`nst_teach.summaries` (TensorBoard's) and
 :mod:`nst_teach.history` (what the loop reports: :class:`Step`, :class:`History`, :class:`Result`).
 
 The student's own functions make the picture when given: ``StyleTransfer(content, style,
@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -69,13 +68,20 @@ import tensorflow as tf
 from .defaults import IMG_SIZE, SAVE_EVERY
 from .errors import OptionError, warn
 from .history import History, Layers, Result, Step
+from .images import noisy_image, preprocess, resize_to, to_rgb
 from .layers import layer_name
+from .model import build_extractor
 from .objective import Objective
-from .optimizers import LBFGS_HISTORY, Optimizer, make_optimizer  # noqa: F401 - LBFGS_HISTORY: its old home
-from .options import (  # noqa: F401 - LBFGS_LEARNING_RATE, SEED_PRESET: their old home
+from .optimizers import (  # noqa: F401 - LBFGS_HISTORY, LBFGS_LEARNING_RATE: their old homes
+    LBFGS_HISTORY,
+    LBFGS_LEARNING_RATE,
+    Optimizer,
+    make_optimizer,
+    optimizer_entry,
+)
+from .options import (  # noqa: F401 - SEED_PRESET: its old home
     DEFAULTS,
     INIT_KEYWORDS,
-    LBFGS_LEARNING_RATE,
     SEED_PRESET,
     blend_weights,
     check_image,
@@ -84,6 +90,7 @@ from .options import (  # noqa: F401 - LBFGS_LEARNING_RATE, SEED_PRESET: their o
 )
 from .scales import Scale, Source, check_plan, scaled_size
 from .student_functions import Functions, check_style_images, preflight, resolve_functions
+from .summaries import Summaries
 from .validate import is_batch
 
 if TYPE_CHECKING:
@@ -161,7 +168,7 @@ class StyleTransfer:
         self.functions: Functions = resolve_functions(settings)
         check_style_images(self.functions, len(styles), settings["style_scale"])
         self._train_step_traced = preflight(self.functions, settings)["train_step_traced"]
-        if "train_step" in self.functions.given and settings["optimizer"] != "adam":
+        if "train_step" in self.functions.given and not optimizer_entry(settings["optimizer"]).takes_train_step:
             warn(
                 f"train_step is one Adam step, and optimizer={settings['optimizer']!r} takes its own steps (with your "
                 "cost functions, if given); give optimizer='adam' to run your train_step."
@@ -184,8 +191,6 @@ class StyleTransfer:
         init_src = Source("init", init) if not (isinstance(init, str) and init in INIT_KEYWORDS) else None
 
         # VGG-19, cut after the deepest layer used.
-        from .model import build_extractor
-
         content_layer = settings["content_layer"]
         layers = [content_layer, *[name for name in settings["style_layers"] if name != content_layer]]
         self.extractor: Extractor = build_extractor(
@@ -207,8 +212,6 @@ class StyleTransfer:
         if init_src is not None:
             x0 = init_src.at(first.size)
         elif init == "noise":
-            from .images import noisy_image
-
             x0 = noisy_image(first.content, noise_ratio=settings["noise_ratio"], seed=settings["seed"])
         elif init == "content":
             x0 = first.content
@@ -218,9 +221,7 @@ class StyleTransfer:
 
         self._stop_event = threading.Event()
         self._generation = 0
-        log_dir = settings["log_dir"]
-        self._writer = tf.summary.create_file_writer(os.fspath(log_dir)) if log_dir is not None else None
-        self._graph_logged = False
+        self._summaries = Summaries(settings["log_dir"]) if settings["log_dir"] is not None else None
         self.reset()
 
     # -- set-up helpers ------------------------------------------------------
@@ -265,8 +266,6 @@ class StyleTransfer:
         return self._scales[self._scale_index].size
 
     def _rgb(self, x: Batch, scale: Scale) -> np.ndarray:
-        from .images import to_rgb
-
         rgb = to_rgb(np.asarray(x, dtype=np.float32))
         if self.options["preserve_colors"]:
             rgb = scale.keep_colors(rgb)
@@ -304,8 +303,6 @@ class StyleTransfer:
         Returns:
             ``{layer name: float32 array (1, n_H, n_W, n_C)}``.
         """
-        from .model import build_extractor
-
         names = [layer_name(layers)] if isinstance(layers, (str, numbers.Integral)) else [layer_name(n) for n in layers]
         x = self._optimizer.image if x is None else x
         extractor = self.extractor
@@ -344,8 +341,6 @@ class StyleTransfer:
         """Moves to scale ``index``: the current image, upsampled, starts a fresh optimizer there."""
         if index == self._scale_index:
             return
-        from .images import resize_to
-
         scale = self._scales[index]
         x0 = np.asarray(resize_to(self.batch(), scale.size), np.float32)
         self._scale_index = index
@@ -360,8 +355,6 @@ class StyleTransfer:
         return self._saved_total_at(self.batch() if x is None else x, self._scales[self._scale_index])
 
     def _saved_total_at(self, x: Batch, scale: Scale) -> float:
-        from .images import preprocess
-
         return self._total_of(preprocess(self._rgb(x, scale), None), scale)
 
     def total(self, x: Batch | None = None) -> float:
@@ -387,10 +380,7 @@ class StyleTransfer:
             self._best = (total, x)
 
     def _non_finite_message(self, what: str, value: float, iteration: int) -> str:
-        if self.options["optimizer"] == "adam":
-            advice = f"try a smaller learning_rate (now {self.options['learning_rate']:g})"
-        else:
-            advice = "check the images and the weights, or try optimizer='adam' with a small learning_rate"
+        advice = optimizer_entry(self.options["optimizer"]).advice.format(learning_rate=self.options["learning_rate"])
         return (
             f"the {what} became {value} at iteration {iteration}; {advice}. The last image with a finite cost is kept."
         )
@@ -442,20 +432,16 @@ class StyleTransfer:
         finally:
             if generation == self._generation:
                 self._elapsed = elapsed_before + time.perf_counter() - started
-            if self._writer is not None:
-                self._writer.flush()
+            if self._summaries is not None:
+                self._summaries.flush()
 
     def _one_step(self, end: int, every: int, elapsed_before: float, started: float) -> Step | None:
         """Runs one iteration; returns its Step, or None (with :attr:`message` set) if the loop must end."""
-        trace = self._writer is not None and not self._graph_logged
-        if trace:
-            tf.summary.trace_on(graph=True, profiler=False)
+        trace = self._summaries is not None and self._summaries.start_trace()
         self._latest_total = None  # the current image's cost: known again only once the step is done
         packed, before, after, image_finite, stuck, after_total = self._optimizer.step()
         if trace:
-            with self._writer.as_default():
-                tf.summary.trace_export(name="train_step", step=0)
-            self._graph_logged = True
+            self._summaries.end_trace()
         k = self.iteration + 1
 
         total = float(packed[0])
@@ -498,21 +484,9 @@ class StyleTransfer:
             _saved_total=lambda: self._saved_total_at(before, scale),
         )
         self.history.append(step)
-        if self._writer is not None:
-            self._log(step, every, end)
+        if self._summaries is not None:
+            self._summaries.write(step, every, end)
         return step
-
-    def _log(self, step: Step, every: int, end: int) -> None:
-        """Writes one step's TensorBoard summaries."""
-        with self._writer.as_default(step=step.iteration):
-            tf.summary.scalar("cost/total", step.total)
-            tf.summary.scalar("cost/content", step.content)
-            tf.summary.scalar("cost/style", step.style)
-            for name, value in step.style_by_layer.items():
-                tf.summary.scalar(f"cost/style/{name}", value)
-            tf.summary.scalar("cost/tv", step.tv)
-            if step.iteration % every == 0 or step.iteration == end:
-                tf.summary.image("image", step.image()[None])
 
     @property
     def stopped(self) -> bool:

@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from .errors import ImageNotFoundError, NSTError, OptionError
-from .samples import Kind, _check_kind, _lookup, _sample, sample_path
+from . import download
+from .errors import DownloadError, ImageNotFoundError, NSTError, OptionError
+from .samples import Kind, check_kind, look_up, sample_path, sample_record
 
 __all__ = [
     "GALLERY",
     "GALLERY_DIR_ENV",
     "GalleryItem",
+    "gallery_item",
     "fetch_gallery",
     "gallery_names",
     "gallery_or_fallback",
@@ -131,8 +133,9 @@ GALLERY: Mapping[str, GalleryItem] = MappingProxyType(
 )
 
 
-def _gallery_item(name: str) -> GalleryItem:
-    return _lookup(name, GALLERY, "an image of the gallery", "gallery_names")  # type: ignore[return-value]
+def gallery_item(name: str) -> GalleryItem:
+    """The gallery's record ``name`` (an OptionError naming the closest if there is none)."""
+    return look_up(name, GALLERY, "an image of the gallery", "gallery_names")  # type: ignore[return-value]
 
 
 def gallery_names(kind: Kind | None = None) -> list[str]:
@@ -149,7 +152,7 @@ def gallery_names(kind: Kind | None = None) -> list[str]:
     >>> gallery_names("style")
     ['starry_night', 'the_scream']
     """
-    _check_kind(kind)
+    check_kind(kind)
     return [g.name for g in GALLERY.values() if kind is None or g.kind == kind]
 
 
@@ -177,8 +180,6 @@ def _from_gallery_dir(item: GalleryItem) -> Path | None:
         return None
     actual = _sha256(path)
     if actual != item.sha256:
-        from .download import DownloadError
-
         raise DownloadError(
             f"{path} (found through {GALLERY_DIR_ENV}) is not the expected {item.title!r}: its SHA-256 is "
             f"{actual}, expected {item.sha256}. Replace it with the file from {item.url}, or remove it "
@@ -205,12 +206,10 @@ def fetch_gallery(name: str, *, timeout: float | None = None, max_bytes: int | N
         ImageNotFoundError: ``NST_TEACH_GALLERY_DIR`` is set but is not a folder.
         DownloadError: The download failed, or a file's checksum is not the expected one.
     """
-    item = _gallery_item(name)
+    item = gallery_item(name)
     local = _from_gallery_dir(item)
     if local is not None:
         return local
-    from . import download
-
     return download.fetch(
         item.url,
         max_bytes=download.MAX_DOWNLOAD_BYTES if max_bytes is None else max_bytes,
@@ -241,8 +240,8 @@ def gallery_or_fallback(name: str, fallback: str | None = None, **fetch_options:
     Raises:
         OptionError: ``name`` or ``fallback`` is unknown (mistakes are reported, not hidden).
     """
-    item = _gallery_item(name)
-    substitute = _sample(item.fallback if fallback is None else fallback)
+    item = gallery_item(name)
+    substitute = sample_record(item.fallback if fallback is None else fallback)
     try:
         path = fetch_gallery(name, **fetch_options)
     except OptionError:

@@ -34,7 +34,7 @@ from . import download, samples
 from .errors import ImageError, ImageNotFoundError, NSTWarning, OptionError, warn
 from .validate import MIN_SIDE, did_you_mean, format_size
 
-__all__ = ["ImageWarning", "MAX_PIXELS", "MIN_SIDE", "read_image"]
+__all__ = ["ImageWarning", "MAX_PIXELS", "MIN_SIDE", "array_to_rgb", "check_min_side", "read_image", "short_repr"]
 
 
 class ImageWarning(NSTWarning):
@@ -143,7 +143,7 @@ def read_image(src: Any, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     max_pixels = _check_max_pixels(max_pixels)
     if isinstance(src, np.ndarray):
         what = f"the array of shape {src.shape} and dtype {src.dtype}"
-        rgb = _array_to_rgb(src, what)
+        rgb = array_to_rgb(src, what)
     elif isinstance(src, Image.Image):
         what = f"the {src.width}×{src.height} Pillow image"
         try:
@@ -173,10 +173,10 @@ def read_image(src: Any, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
             rgb = _read_file(path, max_pixels, what)
     else:
         raise ImageError(
-            f"cannot read a picture from {_short_repr(src)} (type {type(src).__name__}); pass a "
+            f"cannot read a picture from {short_repr(src)} (type {type(src).__name__}); pass a "
             "file path, an http(s) address, or a NumPy array of shape (H, W, 3)"
         )
-    _check_min_side(rgb, what)
+    check_min_side(rgb, what)
     return rgb
 
 
@@ -342,7 +342,7 @@ def _pil_to_rgb(image: Image.Image, what: str) -> np.ndarray:
 # --------------------------------------------------------------------------- #
 
 
-def _array_to_rgb(array: np.ndarray, what: str) -> np.ndarray:
+def array_to_rgb(array: np.ndarray, what: str) -> np.ndarray:
     """Converts a gray, RGB or RGBA array of a supported dtype into fresh ``uint8`` RGB."""
     shape = array.shape
     if array.size == 0:
@@ -448,7 +448,7 @@ def _check_max_pixels(max_pixels: Any) -> int:
     return int(max_pixels)
 
 
-def _check_min_side(rgb: np.ndarray, what: str) -> None:
+def check_min_side(rgb: np.ndarray, what: str) -> None:
     height, width = rgb.shape[:2]
     if height < MIN_SIDE or width < MIN_SIDE:
         raise ImageError(
@@ -536,6 +536,6 @@ def _url_scheme(text: str) -> str:
     return ""
 
 
-def _short_repr(value: Any) -> str:
+def short_repr(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -36,7 +36,7 @@ from PIL import Image
 
 from .defaults import IMG_SIZE, NOISE_RANGE, NOISE_RATIO, VGG_MEANS_BGR
 from .errors import ImageError, OptionError, SaveError
-from .image_io import MAX_PIXELS, _array_to_rgb, _check_min_side, _short_repr, read_image
+from .image_io import MAX_PIXELS, array_to_rgb, check_min_side, read_image, short_repr
 from .validate import MIN_SIDE, check_int, check_size
 
 #: What every function that takes a picture accepts: a file path, an http(s) URL, a NumPy array
@@ -93,12 +93,12 @@ def preprocess(rgb: np.ndarray, size: tuple[int, int] | None = IMG_SIZE) -> np.n
     size = _check_size(size)
     if not isinstance(rgb, np.ndarray):
         raise ImageError(
-            f"preprocess expects the RGB array that read_image returns, got {_short_repr(rgb)} "
+            f"preprocess expects the RGB array that read_image returns, got {short_repr(rgb)} "
             f"(type {type(rgb).__name__}); to go from a path or an address in one step, "
             "call load_image(...)"
         )
-    rgb = _array_to_rgb(rgb, f"the array of shape {rgb.shape} and dtype {rgb.dtype}")
-    _check_min_side(rgb, f"the array of shape {rgb.shape}")
+    rgb = array_to_rgb(rgb, f"the array of shape {rgb.shape} and dtype {rgb.dtype}")
+    check_min_side(rgb, f"the array of shape {rgb.shape}")
 
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)  # 1. channel order of VGG-19
     if size is not None:
@@ -225,7 +225,7 @@ def save_image(x: Any, path: str | os.PathLike[str]) -> Path:
         )
     array = np.asarray(x) if isinstance(x, np.ndarray) else None
     if array is not None and (array.dtype == np.uint8 or array.dtype == np.bool_):
-        rgb = _array_to_rgb(array, f"the array of shape {array.shape} and dtype {array.dtype}")
+        rgb = array_to_rgb(array, f"the array of shape {array.shape} and dtype {array.dtype}")
     else:
         rgb = to_rgb(x)
 
@@ -398,7 +398,7 @@ def _as_prepared_batch(x: Any, function: str) -> np.ndarray:
         batch = np.asarray(x, dtype=np.float32)
     except (TypeError, ValueError, NotImplementedError) as exc:
         raise ImageError(
-            f"{function} expects a prepared picture (array or tensor), got {_short_repr(x)} "
+            f"{function} expects a prepared picture (array or tensor), got {short_repr(x)} "
             f"(type {type(x).__name__}): {exc}"
         ) from None
     if batch.ndim == 3:

@@ -33,6 +33,7 @@ __all__ = [
     "Layer",
     "VGG19_LAYERS",
     "CONV_LAYERS",
+    "POOLINGS",
     "LayerTable",
     "receptive_fields",
     "layer_index",
@@ -42,6 +43,10 @@ __all__ = [
 
 LayerKind = Literal["input", "conv", "pool"]
 LayerRef = str | int
+
+#: The pools VGG-19 can be built with: ``"avg"`` (average pools, as in Gatys et al.; the seed's) or ``"max"``
+#: (Keras' VGG-19).  The option ``pooling`` offers these; :func:`nst_teach.model.build_extractor` builds them.
+POOLINGS: tuple[str, ...] = ("avg", "max")
 
 #: The name Keras 3 gives VGG-19's input layer.  ``"input"`` is accepted too.
 INPUT_NAME = "input_layer"

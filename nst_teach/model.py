@@ -23,8 +23,9 @@ import numpy as np
 
 from .defaults import SEED
 from .errors import LayerError, OptionError
-from .layers import INPUT_NAME, VGG19_LAYERS, LayerRef, layer_index, layer_name
-from .precision import resolve_precision
+from .layers import INPUT_NAME, POOLINGS, VGG19_LAYERS, LayerRef, layer_index, layer_name
+from .precision import DEFAULT_PRECISION, resolve_precision
+from .validate import check_choice
 from .weights import OFFLINE_ENV as OFFLINE_ENV
 from .weights import WEIGHTS_ENV as WEIGHTS_ENV
 from .weights import WEIGHTS_FILENAME as WEIGHTS_FILENAME
@@ -134,7 +135,7 @@ def build_extractor(
     layers: LayerRef | Iterable[LayerRef],
     pooling: str = "avg",
     weights: WeightsSource = "auto",
-    precision: str = "float32",
+    precision: str = DEFAULT_PRECISION,
     seed: int = SEED,
 ) -> Extractor:
     """Builds VGG-19 up to the deepest of ``layers``, returning their activations.
@@ -150,7 +151,8 @@ def build_extractor(
         pooling: ``"avg"`` (average pools, the default) or ``"max"`` (as in Keras' VGG-19).
         weights: ``"auto"`` (``$NST_TEACH_WEIGHTS``, the Keras cache, a download, else random
             filters with a warning), ``"imagenet"``, ``"random"``, or the path of a weights file.
-        precision: ``"float32"``, ``"bfloat16"`` or ``"auto"`` (see ``nst_teach.precision``);
+        precision: ``"float32"``, ``"bfloat16"`` or ``"auto"`` (the default: bfloat16 where the hardware
+            computes it, see ``nst_teach.precision``);
             the outputs are float32 either way.
         seed: seed of random filters (used only when the filters are random).
 
@@ -169,8 +171,7 @@ def build_extractor(
     'block4_conv2'
     """
     names = _requested_layers(layers)
-    if pooling not in ("avg", "max"):
-        raise OptionError(f"pooling must be 'avg' (average pools, as in Gatys et al.) or 'max', got {pooling!r}.")
+    pooling = check_choice("pooling", pooling, POOLINGS)  # the option's check (options.TABLE's row is the same)
     precision = resolve_precision(precision)
     arrays, status = load_weight_arrays(weights, seed)
 

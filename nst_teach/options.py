@@ -14,6 +14,8 @@ The course's own functions are options too (kind ``"function"``, :data:`FUNCTION
 ``gram_matrix=``, ``layer_style_cost=``, ``style_cost=``, ``total_cost=`` and ``train_step=`` make the run
 use the student's functions (:mod:`nst_teach.student_functions` says how they are combined and checked).
 A function is neither a control nor a command-line flag (their rows say why: ``no_control``, ``no_flag``).
+Their rows are made from the exercise table (:data:`nst_teach.exercises.EXERCISES`), and the optimizer's
+choices and learning rates come from the optimizer registry (:data:`nst_teach.optimizers.OPTIMIZERS`).
 
 Adding an option is one :class:`Option` row here, plus its use in the engine.
 
@@ -37,14 +39,16 @@ import importlib.util
 import os
 import sys
 import textwrap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .defaults import ALPHA, BETA, CONTENT_LAYER, IMG_SIZE, ITERATIONS, LEARNING_RATE, NOISE_RATIO, SEED, STYLE_LAYERS
 from .errors import LayerError, OptionError, option_label
-from .layers import layer_name
-from .precision import PRECISIONS, resolve_precision
+from .exercises import EXERCISES, Exercise
+from .layers import POOLINGS, layer_name
+from .optimizers import ALIASES, LEARNING_RATES, OPTIMIZERS
+from .precision import DEFAULT_PRECISION, PRECISIONS, resolve_precision
 from .validate import check_choice, check_int, check_number, check_size, did_you_mean, format_size
 
 __all__ = [
@@ -52,8 +56,6 @@ __all__ = [
     "TABLE",
     "DEFAULTS",
     "SEED_PRESET",
-    "LEARNING_RATES",
-    "LBFGS_LEARNING_RATE",
     "INIT_KEYWORDS",
     "defaults",
     "resolve_options",
@@ -92,12 +94,6 @@ class _Unset:
 #: In :attr:`Option.seed_recipe`: the seed's recipe does not set this option (its default stays).
 UNSET: Any = _Unset()
 
-#: Step length L-BFGS tries first (1 is the quasi-Newton step); ``learning_rate`` with ``optimizer="lbfgs"``.
-LBFGS_LEARNING_RATE = 1.0
-
-#: What ``learning_rate=None`` means, per optimizer: Adam's the seed's (2), L-BFGS's the quasi-Newton step (1).
-LEARNING_RATES: dict[str, float] = {"adam": LEARNING_RATE, "lbfgs": LBFGS_LEARNING_RATE}
-
 #: The starting images ``init`` names by keyword (anything else must be an image).
 INIT_KEYWORDS: tuple[str, ...] = ("noise", "content", "style")
 
@@ -131,7 +127,7 @@ class Option:
     kind: Kind
     default: Any
     help: str
-    choices: tuple[str, ...] = ()
+    choices: Collection[str] = ()
     aliases: Mapping[str, str] = field(default_factory=dict)
     positive: bool = False
     at_most: float | None = None
@@ -170,18 +166,18 @@ class Option:
         return self.flag or "--" + self.name.replace("_", "-")
 
 
-def _function(name: str, package: str, help: str, doc: str) -> Option:
-    """A row of kind ``"function"``: one of the course's functions, the student's instead of the package's."""
+def _function(exercise: Exercise) -> Option:
+    """A row of kind ``"function"``: an exercise a run uses, the student's function instead of the package's."""
     return Option(
-        name,
+        exercise.name,
         "function",
         None,
-        help,
-        none=f"the package's own, {package}",
+        f"your {exercise.signature} of notebook {exercise.number}: {exercise.run}",
+        none=f"the package's own, {exercise.reference_name}",
         control=False,
         no_control="a function the student writes, not a control; passed to the run as given",
         no_flag="a Python function, which a command line cannot take",
-        doc=doc + " Checked before the run (:func:`nst_teach.student_functions.preflight`).",
+        doc=exercise.run_doc + " Checked before the run (:func:`nst_teach.student_functions.preflight`).",
     )
 
 
@@ -211,7 +207,7 @@ TABLE: dict[str, Option] = {option.name: option for option in (
                "number of positions n_H·n_W before the two are compared, which lets the sizes differ (and is "
                "exactly the seed's cost when they are equal)."),
     Option("pooling", "choice", "avg", "VGG-19's pooling: avg (the seed's) or max (VGG-19's own)",
-           choices=("avg", "max")),
+           choices=POOLINGS),
     Option("init", "start", "content", "the starting image: content, noise (the seed's), style, or an image",
            choices=INIT_KEYWORDS, seed_recipe="noise", metavar="IMAGE",
            doc="``content`` is the content image itself, as the TensorFlow and PyTorch tutorials start: it "
@@ -221,11 +217,12 @@ TABLE: dict[str, Option] = {option.name: option for option in (
                "first style image at the content's size."),
     Option("noise_ratio", "number", NOISE_RATIO, "share of noise in the noisy starting image (0 to 1; init=noise)",
            at_most=1.0),
-    Option("optimizer", "choice", "lbfgs", "lbfgs reaches a given cost in the fewest iterations; adam is the seed's",
-           choices=("adam", "lbfgs"), aliases={"l-bfgs": "lbfgs"}, seed_recipe="adam"),
+    Option("optimizer", "choice", "lbfgs", "; ".join(f"{o.name} {o.summary}" for o in OPTIMIZERS.values()),
+           choices=OPTIMIZERS.keys(), aliases=ALIASES, seed_recipe="adam",  # the registry's, as it changes
+           doc="The optimizers are :data:`nst_teach.optimizers.OPTIMIZERS`."),
     Option("learning_rate", "number", None, "Adam's step in pixel units, or the step length L-BFGS tries first",
            positive=True, seed_recipe=LEARNING_RATE,
-           none=f"the optimizer's own: {LEARNING_RATE:g} for adam, {LBFGS_LEARNING_RATE:g} for lbfgs"),
+           none="the optimizer's own: " + ", ".join(f"{r:g} for {n}" for n, r in LEARNING_RATES.items())),
     Option("bounded", "switch", True,
            "keep every pixel inside 0..255 while optimizing, so the picture saved is the one optimized",
            seed_recipe=False,
@@ -239,7 +236,8 @@ TABLE: dict[str, Option] = {option.name: option for option in (
            choices=("auto", "imagenet", "random"), metavar="SOURCE",
            control=False, no_control="a choice of the course's set-up, not of one run; passed to the run",
            doc="See :func:`nst_teach.model.build_extractor`."),
-    Option("precision", "choice", "auto", "VGG-19's number format; auto: bfloat16 where the hardware computes it",
+    Option("precision", "choice", DEFAULT_PRECISION,
+           "VGG-19's number format; auto: bfloat16 where the hardware computes it",
            choices=PRECISIONS, seed_recipe="float32",
            doc="Only VGG-19 runs in bfloat16 (Keras ``mixed_bfloat16``); the image, the Gram matrices and the "
                "costs are always float32."),
@@ -267,29 +265,7 @@ TABLE: dict[str, Option] = {option.name: option for option in (
            choices=("seed",), none="nst-teach's defaults",
            control=False, no_control="applied once when the dashboard is made: it sets the controls' values",
            doc="Options given explicitly win over the preset's."),
-    _function("content_cost", "nst_teach.costs.content_cost",
-              "your content_cost(a_C, a_G) of notebook 03: the run's content cost",
-              "Called each iteration with the content image's and the generated image's activations at "
-              "``content_layer``."),
-    _function("gram_matrix", "nst_teach.costs.gram_matrix",
-              "your gram_matrix(A) of notebook 04: the Gram matrices of the style cost",
-              "Called with the unrolled activations A (n_C, n_H·n_W): once per style image and layer for the "
-              "targets, each iteration for the generated image (unless ``layer_style_cost`` is given)."),
-    _function("layer_style_cost", "nst_teach.costs.layer_style_cost",
-              "your layer_style_cost(a_S, a_G) of notebook 04: each layer's style cost",
-              "Called each iteration with the style image's and the generated image's activations at each "
-              "style layer; needs one style image and ``style_scale=1`` (activations of the same shape)."),
-    _function("style_cost", "nst_teach.costs.style_cost",
-              "your style_cost(a_S_layers, a_G_layers, coefficients) of notebook 04: the run's style cost",
-              "Called each iteration with dicts {layer: activations} and ``style_layers``; needs one style image "
-              "and ``style_scale=1``.  The layers' costs shown are still each layer's own."),
-    _function("total_cost", "nst_teach.costs.total_cost",
-              "your total_cost(J_content, J_style, alpha, beta) of notebook 05: the cost minimized",
-              "Called each iteration with the two costs, ``alpha`` and ``beta``; ``tv_weight``·J_TV is added."),
-    _function("train_step", "nst_teach.optimizers.train_step",
-              "your train_step(generated, optimizer, cost_fn) of notebook 05: one Adam step",
-              "Called each Adam iteration (:func:`nst_teach.optimizers.train_step` gives its contract); L-BFGS "
-              "takes its own steps."),
+    *(_function(exercise) for exercise in EXERCISES.values() if exercise.in_run),
 )}
 # fmt: on
 
@@ -517,7 +493,7 @@ def resolve_options(
     Returns:
         Without ``partial``: every option of :data:`TABLE` — the defaults, then the seed's values
         if ``preset="seed"``, then the options given — checked and normalized, with
-        ``learning_rate=None`` replaced by the optimizer's own (:data:`LEARNING_RATES`) and
+        ``learning_rate=None`` replaced by the optimizer's own (:data:`nst_teach.optimizers.LEARNING_RATES`) and
         ``precision="auto"`` by the format this machine computes in
         (:func:`nst_teach.precision.resolve_precision`).
 

@@ -34,12 +34,13 @@ from pathlib import Path
 
 from .defaults import CONTENT_LAYER, IMG_SIZE, STYLE_LAYERS
 from .layers import VGG19_LAYERS, LayerRef, layer_index, layer_name
+from .optimizers import optimizer_entry
 from .precision import resolve_precision
+from .samples import load_sample
 from .validate import format_size
 
 __all__ = [
     "SIZES",
-    "EVALUATIONS_PER_ITERATION",
     "DEEPEST",
     "Pace",
     "multiply_adds",
@@ -56,10 +57,6 @@ SIZES: tuple[tuple[int, int], ...] = (
     (400, 300), (360, 270), (320, 240), (280, 210), (240, 180), (200, 150),
     (160, 120), (128, 96), (112, 84), (96, 72), (80, 60), (64, 48),
 )  # fmt: skip
-
-#: Evaluations of the cost per iteration: Adam one; L-BFGS's line search now and then a second
-#: (22 evaluations in 21 iterations of the default run at 100×75 to 400×300).
-EVALUATIONS_PER_ITERATION: dict[str, float] = {"adam": 1.0, "lbfgs": 1.05}
 
 #: The deepest layer of the seed's costs (its style layers and content layer): where VGG-19 is cut.
 DEEPEST: str = layer_name(max(layer_index(name) for name in [CONTENT_LAYER, *STYLE_LAYERS]))
@@ -133,7 +130,7 @@ class Pace:
         557
         """
         layers = [deepest] if isinstance(deepest, (str, int)) else list(deepest)
-        per_iteration = EVALUATIONS_PER_ITERATION[optimizer]
+        per_iteration = optimizer_entry(optimizer).evaluations
         return sum(
             self.setup_s + self.evaluation_s(size, layer) * (self.setup_evaluations + iterations * per_iteration)
             for layer in layers
@@ -218,7 +215,7 @@ def _time_run(
     The set-up is everything but the iterations after the first: making the run, its first
     iteration less one median iteration, and its result.
     """
-    from .engine import StyleTransfer
+    from .engine import StyleTransfer  # the loop loads TensorFlow: only when the pace is measured
 
     started = time.perf_counter()
     transfer = StyleTransfer(content, style, size=size, optimizer="adam", precision=precision, weights=weights)
@@ -236,8 +233,6 @@ def _time_run(
 
 @functools.cache
 def _measure(precision: str, weights: str) -> Pace:
-    from .samples import load_sample
-
     content, style = load_sample("cottage"), load_sample("swirls")
     with warnings.catch_warnings():  # the random-filters warning is the notebook's to show, when it builds its own
         warnings.simplefilter("ignore")

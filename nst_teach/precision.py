@@ -16,11 +16,15 @@ import os
 from pathlib import Path
 
 from .errors import OptionError
+from .validate import check_choice
 
-__all__ = ["PRECISIONS", "bf16_is_fast", "resolve_precision"]
+__all__ = ["PRECISIONS", "DEFAULT_PRECISION", "bf16_is_fast", "resolve_precision"]
 
 #: The values ``precision`` may take.
 PRECISIONS: tuple[str, ...] = ("auto", "float32", "bfloat16")
+
+#: The default of every ``precision`` (the option's, :func:`nst_teach.model.build_extractor`'s, the explorers').
+DEFAULT_PRECISION = "auto"
 
 #: Environment variable that overrides what ``"auto"`` picks (``float32`` or ``bfloat16``).
 PRECISION_ENV = "NST_TEACH_PRECISION"
@@ -77,7 +81,7 @@ def bf16_is_fast() -> bool:
     return bool(_cpu_flags() & BF16_CPU_FLAGS)
 
 
-def resolve_precision(precision: str = "auto") -> str:
+def resolve_precision(precision: str = DEFAULT_PRECISION) -> str:
     """Turns a ``precision`` option into the number format to compute in.
 
     Args:
@@ -97,19 +101,18 @@ def resolve_precision(precision: str = "auto") -> str:
     >>> resolve_precision("float32")
     'float32'
     """
-    if not isinstance(precision, str) or precision not in PRECISIONS:
+    try:
+        precision = check_choice("precision", precision, PRECISIONS)  # as the option's row checks it
+    except OptionError as exc:
         raise OptionError(
-            f"precision must be one of {', '.join(repr(p) for p in PRECISIONS)}, got {precision!r}. "
-            "Use 'float32' for exact results, 'bfloat16' for speed on recent hardware, or 'auto'."
-        )
+            f"{exc} Use 'float32' for exact results, 'bfloat16' for speed on recent hardware, or 'auto'."
+        ) from None
     if precision != "auto":
         return precision
     override = os.environ.get(PRECISION_ENV, "").strip()
     if override:
-        if override not in ("float32", "bfloat16"):
-            raise OptionError(
-                f"The environment variable {PRECISION_ENV} is {override!r}; "
-                "set it to 'float32' or 'bfloat16', or unset it to let 'auto' decide."
-            )
-        return override
+        try:
+            return check_choice(PRECISION_ENV, override, [p for p in PRECISIONS if p != "auto"])
+        except OptionError as exc:
+            raise OptionError(f"{exc} Set it to 'float32' or 'bfloat16', or unset it to let 'auto' decide.") from None
     return "bfloat16" if bf16_is_fast() else "float32"

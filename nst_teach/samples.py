@@ -39,6 +39,9 @@ __all__ = [
     "Kind",
     "SAMPLES",
     "Sample",
+    "check_kind",
+    "look_up",
+    "sample_record",
     "load_sample",
     "regenerate",
     "sample_names",
@@ -204,12 +207,13 @@ SAMPLES: Mapping[str, Sample] = MappingProxyType(
 )
 
 
-def _check_kind(kind: str | None) -> None:
+def check_kind(kind: str | None) -> None:
+    """Refuses a ``kind`` that is neither ``"content"``, ``"style"`` nor None (the gallery's kinds too)."""
     if kind is not None and kind not in _KINDS:
         raise OptionError(f"kind={kind!r} is not a kind of sample: use 'content', 'style', or None for all.")
 
 
-def _lookup(name: object, table: Mapping, what: str, lister: str) -> object:
+def look_up(name: object, table: Mapping, what: str, lister: str) -> object:
     """``table[name]``, or an OptionError that suggests the closest name and lists them all."""
     if isinstance(name, str) and name in table:
         return table[name]
@@ -218,8 +222,9 @@ def _lookup(name: object, table: Mapping, what: str, lister: str) -> object:
     raise OptionError(f"name={name!r} is not {what}.{hint} Choose one of {names} (see {lister}()).")
 
 
-def _sample(name: str) -> Sample:
-    return _lookup(name, SAMPLES, "a bundled sample image", "sample_names")  # type: ignore[return-value]
+def sample_record(name: str) -> Sample:
+    """The record of the bundled sample ``name`` (an OptionError suggesting the closest name if none has it)."""
+    return look_up(name, SAMPLES, "a bundled sample image", "sample_names")  # type: ignore[return-value]
 
 
 def sample_names(kind: Kind | None = None) -> list[str]:
@@ -239,7 +244,7 @@ def sample_names(kind: Kind | None = None) -> list[str]:
     >>> sample_names("style")
     ['swirls', 'waves', 'mosaic', 'cubist']
     """
-    _check_kind(kind)
+    check_kind(kind)
     return [s.name for s in SAMPLES.values() if kind is None or s.kind == kind]
 
 
@@ -261,7 +266,7 @@ def sample_path(name: str) -> Path:
     >>> sample_path("swirls").name
     'swirls.jpg'
     """
-    sample = _sample(name)
+    sample = sample_record(name)
     if sample.origin == "matplotlib":
         import matplotlib
 
@@ -382,7 +387,7 @@ def regenerate(out_dir: str | os.PathLike, names: Iterable[str] | None = None) -
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for name in wanted:
-        sample = _sample(name)
+        sample = sample_record(name)
         if sample.painter is None:
             raise OptionError(
                 f"name={name!r} is a photo that nst-teach does not paint, so it cannot be "

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import ImageError, OptionError
+from .layers import layer_index
+from .memory import check_memory
 from .options import check_image
 from .validate import MIN_SIDE, format_size, is_batch
 
@@ -46,9 +48,6 @@ def check_plan(size: tuple[int, int], plan: list[tuple[float, tuple[int, int]]],
         OptionError: a scale or its style image is under :data:`~nst_teach.validate.MIN_SIDE` a side, or
             the largest scale would not fit in memory (:func:`nst_teach.memory.check_memory`).
     """
-    from .layers import layer_index
-    from .memory import check_memory
-
     for factor, scale_size in plan:
         if min(scale_size) < MIN_SIDE:
             raise OptionError(
@@ -79,7 +78,7 @@ class Source:
     """
 
     def __init__(self, name: str, src: ImageLike) -> None:
-        from . import images
+        from . import images  # images.py loads OpenCV: on first use, not when the loop is imported
 
         self.name = name
         if is_batch(src):
@@ -106,7 +105,7 @@ class Source:
 
     def at(self, size: tuple[int, int]) -> np.ndarray:
         """The preprocessed (1, H, W, 3) float32 batch at ``size`` = (width, height)."""
-        from . import images
+        from . import images  # images.py loads OpenCV: on first use, not when the loop is imported
 
         if self.batch is not None:
             if self.native_size == size:
@@ -132,7 +131,7 @@ class Scale:
 
     def content_rgb(self) -> np.ndarray:
         """The content image at this scale, RGB uint8 (computed once, when first asked)."""
-        from .images import to_rgb
+        from .images import to_rgb  # images.py loads OpenCV: on first use
 
         if self._content_rgb is None:
             self._content_rgb = to_rgb(self.content)

@@ -4,7 +4,7 @@ The notebooks ask the student to write the costs (``content_cost`` in 03; ``gram
 ``layer_style_cost``, ``style_cost`` in 04; ``total_cost`` in 05) and the optimization step
 (``train_step``, 05).  Given to :class:`~nst_teach.engine.StyleTransfer` as options of the same names,
 they replace the package's functions in the run, and the picture is made by them; each one not given
-stays the package's (:data:`nst_teach.options.FUNCTIONS` lists the six).
+stays the package's (:data:`nst_teach.exercises.RUN_FUNCTIONS` lists the six).
 
 How the run combines them (:class:`nst_teach.objective.Objective`, each iteration, for the image G):
 
@@ -21,7 +21,7 @@ How the run combines them (:class:`nst_teach.objective.Objective`, each iteratio
   otherwise :math:`\sum_l \lambda_l J^{[l]}_{style}`; the layers' costs the run reports are the layers' own;
 * :math:`J` = ``total_cost(J_content, J_style, alpha, beta)`` + ``tv_weight``·:math:`J_{TV}`;
 * with Adam, ``train_step(generated, optimizer, cost_fn)`` makes the step, ``cost_fn(generated)`` being
-  :math:`J` (the contract and the reference: :func:`nst_teach.optimizers.train_step`).
+  :math:`J` (the contract and the reference: :func:`nst_teach.training.train_step`).
 
 A function is used as it is written: what it calls, it calls (notebook 04's ``layer_style_cost``
 calls the notebook's ``gram_matrix``); the engine swaps nothing inside it.
@@ -61,8 +61,10 @@ import numpy as np
 import tensorflow as tf
 
 from . import costs
+from .checks.feedback import error_text
+from .defaults import ALPHA, BETA, LEARNING_RATE
 from .errors import OptionError
-from .options import FUNCTIONS
+from .exercises import EXERCISES, RUN_FUNCTIONS
 
 __all__ = ["Functions", "resolve_functions", "preflight"]
 
@@ -80,8 +82,8 @@ class Functions:
             the layers' costs (:func:`nst_teach.costs.weighted_style_cost`).
         total_cost: ``total_cost(J_content, J_style, alpha, beta)``.
         train_step: ``train_step(generated, optimizer, cost_fn)``, or None: Adam's own step
-            (:func:`nst_teach.optimizers.train_step`).
-        given: the names of the functions the user gave, in :data:`~nst_teach.options.FUNCTIONS` order.
+            (:func:`nst_teach.training.train_step`).
+        given: the names of the functions the user gave, in :data:`~nst_teach.exercises.RUN_FUNCTIONS` order.
     """
 
     content_cost: Callable[..., Any]
@@ -100,7 +102,7 @@ class Functions:
 
 def resolve_functions(settings: Mapping[str, Any]) -> Functions:
     """The run's :class:`Functions` from its options (a function not given, or None, is the package's)."""
-    given = {name: settings[name] for name in FUNCTIONS if settings.get(name) is not None}
+    given = {name: settings[name] for name in RUN_FUNCTIONS if settings.get(name) is not None}
     return Functions(
         content_cost=given.get("content_cost", costs.content_cost),
         gram_matrix=given.get("gram_matrix", costs.gram_matrix),
@@ -151,9 +153,8 @@ def _describe(value: Any) -> str:
 
 
 def _error(exc: BaseException) -> str:
-    from .checks.feedback import _error_text  # the checks' reading of an error: no TensorFlow noise
-
-    return f"{type(exc).__name__}: {_error_text(exc)}" if str(exc).strip() else type(exc).__name__
+    """The checks' reading of an error (no TensorFlow noise), after its type."""
+    return f"{type(exc).__name__}: {error_text(exc)}" if str(exc).strip() else type(exc).__name__
 
 
 def _result_problem(out: Any, shape: tuple[int, ...] | None, what: str) -> str | None:
@@ -205,7 +206,7 @@ def _probe(name: str, settings: Mapping[str, Any]) -> _Probe:
         watched = [a_g[layer] for layer, coefficient in layers.items() if coefficient > 0]
         return _Probe((a_s, a_g, layers), watched, None, f"for dicts of activations of the layers {list(layers)}")
     if name == "total_cost":
-        alpha, beta = float(settings.get("alpha", 10.0)), float(settings.get("beta", 40.0))
+        alpha, beta = float(settings.get("alpha", ALPHA)), float(settings.get("beta", BETA))
         j_content, j_style = tf.constant(2.0), tf.constant(3.0)
         watched = [j for j, weight in ((j_content, alpha), (j_style, beta)) if weight > 0]
         return _Probe(
@@ -290,23 +291,18 @@ def _try_train_step(fn: Callable[..., Any], learning_rate: float) -> tuple[str |
 
 
 def _check_verdict(name: str, fn: Callable[..., Any]) -> str | None:
-    """The message of the exercise's ``check_<name>`` if it fails (None if it passes or does not exist)."""
-    from . import checks  # here, not above: a check may import the loop's modules (train_step's, optimizers)
-
-    check = getattr(checks, f"check_{name}", None)
-    if check is None:
-        return None
-    result = check(fn)
+    """The message of the exercise's check (:data:`nst_teach.exercises.EXERCISES`) if it fails, None if it passes."""
+    result = EXERCISES[name].check(fn)
     return None if result.passed else result.message
 
 
 def _refuse(name: str, fn: Callable[..., Any], problem: str) -> OptionError:
     lines = [f"{name}: your function cannot drive the run, so it is refused before it starts: {problem}."]
-    verdict = _check_verdict(name, fn)
+    verdict, check = _check_verdict(name, fn), EXERCISES[name].check_name
     if verdict is not None:
-        lines.append(f"check_{name}({name}) says:\n{verdict}")
+        lines.append(f"{check}({name}) says:\n{verdict}")
     else:
-        lines.append(f"Try it on small tensors yourself, or run check_{name}({name}) if the notebook has it.")
+        lines.append(f"Try it on small tensors yourself, or run {check}({name}) if the notebook has it.")
     return OptionError("\n".join(lines))
 
 
@@ -337,7 +333,7 @@ def preflight(functions: Functions, settings: Mapping[str, Any]) -> dict[str, bo
         fn = getattr(functions, name)
         with _quiet_tracing():
             if name == "train_step":
-                problem, traced = _try_train_step(fn, float(settings.get("learning_rate") or 2.0))
+                problem, traced = _try_train_step(fn, float(settings.get("learning_rate") or LEARNING_RATE))
             else:
                 problem = _try_cost(name, fn, _probe(name, settings))
         if problem:

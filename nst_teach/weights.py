@@ -41,10 +41,10 @@ from .weights_file import (
     WEIGHTS_FILENAME,
     WEIGHTS_MD5,
     WEIGHTS_URL,
-    _check_seed,
-    _FileContents,
-    _random_arrays,
-    _read_weights_file,
+    FileContents,
+    check_seed,
+    random_arrays,
+    read_weights_file,
     verify_md5,
     write_random_weights,
 )
@@ -229,7 +229,7 @@ def _random_status(seed: int, why: str | None = None) -> WeightsStatus:
     )
 
 
-def _file_status(path: Path, contents: _FileContents, kind: WeightsKind, via: str = "") -> WeightsStatus:
+def _file_status(path: Path, contents: FileContents, kind: WeightsKind, via: str = "") -> WeightsStatus:
     if contents.random_seed is not None:
         return WeightsStatus(
             kind=kind,
@@ -261,10 +261,10 @@ def _fix_for(path: Path) -> str:
     )
 
 
-def _read(path: Path, load: bool) -> _FileContents:
+def _read(path: Path, load: bool) -> FileContents:
     """Reads a weights file; one named like Keras' ImageNet file must also have its MD5."""
     verify_md5(path, _fix_for(path))
-    return _read_weights_file(path, load=load)
+    return read_weights_file(path, load=load)
 
 
 def check_weights_file(path: str | os.PathLike[str]) -> WeightsStatus:
@@ -395,7 +395,7 @@ def weights_status(weights: WeightsSource = "auto", seed: int = SEED) -> Weights
     False
     """
     _check_source(weights)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     if weights == "random":
         return _random_status(seed)
     if weights not in _KEYWORDS or (weights == "auto" and _env_path() is not None):
@@ -451,17 +451,17 @@ def _read_only(arrays: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _load_random(seed: int) -> list[np.ndarray]:
-    return _cached(("random", seed), lambda: _read_only(_random_arrays(seed)))
+    return _cached(("random", seed), lambda: _read_only(random_arrays(seed)))
 
 
 def _load_file(path: Path, kind: WeightsKind, via: str = "") -> tuple[WeightsStatus, list[np.ndarray]]:
     if not path.exists():
-        _read_weights_file(path, load=False)  # raises the "does not exist" error
+        read_weights_file(path, load=False)  # raises the "does not exist" error
     path = path.resolve()
     stat = path.stat()
     key = ("file", str(path), stat.st_mtime_ns, stat.st_size)
 
-    def load() -> _FileContents:
+    def load() -> FileContents:
         contents = _read(path, load=True)
         _read_only(contents.arrays)
         return contents
@@ -491,7 +491,7 @@ def load_weight_arrays(weights: WeightsSource = "auto", seed: int = SEED) -> tup
     Introduced in ``notebooks/02_vgg19.ipynb``.
     """
     _check_source(weights)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     if weights == "random":
         return _load_random(seed), _random_status(seed)
     if weights not in _KEYWORDS:

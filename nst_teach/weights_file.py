@@ -34,7 +34,17 @@ from .download import cache_dir
 from .errors import DownloadError, OptionError, WeightsError
 from .layers import CONV_LAYERS, VGG19_LAYERS
 
-__all__ = ["WEIGHTS_FILENAME", "WEIGHTS_URL", "WEIGHTS_MD5", "write_random_weights", "verify_md5"]
+__all__ = [
+    "WEIGHTS_FILENAME",
+    "WEIGHTS_URL",
+    "WEIGHTS_MD5",
+    "write_random_weights",
+    "verify_md5",
+    "FileContents",
+    "read_weights_file",
+    "random_arrays",
+    "check_seed",
+]
 
 #: Name of Keras' VGG-19 ImageNet weights file without the classifier ("notop").
 WEIGHTS_FILENAME = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -55,13 +65,13 @@ VERIFIED_FILENAME = "verified-weights.json"
 # --------------------------------------------------------------------------- random weights
 
 
-def _check_seed(seed: Any) -> int:
+def check_seed(seed: Any) -> int:
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise OptionError(f"seed must be a non-negative integer, got {seed!r}.")
     return int(seed)
 
 
-def _random_arrays(seed: int) -> list[np.ndarray]:
+def random_arrays(seed: int) -> list[np.ndarray]:
     """Seeded random VGG-19 filters, ``[kernel, bias]`` per convolution (He-uniform, bias 0).
 
     He scaling (limit ``sqrt(6 / fan_in)``, ``fan_in = 3·3·c_in``) keeps the mean square
@@ -100,9 +110,9 @@ def write_random_weights(path: str | os.PathLike[str], seed: int = SEED) -> Path
     """
     import h5py
 
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     path = Path(path).expanduser()
-    arrays = iter(_random_arrays(seed))
+    arrays = iter(random_arrays(seed))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     os.close(fd)
@@ -155,13 +165,13 @@ def _attr_strings(group: Any, name: str) -> list[str]:
 
 
 @dataclass
-class _FileContents:
+class FileContents:
     arrays: list[np.ndarray] | None
     random_seed: int | None
     note: str
 
 
-def _read_keras3_weights(path: Path, load: bool) -> _FileContents:
+def _read_keras3_weights(path: Path, load: bool) -> FileContents:
     """Reads a Keras 3 ``.weights.h5`` file through Keras' own loader."""
     import keras
 
@@ -174,10 +184,10 @@ def _read_keras3_weights(path: Path, load: bool) -> _FileContents:
             f"classifier: {exc}. Use Keras' {WEIGHTS_FILENAME}."
         ) from None
     arrays = [w.astype(np.float32) for layer in model.layers for w in layer.get_weights()] if load else None
-    return _FileContents(arrays, None, "Keras 3 .weights.h5 file")
+    return FileContents(arrays, None, "Keras 3 .weights.h5 file")
 
 
-def _read_weights_file(path: str | os.PathLike[str], load: bool = True) -> _FileContents:
+def read_weights_file(path: str | os.PathLike[str], load: bool = True) -> FileContents:
     """Opens a VGG-19 weights file, checks every shape, and (if ``load``) reads the arrays.
 
     Only numeric datasets and string attributes are read (no pickles, no code).
@@ -247,7 +257,7 @@ def _read_weights_file(path: str | os.PathLike[str], load: bool = True) -> _File
             if load:
                 arrays = [np.asarray(d[()], dtype=np.float32) for _, datasets in with_weights for d in datasets]
             seed = f.attrs.get(_RANDOM_MARK)
-            return _FileContents(arrays, None if seed is None else int(seed), note)
+            return FileContents(arrays, None if seed is None else int(seed), note)
     except WeightsError:
         raise
     except (OSError, KeyError, ValueError, TypeError) as exc:

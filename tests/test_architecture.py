@@ -33,13 +33,25 @@ TIERS: dict[str, list[str]] = {
         "image_io",
         "images",
         "costs",
+        "training",
         "memory",
         "weights_file",
         "weights",
         "model",
     ],
     # checks sit under the loop: a run refuses a student's function in the words of its check (student_functions).
-    "the loop": ["options", "checks", "student_functions", "objective", "optimizers", "scales", "history", "engine"],
+    "the loop": [
+        "exercises",
+        "options",
+        "checks",
+        "student_functions",
+        "objective",
+        "optimizers",
+        "scales",
+        "history",
+        "summaries",
+        "engine",
+    ],
     "pictures and the course": [
         "viz",
         "gallery",
@@ -56,10 +68,10 @@ DISPLAY = {"viz", "live", "live_grid", "panels", "widgets", "matplotlib", "ipywi
 MAX_LINES = 600
 
 
-def modules() -> dict[str, Path]:
+def modules(package: Path = PACKAGE) -> dict[str, Path]:
     found = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    for path in sorted(package.rglob("*.py")):
+        parts = list(path.relative_to(package).with_suffix("").parts)
         if parts[-1] == "__init__" and len(parts) > 1:
             parts = parts[:-1]
         found[".".join(parts)] = path
@@ -154,3 +166,241 @@ def test_the_architecture_diagram_is_the_import_graph():
     finally:
         sys.path.remove(str(DOC.parent))
     assert f"```mermaid\n{mermaid()}\n```" in DOC.read_text(encoding="utf-8"), "run: python docs/import_graph.py"
+
+
+# --------------------------------------------------------------------------- circles, private names, shims
+
+
+def import_records(name: str, path: Path, package_name: str = "nst_teach") -> list[tuple[str, tuple[str, ...], int]]:
+    """(module, names, line) for each import of the package's own modules in ``path``, those inside functions too.
+
+    ``module`` is the dotted name inside the package (``"checks.feedback"``); ``names`` what ``from ... import``
+    takes from it (empty for ``import package.module``).
+    """
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            names = tuple(alias.name for alias in node.names)
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            elif node.module and (node.module + ".").startswith(package_name + "."):
+                module = node.module[len(package_name) + 1 :]
+            else:
+                continue
+            found.append((module, names, node.lineno))
+        elif isinstance(node, ast.Import):
+            prefix = package_name + "."
+            found.extend(
+                (alias.name[len(prefix) :], (), node.lineno) for alias in node.names if alias.name.startswith(prefix)
+            )
+    return found
+
+
+def import_graph(package: Path = PACKAGE, package_name: str = "nst_teach") -> dict[str, dict[str, int]]:
+    """``{module: {module it imports: line}}`` over every import, at the top of a file or inside a function.
+
+    ``from .checks import feedback`` imports ``checks.feedback``; importing a sub-package's module from
+    outside runs the sub-package's ``__init__`` first, so it imports that too.
+    """
+    known = modules(package)
+    graph: dict[str, dict[str, int]] = {name: {} for name in known}
+    for name, path in known.items():
+        for module, names, line in import_records(name, path, package_name):
+            targets = [f"{module}.{n}" if f"{module}.{n}" in known else module for n in names] or [module]
+            for target in targets:
+                while target and target not in known:  # an attribute of a module: the module
+                    target = target.rpartition(".")[0]
+                parts = target.split(".")
+                implied = [".".join(parts[:i]) for i in range(1, len(parts)) if top(target) != top(name)]
+                for each in [*implied, target]:
+                    if each and each != name:
+                        graph[name].setdefault(each, line)
+    return graph
+
+
+def circles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """Every import circle: the strongly connected groups of two or more modules (Tarjan), each as a path."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph.get(node, {}):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def describe(group: list[str], graph: dict[str, dict[str, int]], package: Path = PACKAGE) -> str:
+    """One circle of ``group`` as the imports that make it: ``a.py:12 -> b, b.py:40 -> a``."""
+    members = set(group)
+    path, node = [group[0]], group[0]
+    while True:
+        node = next(n for n in sorted(graph[node]) if n in members and (n == group[0] or n not in path))
+        if node == group[0] or len(path) > len(group):
+            break
+        path.append(node)
+    hops = [*path, group[0]]
+    files = modules(package)
+    return ", ".join(
+        f"{files[a].relative_to(package.parent)}:{graph[a][b]} imports {b}" for a, b in zip(hops, hops[1:])
+    )
+
+
+def test_no_import_circle():
+    graph = import_graph()
+    found = circles(graph)
+    assert not found, "import circles (an import inside a function counts too): " + "; ".join(
+        describe(group, graph) for group in found
+    )
+
+
+def test_a_planted_circle_is_found(tmp_path):
+    """The test of the test: a package whose circle hides behind an import inside a function turns it red."""
+    package = tmp_path / "planted"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "low.py").write_text("from .sub.high import helper\n")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "sub" / "high.py").write_text("def helper():\n    from ..low import helper  # hidden\n")
+    (package / "alone.py").write_text("from . import low\n")
+    graph = import_graph(package, "planted")
+    assert circles(graph) == [["low", "sub.high"]]
+    assert describe(["low", "sub.high"], graph, package) == (
+        "planted/low.py:1 imports sub.high, planted/sub/high.py:2 imports low"
+    )
+    (package / "sub" / "high.py").write_text("def helper():\n    pass\n")
+    assert circles(import_graph(package, "planted")) == []
+
+
+def borrowed_private_names(package: Path = PACKAGE, package_name: str = "nst_teach") -> list[tuple[str, str, str, int]]:
+    """(importer, module, private name, line) for each ``_private`` name taken from another top-level module.
+
+    A sub-package's modules share among themselves (``checks.style`` takes ``checks.feedback._run``).
+    """
+    found = []
+    for name, path in modules(package).items():
+        for module, names, line in import_records(name, path, package_name):
+            if not module or top(module) == top(name):
+                continue
+            private_module = [part for part in module.split(".")[1:] if part.startswith("_")]
+            taken = [n for n in names if n.startswith("_") and not n.startswith("__")] + private_module
+            found.extend((name, module, taken_name, line) for taken_name in taken)
+    return found
+
+
+def test_no_module_borrows_another_modules_private_names():
+    found = [
+        f"{modules()[importer].relative_to(PACKAGE.parent)}:{line} takes {module}.{private}"
+        for importer, module, private, line in borrowed_private_names()
+    ]
+    assert not found, "a name used across modules is an interface: name it without `_`: " + "; ".join(found)
+
+
+def test_a_borrowed_private_name_is_found(tmp_path):
+    package = tmp_path / "planted"
+    (package / "sub").mkdir(parents=True)
+    for file in ("__init__.py", "sub/__init__.py", "sub/_shared.py"):
+        (package / file).write_text("")
+    (package / "one.py").write_text("def _secret():\n    pass\n")
+    (package / "sub" / "a.py").write_text("from ._shared import _x\nfrom . import _shared\n")  # its family: fine
+    (package / "two.py").write_text("def f():\n    from .one import _secret, public\n\nfrom .sub import _shared\n")
+    assert sorted(borrowed_private_names(package, "planted")) == [
+        ("two", "one", "_secret", 2),
+        ("two", "sub", "_shared", 4),
+    ]
+
+
+def module_getattrs(package: Path = PACKAGE) -> list[str]:
+    """The modules, other than a package's ``__init__``, that define a module-level ``__getattr__``."""
+    found = []
+    for name, path in modules(package).items():
+        if path.name == "__init__.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            defined = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "__getattr__"
+            assigned = isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "__getattr__" for t in node.targets
+            )
+            if defined or assigned:
+                found.append(name)
+    return found
+
+
+def test_only_a_packages_init_has_a_module_getattr():
+    found = module_getattrs()
+    assert not found, f"{found} define a module __getattr__: a shim that hides where a name lives; import it instead"
+
+
+def test_a_planted_module_getattr_is_found(tmp_path):
+    package = tmp_path / "planted"
+    package.mkdir()
+    (package / "__init__.py").write_text("def __getattr__(name):\n    raise AttributeError(name)\n")
+    (package / "shim.py").write_text("def __getattr__(name):\n    raise AttributeError(name)\n")
+    assert module_getattrs(package) == ["shim"]
+
+
+def uncommented_imports_in_functions(package: Path = PACKAGE, package_name: str = "nst_teach") -> dict[str, str]:
+    """``{"file:line": module}`` for each import of the package's own modules inside a function, with no comment why.
+
+    The comment stands on the import's line or just above its block of imports (``# images.py loads OpenCV``).
+    """
+    found = {}
+    for name, path in modules(package).items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        functions = [
+            n for n in ast.walk(ast.parse("\n".join(lines))) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        for node in (node for function in functions for node in ast.walk(function)):
+            if not isinstance(node, ast.ImportFrom) or not (node.level or (node.module or "").startswith(package_name)):
+                continue
+            first = node.lineno - 1
+            while first > 0 and lines[first - 1].strip().startswith(("from ", "import ")):
+                first -= 1  # up to the top of the block of imports it stands in
+            said = any("#" in line for line in lines[first : node.end_lineno]) or (
+                first > 0 and lines[first - 1].strip().startswith("#")
+            )
+            if not said:
+                found[f"{path.relative_to(package.parent)}:{node.lineno}"] = name
+    return found
+
+
+def test_an_import_inside_a_function_says_why():
+    """Only a heavy library (TensorFlow, OpenCV, matplotlib...) is a reason to import inside a function."""
+    found = list(uncommented_imports_in_functions())
+    assert not found, f"imports inside functions with no comment saying which heavy library they delay: {found}"
+
+
+def test_a_planted_uncommented_import_is_found(tmp_path):
+    package = tmp_path / "planted"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "heavy.py").write_text("")
+    (package / "user.py").write_text(
+        "def said():\n    from .heavy import x  # heavy.py loads OpenCV\n\n"
+        "def above():\n    # heavy.py loads OpenCV\n    from .heavy import x\n    from .heavy import y\n\n"
+        "def silent():\n    from .heavy import x\n"
+    )
+    assert uncommented_imports_in_functions(package, "planted") == {"planted/user.py:10": "user"}

@@ -39,7 +39,7 @@ def _saved_cost_by_hand(x: np.ndarray) -> float:
     bgr = np.clip(np.rint(x[0] + np.array(VGG_MEANS_BGR, np.float32)), 0, 255).astype(np.uint8)
     saved = bgr.astype(np.float32)[None] - np.array(VGG_MEANS_BGR, np.float32)
     layers = dict(STYLE_LAYERS)
-    extractor = build_extractor([CONTENT_LAYER, *layers], weights="random")
+    extractor = build_extractor([CONTENT_LAYER, *layers], weights="random", precision="float32")  # as the run
     a_c, a_s, a_g = extractor(preprocess(CONTENT, SIZE)), extractor(preprocess(STYLE, SIZE)), extractor(saved)
     j_c = float(costs.content_cost(a_c[CONTENT_LAYER], a_g[CONTENT_LAYER]))
     j_s = float(costs.style_cost({n: a_s[n] for n in layers}, {n: a_g[n] for n in layers}, layers))

@@ -1,4 +1,4 @@
-"""Tests for nst_teach.checks.exercises and nst_teach.instructor.solutions: the registry and the solutions.
+"""Tests for nst_teach.exercises and nst_teach.instructor.solutions: the exercise table and the solutions.
 
 Each solution's code must pass its own check and give the package's results; nothing a student
 imports (``nst_teach``, ``nst_teach.checks``) reaches the solutions.
@@ -85,7 +85,7 @@ def test_solutions_match_the_package_functions_on_fresh_inputs():
 
     import keras
 
-    from nst_teach.optimizers import train_step
+    from nst_teach.training import train_step
 
     target = tf.constant(rng.normal(size=(1, 5, 4, 3)).astype(np.float32))
     start = rng.normal(size=(1, 5, 4, 3)).astype(np.float32)

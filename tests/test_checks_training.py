@@ -250,8 +250,8 @@ def test_train_step_hints_escalate_to_the_code():
 
 
 def test_train_step_refuses_the_package_step():
-    assert_fails(check_train_step(nst.optimizers.train_step), "uses_reference", "nst.optimizers.train_step")
-    wrapper = lambda g, o, c: nst.optimizers.train_step(g, o, c)  # noqa: E731
+    assert_fails(check_train_step(nst.train_step), "uses_reference", "nst.training.train_step")
+    wrapper = lambda g, o, c: nst.training.train_step(g, o, c)  # noqa: E731
     assert_fails(check_train_step(wrapper), "uses_reference", "calls the package's own")
 
 

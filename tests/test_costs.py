@@ -203,6 +203,10 @@ def test_style_and_total_cost_gradients_agree_with_finite_differences():
         (lambda: costs.content_cost("abc", "abc"), ["a_c"]),
         (lambda: costs.weighted_style_cost([1.0, 2.0], [0.5]), ["2 layer costs", "1 coefficients"]),
         (lambda: costs.weighted_style_cost([1.0], [-0.5]), ["coefficient", ">= 0"]),
+        # λ, α and β are checked as the options check them: a string or a bool is not a number
+        (lambda: costs.weighted_style_cost([1.0], ["0.5"]), ["coefficient #0", "must be a number", "'0.5'"]),
+        (lambda: costs.style_cost([np.zeros((1, 2, 2, 1))], [np.zeros((1, 2, 2, 1))], [True]), ["must be a number"]),
+        (lambda: costs.total_cost(1.0, 1.0, alpha="10"), ["alpha must be a number"]),
     ],
 )
 def test_bad_arguments_raise_clear_value_errors(call, words):

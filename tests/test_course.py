@@ -72,7 +72,7 @@ def test_friendly_errors_show_one_line_for_nst_errors_only():
 
 @pytest.fixture
 def fresh_pictures(monkeypatch, tmp_path):
-    monkeypatch.setattr(course, "_PICTURES", {})
+    monkeypatch.setattr(course.pictures, "_PICTURES", {})
     monkeypatch.setenv("NST_TEACH_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("NST_TEACH_GALLERY_DIR", raising=False)
     monkeypatch.delenv("NST_TEACH_QUICK", raising=False)

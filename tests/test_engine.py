@@ -16,8 +16,8 @@ import pytest
 import tensorflow as tf
 from tensorflow.core.protobuf import config_pb2
 
+import nst_teach.engine as engine_module
 import nst_teach.images as images_module
-import nst_teach.model as model_module
 from nst_teach import costs
 from nst_teach.defaults import ALPHA, BETA, CONTENT_LAYER, STYLE_LAYERS
 from nst_teach.engine import OPTIONS, History, Result, Step, StyleTransfer
@@ -124,7 +124,7 @@ def test_step_zero_costs_equal_the_cost_functions_on_the_initial_image():
     )
     step = next(st.steps(1))
     # Independently: a separately built extractor and the functions of nst_teach.costs.
-    extractor = build_extractor([CONTENT_LAYER, *layers], weights="random")
+    extractor = build_extractor([CONTENT_LAYER, *layers], weights="random", precision="float32")
     a_c, a_s, a_g = extractor(content), extractor(style), extractor(x0)
     j_content = float(costs.content_cost(a_c[CONTENT_LAYER], a_g[CONTENT_LAYER]))
     j_style = float(costs.style_cost({n: a_s[n] for n in layers}, {n: a_g[n] for n in layers}, layers))
@@ -178,7 +178,9 @@ def test_step_activations_of_any_layer_match_a_fresh_extractor():
     step = next(st.steps(1))
     acts = step.activations(["block4_conv2", "block1_pool", 20])  # in the main extractor, and not
     x = st.batch()
-    reference = build_extractor(["block4_conv2", "block1_pool", "block5_conv4"], weights="random")(x)
+    reference = build_extractor(["block4_conv2", "block1_pool", "block5_conv4"], weights="random", precision="float32")(
+        x
+    )
     assert set(acts) == {"block4_conv2", "block1_pool", "block5_conv4"}
     for name, value in acts.items():
         np.testing.assert_allclose(value, reference[name].numpy(), rtol=1e-4, atol=1e-4)
@@ -381,14 +383,14 @@ def test_bad_options_raise_before_loading_anything(monkeypatch, name, value):
     def forbidden(*args, **kwargs):
         raise AssertionError("weights or images were loaded before the options were checked")
 
-    monkeypatch.setattr(model_module, "build_extractor", forbidden)
+    monkeypatch.setattr(engine_module, "build_extractor", forbidden)
     monkeypatch.setattr(images_module, "read_image", forbidden)
     with pytest.raises(OptionError, match=name):
         StyleTransfer(CONTENT, STYLE, **{**FAST, name: value})
 
 
 def test_unknown_option_lists_the_valid_ones(monkeypatch):
-    monkeypatch.setattr(model_module, "build_extractor", lambda *a, **k: pytest.fail("built"))
+    monkeypatch.setattr(engine_module, "build_extractor", lambda *a, **k: pytest.fail("built"))
     with pytest.raises(OptionError) as info:
         StyleTransfer(CONTENT, STYLE, learnin_rate=1.0)
     message = str(info.value)

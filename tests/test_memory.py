@@ -46,11 +46,11 @@ def test_bad_budget_values_are_explained(monkeypatch, value):
 def test_style_transfer_refuses_a_size_beyond_the_budget_before_loading_weights(monkeypatch):
     import numpy as np
 
-    import nst_teach.model as model
+    import nst_teach.engine as engine
     from nst_teach import StyleTransfer
 
     monkeypatch.setenv(memory.BUDGET_ENV, "1500")
-    monkeypatch.setattr(model, "build_extractor", lambda *a, **k: pytest.fail("weights were loaded"))
+    monkeypatch.setattr(engine, "build_extractor", lambda *a, **k: pytest.fail("weights were loaded"))
     image = np.zeros((40, 40, 3), np.uint8)
     with pytest.raises(OptionError, match="GiB"):
         StyleTransfer(image, image, size=(3000, 2000))

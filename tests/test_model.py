@@ -26,6 +26,20 @@ def _offline_and_empty_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     monkeypatch.delenv("NST_TEACH_WEIGHTS", raising=False)
     monkeypatch.setattr(weights_module, "_WARNED_RANDOM", set())  # each test sees the first, loud warning
+    # The tests compare with Keras' float32 VGG-19: the default precision, "auto", computes in float32 here.
+    monkeypatch.setenv("NST_TEACH_PRECISION", "float32")
+
+
+def test_the_default_precision_is_the_options(monkeypatch):
+    """One default for precision: build_extractor's is the option's "auto" (bfloat16 where it is fast)."""
+    from nst_teach import options, precision
+
+    monkeypatch.delenv("NST_TEACH_PRECISION")
+    monkeypatch.setattr(precision, "bf16_is_fast", lambda: True)
+    assert options.TABLE["precision"].default == "auto"
+    assert build_extractor("block1_conv1", weights="random").precision == "bfloat16"
+    monkeypatch.setattr(precision, "bf16_is_fast", lambda: False)
+    assert build_extractor("block1_conv1", weights="random").precision == "float32"
 
 
 def _no_network(*args, **kwargs):

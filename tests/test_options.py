@@ -15,8 +15,8 @@ os.environ.setdefault("NST_TEACH_OFFLINE", "1")
 import numpy as np
 import pytest
 
-import nst_teach.model as model_module
-from nst_teach import cli, options
+import nst_teach.engine as engine_module
+from nst_teach import cli, optimizers, options
 from nst_teach.defaults import ALPHA, CONTENT_LAYER, LEARNING_RATE, STYLE_LAYERS
 from nst_teach.errors import OptionError
 from nst_teach.options import TABLE, Option, check_option, resolve_options
@@ -50,7 +50,7 @@ def no_model(monkeypatch):
     def built(*args, **kwargs):
         raise _Built
 
-    monkeypatch.setattr(model_module, "build_extractor", built)
+    monkeypatch.setattr(engine_module, "build_extractor", built)
 
 
 def _stylize_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -198,7 +198,7 @@ def test_defaults_fill_every_option():
     settings = resolve_options({})
     assert settings["alpha"] == ALPHA and settings["content_layer"] == CONTENT_LAYER
     assert settings["style_layers"] == STYLE_LAYERS and settings["style_layers"] is not STYLE_LAYERS
-    assert settings["optimizer"] == "lbfgs" and settings["learning_rate"] == options.LBFGS_LEARNING_RATE
+    assert settings["optimizer"] == "lbfgs" and settings["learning_rate"] == optimizers.LBFGS_LEARNING_RATE
     assert settings["precision"] in ("float32", "bfloat16")  # "auto", decided for this machine
     assert resolve_options({"optimizer": "adam"})["learning_rate"] == LEARNING_RATE
     assert resolve_options({"optimizer": "adam", "learning_rate": 0.5})["learning_rate"] == 0.5
@@ -352,9 +352,9 @@ def test_the_dashboards_controls_are_exactly_the_tables_control_rows(widgets_mod
         "show every",
     ]  # the labels tests/e2e/test_browser.py finds them by
     lbfgs = widgets_module.StyleTransferDashboard(CONTENT, STYLE, optimizer="L-BFGS", **WIDGET_FAST)
-    assert lbfgs.optimizer.value == "lbfgs" and lbfgs.learning_rate.value == options.LEARNING_RATES["lbfgs"]
+    assert lbfgs.optimizer.value == "lbfgs" and lbfgs.learning_rate.value == optimizers.LEARNING_RATES["lbfgs"]
     lbfgs.optimizer.value = "adam"
-    assert lbfgs.options()["learning_rate"] == options.LEARNING_RATES["adam"]
+    assert lbfgs.options()["learning_rate"] == optimizers.LEARNING_RATES["adam"]
     seed = widgets_module.StyleTransferDashboard(CONTENT, STYLE, preset="seed", **WIDGET_FAST)
     expected = {**options.defaults("seed"), **WIDGET_FAST}
     assert {name: seed.options()[name] for name in options.SEED_PRESET} == {

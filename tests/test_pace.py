@@ -75,7 +75,7 @@ def test_forecast_says_how_long_here_and_at_the_full_size():
 
 def test_course_settings_quick_mode_times_nothing(monkeypatch):
     monkeypatch.setenv("NST_TEACH_QUICK", "1")
-    monkeypatch.setattr(course, "measure", lambda: pytest.fail("quick mode must not time the machine"))
+    monkeypatch.setattr(course.modes, "measure", lambda: pytest.fail("quick mode must not time the machine"))
     s = course.settings()
     assert (s.run_size, s.small_size, s.first_size) == ((64, 48), (48, 36), (48, 36))
     assert s.pace is None
@@ -85,7 +85,7 @@ def test_course_settings_quick_mode_times_nothing(monkeypatch):
 
 def test_course_settings_fit_the_machine_or_keep_the_seeds_sizes(monkeypatch):
     monkeypatch.delenv("NST_TEACH_QUICK", raising=False)
-    monkeypatch.setattr(course, "measure", lambda: FAKE)
+    monkeypatch.setattr(course.modes, "measure", lambda: FAKE)
     fitted = course.settings()
     expected = fitted_sizes(FAKE, (("run", 500), ("small", 60)))
     assert (fitted.run_size, fitted.small_size) == (expected["run"], expected["small"])

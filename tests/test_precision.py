@@ -19,7 +19,12 @@ def test_pass_through(value):
     assert resolve_precision(value) == value
 
 
-@pytest.mark.parametrize("value", ["float16", "fp32", "", "AUTO", None, 32, ["float32"]])
+@pytest.mark.parametrize("value", ["Float32", " bfloat16 "])
+def test_spelled_as_the_option_accepts_it(value):
+    assert resolve_precision(value) == value.strip().lower()  # the option's check: any case, spaces around
+
+
+@pytest.mark.parametrize("value", ["float16", "fp32", "", "auto32", None, 32, ["float32"]])
 def test_rejects_bad_values(value):
     with pytest.raises(OptionError, match="precision") as info:
         resolve_precision(value)

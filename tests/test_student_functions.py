@@ -20,7 +20,7 @@ import pytest
 import tensorflow as tf
 
 import nst_teach as nst
-import nst_teach.model as model_module
+import nst_teach.engine as engine_module
 from nst_teach.defaults import ALPHA, BETA
 from nst_teach.engine import StyleTransfer
 from nst_teach.errors import NSTWarning, OptionError
@@ -52,7 +52,7 @@ def _rows(history) -> list[dict]:
 
 
 def reference_train_step(generated, optimizer, cost_fn):
-    """The contract of nst_teach.optimizers.train_step, written out as a student would."""
+    """The contract of nst_teach.training.train_step, written out as a student would."""
     with tf.GradientTape() as tape:
         J = cost_fn(generated)
     gradient = tape.gradient(J, generated)
@@ -75,7 +75,7 @@ def no_model(monkeypatch):
     def built(*args, **kwargs):
         raise _Built
 
-    monkeypatch.setattr(model_module, "build_extractor", built)
+    monkeypatch.setattr(engine_module, "build_extractor", built)
 
 
 # --------------------------------------------------------------------------- the picture comes from them

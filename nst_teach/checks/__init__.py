@@ -33,7 +33,7 @@ The package, one module per idea:
 ``checks.total``                notebook 05: ``check_total_cost``
 ``checks.training``             notebook 05: ``check_train_step``
 ``checks.hints``                hints that escalate; the package's function refused
-``checks.exercises``            the registry (``EXERCISES``) and ``check_all``
+``checks.exercises``            ``check_all``, over ``nst_teach.exercises``' table
 ==============================  ==================================================
 
 The reference solutions, the short code the solved notebooks show, are not
@@ -47,8 +47,9 @@ Introduced in ``notebooks/01_images.ipynb``; used in every notebook with exercis
 
 from __future__ import annotations
 
+from ..exercises import EXERCISES, Exercise
 from .content import check_content_cost
-from .exercises import EXERCISES, CheckReport, Exercise, check_all
+from .exercises import CheckReport, check_all
 from .feedback import CheckResult
 from .preprocess import check_preprocess
 from .style import check_gram_matrix, check_layer_style_cost, check_style_cost

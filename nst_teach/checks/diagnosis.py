@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from .feedback import _NUMPY_HINT, _call, _error_text, _Fail, _fmt, _shape, _to_array
+from .feedback import _NUMPY_HINT, _call, _Fail, _fmt, _shape, _to_array, error_text
 
 __all__: list[str] = []
 
@@ -212,7 +212,7 @@ def _check_cost(fn: Callable, spec: _CostSpec) -> str:
         grads = tape.gradient(out, watched)
     except Exception as exc:
         raise _Fail(
-            f"TensorFlow could not differentiate your {what}: {_error_text(exc)}\nHint: {_NUMPY_HINT}", "no_gradient"
+            f"TensorFlow could not differentiate your {what}: {error_text(exc)}\nHint: {_NUMPY_HINT}", "no_gradient"
         ) from None
     if any(g is None for g in grads):
         raise _Fail(

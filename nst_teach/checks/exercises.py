@@ -1,11 +1,6 @@
-"""The exercise registry: which function each notebook asks for, its check, its reference; and check_all.
+"""Every exercise of the course checked at once: :func:`check_all` and its :class:`CheckReport`.
 
-Each exercise is one :class:`Exercise` record in :data:`EXERCISES`, in
-notebook order.  The record names the package function that is the reference
-(:mod:`nst_teach.costs`, :mod:`nst_teach.images`), which the check compares
-the student's function with.  The solutions' code, as a solved notebook shows
-it, is not here: it is on the instructor's side (``nst-teach notebooks
---solutions``), out of reach of what a student imports.
+The exercises, their checks and their references are the table :data:`nst_teach.exercises.EXERCISES`.
 
 Introduced in ``notebooks/01_images.ipynb``.
 """
@@ -13,87 +8,14 @@ Introduced in ``notebooks/01_images.ipynb``.
 from __future__ import annotations
 
 import html
-import importlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import OptionError
-from ..validate import did_you_mean
-from .content import check_content_cost
+from ..exercises import EXERCISES
 from .feedback import CheckResult
-from .preprocess import check_preprocess
-from .style import check_gram_matrix, check_layer_style_cost, check_style_cost
-from .total import check_total_cost
-from .training import check_train_step
 
-__all__ = ["Exercise", "EXERCISES", "CheckReport", "check_all"]
-
-
-@dataclass(frozen=True)
-class Exercise:
-    """One exercise of the notebooks: its check and the package function it is compared with.
-
-    Iterating gives ``(check, reference)``, so ``check, reference = EXERCISES["content_cost"]`` works.
-
-    Attributes:
-        name: the function the student writes, e.g. ``"content_cost"``.
-        notebook: the notebook with the exercise, e.g. ``"notebooks/03_content_cost.ipynb"``.
-        check: the ``check_…`` function.
-        reference_name: dotted path of the package function the check compares with.
-
-    Introduced in ``notebooks/01_images.ipynb``.
-    """
-
-    name: str
-    notebook: str
-    check: Callable[[Callable], CheckResult]
-    reference_name: str
-
-    @property
-    def reference(self) -> Callable:
-        """The package's function (imported on first use: images.py loads OpenCV)."""
-        module, _, attribute = self.reference_name.rpartition(".")
-        return getattr(importlib.import_module(module), attribute)
-
-    def __iter__(self) -> Iterator[Any]:
-        yield self.check
-        yield self.reference
-
-
-#: Every exercise by the name of the function the student writes, in notebook order.
-EXERCISES: dict[str, Exercise] = {
-    "preprocess": Exercise("preprocess", "notebooks/01_images.ipynb", check_preprocess, "nst_teach.images.preprocess"),
-    "content_cost": Exercise(
-        "content_cost", "notebooks/03_content_cost.ipynb", check_content_cost, "nst_teach.costs.content_cost"
-    ),
-    "gram_matrix": Exercise(
-        "gram_matrix", "notebooks/04_gram_and_style_cost.ipynb", check_gram_matrix, "nst_teach.costs.gram_matrix"
-    ),
-    "layer_style_cost": Exercise(
-        "layer_style_cost",
-        "notebooks/04_gram_and_style_cost.ipynb",
-        check_layer_style_cost,
-        "nst_teach.costs.layer_style_cost",
-    ),
-    "style_cost": Exercise(
-        "style_cost", "notebooks/04_gram_and_style_cost.ipynb", check_style_cost, "nst_teach.costs.style_cost"
-    ),
-    "total_cost": Exercise(
-        "total_cost", "notebooks/05_style_transfer_live.ipynb", check_total_cost, "nst_teach.costs.total_cost"
-    ),
-    "train_step": Exercise(
-        "train_step", "notebooks/05_style_transfer_live.ipynb", check_train_step, "nst_teach.optimizers.train_step"
-    ),
-}
-
-
-def exercise(name: str) -> Exercise:
-    """``EXERCISES[name]``, or an OptionError that lists the exercises (and suggests the closest)."""
-    if name not in EXERCISES:
-        hint = did_you_mean(name, EXERCISES)
-        raise OptionError(f"name must be one of the exercises {list(EXERCISES)}, got {name!r}.{hint}")
-    return EXERCISES[name]
+__all__ = ["CheckReport", "check_all"]
 
 
 @dataclass(frozen=True, repr=False)

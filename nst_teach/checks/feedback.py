@@ -29,7 +29,7 @@ import tensorflow as tf
 
 from .hints import _compose, _is_the_reference, _reference_message, _unwrapped, _watching
 
-__all__ = ["CheckResult"]
+__all__ = ["CheckResult", "error_text"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ def _run(exercise: str, fn: Any, steps: Callable[[Callable], str], reference: Ca
         return CheckResult(
             exercise,
             False,
-            f"The checker could not finish ({type(exc).__name__}: {_error_text(exc)}). Most likely your function "
+            f"The checker could not finish ({type(exc).__name__}: {error_text(exc)}). Most likely your function "
             "returns something unusual: run it yourself on small inputs and compare its output with the formula. "
             "If it looks right, please tell your instructor — it may be a bug in the checker.",
             "unreadable_output",
@@ -151,7 +151,7 @@ _NUMPY_HINT = (
 _NOT_WRITTEN = "The function is not written yet: replace the `raise NotImplementedError` line with your code."
 
 
-def _error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     """The useful part of an exception's message: no TF op noise, at most ~300 characters."""
     text = str(exc)
     if "in user code" in text:  # tf.function wraps the real error in a traceback-like message
@@ -237,7 +237,7 @@ def _hint(exc: BaseException, text: str, exercise: str) -> str:
 
 
 def _explain_exception(exc: BaseException, fn: Callable, exercise: str, where: str) -> str:
-    text = _error_text(exc)
+    text = error_text(exc)
     said = f": {text}" if str(exc).strip() else ""
     lines = [f"Your function raised {type(exc).__name__} {where}{said}"]
     at = _student_line(exc, fn)
@@ -268,7 +268,7 @@ def _call(fn: Callable, args: Sequence[Any], exercise: str, where: str) -> Any:
         raise _Fail(_reference_message(exercise, reference, wraps=True), "uses_reference")
     if error is None:
         return result
-    hint = _hint(error, _error_text(error), exercise)
+    hint = _hint(error, error_text(error), exercise)
     mistake = "uses_numpy" if hint is _NUMPY_HINT else "not_written" if hint is _NOT_WRITTEN else "raised"
     raise _Fail(_explain_exception(error, fn, exercise, where), mistake) from None
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from types import CodeType, FrameType
 from typing import Any
 
-__all__: list[str] = []
+__all__ = ["not_counted"]
 
 #: How often each (exercise, mistake) has failed in this process.
 _ATTEMPTS: Counter[tuple[str, str | None]] = Counter()
@@ -39,7 +39,7 @@ def _forget_attempts() -> None:
 
 
 @contextlib.contextmanager
-def _not_counted() -> Iterator[None]:
+def not_counted() -> Iterator[None]:
     """Checks run inside do not count as attempts (:func:`nst_teach.course.my_functions` looks, it is not a try)."""
     saved = Counter(_ATTEMPTS)
     try:

@@ -3,7 +3,7 @@ r"""The check of notebook 05's second exercise: one optimization step, ``train_s
 ``check_train_step`` runs the student's step on a small image with a cost whose gradient is known,
 and an Adam whose ``apply_gradients`` is watched: it sees which gradient reaches which variable,
 how often, and what the step returns, and compares the image after the step with
-:func:`nst_teach.optimizers.train_step`'s.  When the gradient is missing it reads the function's
+:func:`nst_teach.training.train_step`'s.  When the gradient is missing it reads the function's
 code to say why (the cost computed before the tape, the gradient taken with respect to something
 else, NumPy inside the tape).
 
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from ..training import train_step as reference_train_step
 from .diagnosis import _close
 from .feedback import _NUMPY_HINT, CheckResult, _call, _Fail, _fmt, _run, _shape
 from .hints import _unwrapped
@@ -99,15 +100,15 @@ class _Setting:
         return (2.0 * self.weights * (self.start - self.target) / self.start.size).numpy()
 
     def reference_after(self) -> np.ndarray:
-        """The image after one step of :func:`nst_teach.optimizers.train_step` from the same start."""
-        import keras
-
-        from ..optimizers import train_step
+        """The image after one step of :func:`nst_teach.training.train_step` from the same start."""
+        import keras  # noqa: PLC0415 - Keras loads on first use, not when the checks are imported
 
         variable = tf.Variable(self.start)
         adam = keras.optimizers.Adam(_LEARNING_RATE)
         adam.build([variable])
-        train_step(variable, adam, lambda image: tf.reduce_mean(self.weights * tf.square(image - self.target)))
+        reference_train_step(
+            variable, adam, lambda image: tf.reduce_mean(self.weights * tf.square(image - self.target))
+        )
         return variable.numpy()
 
 
@@ -402,7 +403,7 @@ def _check_train_step_steps(fn: Callable) -> str:
 
 
 def check_train_step(train_step: Callable[..., Any]) -> CheckResult:
-    """Checks a student's ``train_step(generated, optimizer, cost_fn)`` against :func:`nst_teach.optimizers.train_step`.
+    """Checks a student's ``train_step(generated, optimizer, cost_fn)`` against :func:`nst_teach.training.train_step`.
 
     The step must compute ``J = cost_fn(generated)`` under a ``tf.GradientTape``, take the gradient
     of J with respect to ``generated``, apply it once with ``optimizer.apply_gradients`` and return
@@ -419,6 +420,4 @@ def check_train_step(train_step: Callable[..., Any]) -> CheckResult:
 
     Introduced in ``notebooks/05_style_transfer_live.ipynb``.
     """
-    from ..optimizers import train_step as reference
-
-    return _run("train_step", train_step, _check_train_step_steps, reference)
+    return _run("train_step", train_step, _check_train_step_steps, reference_train_step)

@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import quiz
-from ..checks.exercises import exercise
-from ..errors import NSTError
+from ..errors import NSTError, OptionError
+from ..exercises import exercise
 from .answers import answers_for, questions
 from .solutions import solution_source
 
@@ -351,8 +351,6 @@ def write_course(
     Raises:
         OptionError: ``dest`` is a file.
     """
-    from ..errors import OptionError
-
     folder = Path(dest)
     if folder.exists() and not folder.is_dir():
         raise OptionError(f"--nbgrader {folder} is a file; name a folder for the nbgrader course")

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from ..checks.exercises import exercise
 from ..defaults import VGG_MEANS_BGR
+from ..exercises import exercise
 
 __all__ = ["SOURCES", "USES", "solution_source", "solution"]
 
@@ -101,7 +101,7 @@ def solution_source(name: str) -> str:
     exercise's function) to be defined, as they are in the notebook.
 
     Args:
-        name: the exercise, one of :data:`~nst_teach.checks.EXERCISES`.
+        name: the exercise, one of :data:`~nst_teach.exercises.EXERCISES`.
 
     Returns:
         The source code of one ``def``.
@@ -122,7 +122,7 @@ def solution(name: str) -> Callable:
     and the solutions of the exercises it builds on.
 
     Args:
-        name: the exercise, one of :data:`~nst_teach.checks.EXERCISES`.
+        name: the exercise, one of :data:`~nst_teach.exercises.EXERCISES`.
 
     Returns:
         The solution function.

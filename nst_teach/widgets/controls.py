@@ -36,7 +36,8 @@ import traitlets
 from ..defaults import IMG_SIZE
 from ..errors import OptionError
 from ..layers import CONV_LAYERS, VGG19_LAYERS
-from ..options import LEARNING_RATES, TABLE, Option, defaults, resolve_options
+from ..optimizers import LABELS, LEARNING_RATES
+from ..options import TABLE, Option, defaults, resolve_options
 from ..validate import check_size, format_size
 from ._base import _layer_option, _TitledGridBox
 
@@ -69,7 +70,7 @@ _LOOKS: dict[str, _Look] = {
     "alpha": _Look("α (content)", "Costs & optimizer", widgets.FloatLogSlider, _LOG_SCALE),
     "beta": _Look("β (style)", "Costs & optimizer", widgets.FloatLogSlider, _LOG_SCALE),
     "tv_weight": _Look("TV weight", "Costs & optimizer"),
-    "optimizer": _Look("optimizer", "Costs & optimizer", names={"lbfgs": "L-BFGS", "adam": "Adam"}),
+    "optimizer": _Look("optimizer", "Costs & optimizer", names=LABELS),
     "learning_rate": _Look(
         "learning rate", "Costs & optimizer", widgets.FloatLogSlider, {"base": 10, "min": -2, "max": 2, "step": 0.05}
     ),

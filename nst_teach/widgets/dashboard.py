@@ -20,9 +20,12 @@ from typing import Any, ClassVar, TypeVar
 import ipywidgets as widgets
 import numpy as np
 
+from nst_teach import __version__  # the package's one version
+
 from .. import images
 from ..classroom import Classroom, room_for
 from ..errors import NSTError
+from ..weights import weights_status
 from ._base import _duration, _png, _safe, _StatusLine
 from ._runs import _RUNNING, _running_loop, _stop_the_others, running
 from .controls import _DashboardControls, _same
@@ -241,7 +244,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
 
     def _prepare(self) -> tuple[Any, str]:
         """The StyleTransfer to run: the current one, or a new one if the settings changed."""
-        from ..engine import StyleTransfer
+        from ..engine import StyleTransfer  # the engine loads TensorFlow: only once a run starts
 
         content = self.content_image()
         style = _value_of(self._style, "style")
@@ -504,10 +507,6 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         """The page before any iteration: the panels cleared (the picture is the content image at the working size)."""
         for panel in self.panels:
             panel.clear()
-        from nst_teach import __version__
-
-        from ..model import weights_status
-
         try:
             weights = f"weights: {weights_status(self._passed['weights']).detail}"
         except NSTError as exc:

@@ -18,6 +18,7 @@ from .. import viz
 from ..defaults import IMG_SIZE
 from ..errors import NSTError, OptionError
 from ..layers import CONV_LAYERS, VGG19_LAYERS, Layer, layer_table
+from ..precision import DEFAULT_PRECISION
 from ..validate import check_size
 from ._base import _batch_at, _Explorer, _figure_png, _fmt, _layer_option, _Picture, _read, _status_html
 from .picker import ImagePicker, _value_of
@@ -84,7 +85,7 @@ class LayerExplorer(_Explorer):
         top_k: int = 16,
         weights: Any = "auto",
         pooling: str = "avg",
-        precision: str = "float32",
+        precision: str = DEFAULT_PRECISION,
     ) -> None:
         choices = [layer.name for layer in VGG19_LAYERS[1:]]
         first = _layer_option(layer, "layer", choices)
@@ -128,7 +129,7 @@ class LayerExplorer(_Explorer):
 
     def _recompute(self) -> None:
         """Runs VGG-19 up to the chosen layer on the image."""
-        from ..model import build_extractor
+        from ..model import build_extractor  # VGG-19 loads Keras and TensorFlow: on first use
 
         name = self.layer.value
         try:
@@ -250,7 +251,7 @@ class GramExplorer(_Explorer):
         log: bool = False,
         weights: Any = "auto",
         pooling: str = "avg",
-        precision: str = "float32",
+        precision: str = DEFAULT_PRECISION,
     ) -> None:
         conv_names = [conv.name for conv in CONV_LAYERS]
         first = _layer_option(layer, "layer", conv_names)
@@ -273,7 +274,7 @@ class GramExplorer(_Explorer):
         self._recompute()
 
     def _recompute(self) -> None:
-        from ..model import build_extractor
+        from ..model import build_extractor  # VGG-19 loads Keras and TensorFlow: on first use
 
         name = self.layer.value
         try:
@@ -291,7 +292,7 @@ class GramExplorer(_Explorer):
         self._redraw()
 
     def _redraw(self) -> None:
-        from ..costs import layer_style_cost
+        from ..costs import layer_style_cost  # costs.py loads TensorFlow: on first use
 
         if self.a_style is None:
             return

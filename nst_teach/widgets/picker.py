@@ -22,6 +22,7 @@ from .. import images
 from ..classroom import Classroom, room_for
 from ..defaults import IMG_SIZE, VGG_MEANS_BGR
 from ..errors import NSTError, OptionError
+from ..samples import SAMPLES, load_sample, sample_names, thumbnail
 from ..validate import check_size, did_you_mean
 from ._base import _figure_png, _lines_html, _Picture, _read, _safe, _StatusLine
 
@@ -72,8 +73,6 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
     ) -> None:
         super().__init__()
         self.room = room_for(classroom)
-        from ..samples import SAMPLES, sample_names, thumbnail
-
         names = sample_names(kind)
         if sample == "":
             sample = names[0] if names else None
@@ -152,8 +151,6 @@ class ImagePicker(traitlets.HasTraits, _StatusLine):
         name = change["new"]
         if name is None:
             return
-        from ..samples import load_sample
-
         try:
             self._choose(load_sample(name), f"sample {name!r}")
         except NSTError as exc:

@@ -191,7 +191,7 @@ class PreviewGrid(_StatusLine):
             raise
 
     async def _run_settings(self, run_id: int) -> None:
-        from ..engine import StyleTransfer
+        from ..engine import StyleTransfer  # the loop loads TensorFlow: when the first run starts
 
         try:
             content = _value_of(self._content, "content")

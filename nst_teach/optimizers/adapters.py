@@ -1,8 +1,8 @@
-"""The two ways the loop moves the pixels downhill: Adam and L-BFGS, behind one small interface.
+"""The two adapters of the registry (:mod:`nst_teach.optimizers`): Adam and L-BFGS on the objective.
 
-The engine (:class:`nst_teach.engine.StyleTransfer`) asks an optimizer for one iteration at a time
-(:meth:`step`), reads the current image (:attr:`image`), and puts an earlier image back when a step
-went wrong (:meth:`restore`).  Both adapters compute the costs and the gradient with one
+Each keeps the interface the engine uses (:class:`nst_teach.optimizers.Optimizer`): one iteration at
+a time (:meth:`step`), the current image (:attr:`image`), and an earlier image put back when a step
+went wrong (:meth:`restore`).  Both compute the costs and the gradient with one
 :class:`~nst_teach.objective.Objective`:
 
 * :class:`AdamOptimizer`: Keras' Adam on a ``tf.Variable`` image, the seed's choice; one traced
@@ -10,7 +10,7 @@ went wrong (:meth:`restore`).  Both adapters compute the costs and the gradient 
 * :class:`LbfgsOptimizer`: L-BFGS (:class:`nst_teach.lbfgs.LBFGS`, the algorithm) on the flattened
   image; each evaluation is one call of the objective's traced ``value_and_grad``.
 
-Adam's step is :func:`train_step`, the one notebook 05 asks the student to write; a run given
+Adam's step is :func:`nst_teach.training.train_step`, the one notebook 05 asks the student to write; a run given
 ``train_step=`` (the student's) makes its steps with that one instead.
 
 With ``bounded=True`` (the default run's; the seed's is unbounded) both keep the image inside the
@@ -24,96 +24,20 @@ Introduced in ``notebooks/05_style_transfer_live.ipynb`` (the choice of optimize
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from .images import pixel_box
-from .lbfgs import LBFGS
-from .objective import Objective, Traced
+from ..images import pixel_box
+from ..lbfgs import LBFGS
+from ..objective import Objective, Traced
+from ..training import TrainStep, train_step
 
-__all__ = [
-    "train_step",
-    "TrainStep",
-    "AdamOptimizer",
-    "LbfgsOptimizer",
-    "Optimizer",
-    "StepReport",
-    "make_optimizer",
-    "LBFGS_HISTORY",
-]
+__all__ = ["AdamOptimizer", "LbfgsOptimizer"]
 
-#: How many (s, y) pairs the L-BFGS optimizer remembers (20 reached a given cost in a few
-#: iterations fewer than 10 at 200×150; each pair costs two image-sized float32 arrays).
-LBFGS_HISTORY = 20
-
-#: What one :meth:`step` reports: ``(packed costs of the image it started from, that image, the image
-#: after, whether the image after is finite, why it could not go further (or None), the total cost of
-#: the image after if known (or None))``.
+#: What one :meth:`step` reports (:data:`nst_teach.optimizers.StepReport`).
 StepReport = tuple[np.ndarray, Any, Any, bool, str | None, float | None]
-
-
-#: ``train_step(generated, optimizer, cost_fn) -> cost``: one optimization step (see :func:`train_step`).
-TrainStep = Callable[[tf.Variable, Any, Callable[[tf.Variable], tf.Tensor]], Any]
-
-
-def train_step(generated: tf.Variable, optimizer: Any, cost_fn: Callable[[tf.Variable], tf.Tensor]) -> tf.Tensor:
-    r"""One optimization step on the generated image: the cost, its gradient, the optimizer's update.
-
-    Style transfer trains the image, so the image is the variable: under a ``tf.GradientTape`` the
-    cost :math:`J(G)` is computed from ``generated``, the tape gives :math:`\partial J / \partial G`,
-    and the optimizer moves the pixels against it.  This is Adam's step in every run; a student's
-    ``train_step`` given to :class:`~nst_teach.engine.StyleTransfer` (``train_step=train_step``) takes
-    its place, so it must keep this contract:
-
-    * it takes the image ``generated`` (a ``tf.Variable``, ``(1, n_H, n_W, 3)``), the ``optimizer``
-      (a Keras Adam, already built for the variable) and ``cost_fn``, a function of the image that
-      returns the total cost :math:`J = \alpha J_{content} + \beta J_{style}` (the run's, made with
-      the run's cost functions);
-    * it calls ``cost_fn(generated)`` inside the tape (the run reads the costs it reports from that
-      call), takes the gradient with respect to ``generated``, and applies it with
-      ``optimizer.apply_gradients([(gradient, generated)])``;
-    * it returns the cost (one number).
-
-    The run calls it inside its ``tf.function`` (once traced, each step runs the graph); one that
-    cannot be traced is called eagerly (slower).  Unlike the Coursera assignment's ``train_step``,
-    it takes the optimizer and the cost as arguments instead of reading globals, and does not clip
-    the pixels: a bounded run (the default; not the seed's) clips them after it returns.
-
-    The reference, line for line as it runs::
-
-        def train_step(generated, optimizer, cost_fn):
-            with tf.GradientTape() as tape:
-                J = cost_fn(generated)
-            gradient = tape.gradient(J, generated)
-            optimizer.apply_gradients([(gradient, generated)])
-            return J
-
-    Args:
-        generated: the generated image, the variable the step changes.
-        optimizer: a Keras optimizer (the run's Adam).
-        cost_fn: ``cost_fn(image) -> J``, the total cost of an image (a float32 scalar tensor).
-
-    Returns:
-        The cost :math:`J` of the image before the step.
-
-    Introduced in ``notebooks/05_style_transfer_live.ipynb``.
-
-    >>> import keras
-    >>> G = tf.Variable([[1.0, -2.0]])
-    >>> adam = keras.optimizers.Adam(learning_rate=0.5)
-    >>> float(train_step(G, adam, lambda g: tf.reduce_sum(tf.square(g))))   # J = 1² + (−2)²
-    5.0
-    >>> G.numpy().round(3).tolist()   # Adam's first step moves each pixel by about the learning rate, downhill
-    [[0.5, -1.5]]
-    """
-    with tf.GradientTape() as tape:
-        J = cost_fn(generated)
-    gradient = tape.gradient(J, generated)
-    optimizer.apply_gradients([(gradient, generated)])
-    return J
 
 
 class AdamOptimizer:
@@ -193,10 +117,13 @@ class AdamOptimizer:
 
 
 class LbfgsOptimizer:
-    """L-BFGS (:class:`nst_teach.lbfgs.LBFGS`) on the flattened image."""
+    """L-BFGS (:class:`nst_teach.lbfgs.LBFGS`) on the flattened image, remembering ``history_size`` steps."""
 
-    def __init__(self, objective: Objective, x0: np.ndarray, learning_rate: float, bounded: bool = False) -> None:
+    def __init__(
+        self, objective: Objective, x0: np.ndarray, learning_rate: float, bounded: bool = False, *, history_size: int
+    ) -> None:
         self.objective = objective
+        self.history_size = history_size
         self.shape = x0.shape
         self.learning_rate = learning_rate
         self.bounds = None
@@ -210,7 +137,7 @@ class LbfgsOptimizer:
         # PyTorch's min(1, 1/|g|₁), whose change of the cost float32 cannot even resolve at 400×300.
         x0 = np.asarray(x0, np.float32).ravel()
         return LBFGS(
-            self._fun, x0, lr=self.learning_rate, history_size=LBFGS_HISTORY, f_lower_bound=0.0, bounds=self.bounds
+            self._fun, x0, lr=self.learning_rate, history_size=self.history_size, f_lower_bound=0.0, bounds=self.bounds
         )
 
     def _fun(self, x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -236,27 +163,3 @@ class LbfgsOptimizer:
     def restore(self, x: Any) -> None:
         """Starts L-BFGS afresh from ``x`` (its remembered steps belong to the image it left)."""
         self.optimizer = self._new(x)
-
-
-#: Either optimizer: what :func:`make_optimizer` returns.
-Optimizer = AdamOptimizer | LbfgsOptimizer
-
-
-def make_optimizer(
-    name: str,
-    objective: Objective,
-    x0: np.ndarray,
-    learning_rate: float,
-    step_fn: TrainStep | None = None,
-    traced: bool = True,
-    bounded: bool = False,
-) -> Optimizer:
-    """A fresh optimizer ``name`` (``"adam"`` or ``"lbfgs"``) starting from the image ``x0``.
-
-    ``step_fn`` and ``traced`` are Adam's step and whether it runs inside ``tf.function``
-    (:class:`AdamOptimizer`); L-BFGS takes its own steps.  ``bounded`` keeps the image inside the
-    pixel box (the option ``bounded``).
-    """
-    if name == "adam":
-        return AdamOptimizer(objective, x0, learning_rate, step_fn, traced, bounded)
-    return LbfgsOptimizer(objective, x0, learning_rate, bounded)

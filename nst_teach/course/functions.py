@@ -1,0 +1,152 @@
+"""The student's functions in the run: those written in other notebooks, and the ones that are written.
+
+Notebook 05 paints with the functions the student wrote: :func:`load_exercises` brings those of
+notebooks 03 and 04, :func:`my_functions` picks the ones that are written, to pass to the engine.
+
+Introduced in ``notebooks/05_style_transfer_live.ipynb``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import linecache
+import os
+from pathlib import Path
+from typing import Any
+
+from ..exercises import EXERCISES, RUN_FUNCTIONS
+from .files import exercise_name
+
+__all__ = ["load_exercises", "MyFunctions", "my_functions"]
+
+
+def load_exercises(
+    namespace: dict[str, Any], *notebooks: str, folder: str | os.PathLike[str] | None = None
+) -> list[str]:
+    """Defines in ``namespace`` the functions the student wrote in other notebooks of the course.
+
+    Each notebook is read from its saved file (save it first); the code of its exercise cells
+    (marked in the cells' metadata) runs in ``namespace``, as if pasted there.  A notebook that is
+    not in the folder is named, and nothing of it is defined.  One line per notebook says what
+    was found.
+
+    Args:
+        namespace: where to define them, a notebook's ``globals()``.
+        *notebooks: file names, e.g. ``"03_content_cost.ipynb"``.
+        folder: where the notebooks are (default: the current folder, the notebook's own).
+
+    Returns:
+        The names defined, in the notebooks' order.
+
+    Introduced in ``notebooks/05_style_transfer_live.ipynb``.
+    """
+    folder = Path(folder) if folder is not None else Path.cwd()
+    defined: list[str] = []
+    for name in notebooks:
+        path = folder / name
+        if not path.is_file():
+            print(f"{name} is not in {folder}: paste your functions of that notebook into a cell here instead.")
+            continue
+        found = []
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            exercise = exercise_name(cell)
+            if exercise and cell.get("cell_type") == "code":
+                source = cell.get("source", "")
+                source = "".join(source) if isinstance(source, list) else source
+                filename = f"<{name}: {exercise}>"
+                # Registered like a file: tracebacks show the line, and tf.function's AutoGraph can read the code.
+                linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+                exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - the student's own code
+                found.append(exercise)
+        defined.extend(found)
+        print(f"from {name}: {', '.join(found) if found else 'no exercise cells'}")
+    return defined
+
+
+class MyFunctions(dict):
+    """The student's course functions, by name, to pass on as ``StyleTransfer(..., **functions)``.
+
+    A dict of the functions that are used; shown in a notebook it lists all six, each with what
+    its check says: the student's own (correct or not: a wrong one makes a wrong picture), or the
+    package's (not written yet, not defined).
+
+    Attributes:
+        verdicts: ``{name: (used, what)}`` for each of the six, in notebook order.
+
+    Introduced in ``notebooks/05_style_transfer_live.ipynb``.
+    """
+
+    def __init__(self, functions: dict[str, Any], verdicts: dict[str, tuple[bool, str]]) -> None:
+        super().__init__(functions)
+        self.verdicts = verdicts
+
+    def lines(self) -> list[str]:
+        """One line per course function: whose it is in the run, and why."""
+        return [
+            f"{'yours  ' if used else 'package'}  {name:16s} {what}" for name, (used, what) in self.verdicts.items()
+        ]
+
+    def __str__(self) -> str:
+        mine = [name for name, (used, _) in self.verdicts.items() if used]
+        head = (
+            f"The run paints with your {', '.join(mine)}." if mine else "The run paints with the package's functions."
+        )
+        return "\n".join([head, *self.lines()])
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{'✔ yours' if used else 'the package&#x27;s'}</td><td><code>{name}</code></td>"
+            f"<td>{html.escape(what)}</td></tr>"
+            for name, (used, what) in self.verdicts.items()
+        )
+        head = html.escape(str(self).splitlines()[0])
+        return f"<p><b>{head}</b></p><table>{rows}</table>"
+
+
+def my_functions(namespace: dict[str, Any]) -> MyFunctions:
+    """The course functions the student defined in ``namespace``, to paint with them.
+
+    Looks for the six functions of the exercises that the engine can run (``content_cost``,
+    ``gram_matrix``, ``layer_style_cost``, ``style_cost``, ``total_cost``, ``train_step``) and
+    runs each one's check.  A function is passed on if it is written — right *or wrong*: a wrong
+    one makes a wrong picture, which is the point of painting with it (one that cannot run at all
+    is refused by the engine, with the check's words).  It is left out, and the package's is used,
+    if it is not defined, not written yet (it raises ``NotImplementedError``, or calls a function
+    that does) or is the package's own.
+
+    Args:
+        namespace: a notebook's ``globals()``.
+
+    Returns:
+        A :class:`MyFunctions` dict, e.g. ``StyleTransfer(content, style, **my_functions(globals()))``;
+        displayed, it says which of the six are the student's.
+
+    Introduced in ``notebooks/05_style_transfer_live.ipynb``.
+    """
+    from ..checks.hints import not_counted  # the checks load TensorFlow: only when the functions are looked at
+
+    functions: dict[str, Any] = {}
+    verdicts: dict[str, tuple[bool, str]] = {}
+    with not_counted():
+        for name in RUN_FUNCTIONS:
+            fn = namespace.get(name)
+            if not callable(fn):
+                verdicts[name] = (False, "not defined here")
+                continue
+            result = EXERCISES[name].check(fn)
+            if result.mistake == "not_written":
+                verdicts[name] = (False, "not written yet (or it calls a function that is not)")
+            elif result.mistake == "uses_reference":
+                verdicts[name] = (False, "it is the package's own")
+            else:
+                functions[name] = fn
+                said = (
+                    "correct"
+                    if result.passed
+                    else f"✘ not correct ({result.mistake or 'see its check'}): the picture will show it"
+                )
+                verdicts[name] = (True, said)
+    return MyFunctions(functions, verdicts)
