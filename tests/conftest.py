@@ -39,3 +39,19 @@ def sigint_default() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, found)
+
+
+@pytest.fixture
+def nbclient_resets_sigint() -> Iterator[None]:
+    """For tests that run a notebook with nbclient in this process: SIGINT's handler put back afterwards.
+
+    nbclient handles Ctrl-C while it sets up a kernel (``loop.add_signal_handler``), and asyncio's
+    ``remove_signal_handler`` then leaves Python's default handler, whatever was there before: a suite
+    started with SIGINT ignored would have it back. SIGTERM, which asyncio puts back as it found it, stays
+    checked as in every test.
+    """
+    found = signal.getsignal(signal.SIGINT)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, found)

@@ -30,6 +30,9 @@ from nst_teach.instructor import nbgrader as grader
 from nst_teach.instructor.answers import ANSWERS, questions
 from nst_teach.instructor.solutions import solution, solution_source
 
+# nbclient runs notebooks in this process and leaves SIGINT at Python's default (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("nbclient_resets_sigint")
+
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 

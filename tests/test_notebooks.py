@@ -27,6 +27,9 @@ from nst_teach.cli import main
 from nst_teach.instructor.answers import questions, with_model_answers
 from nst_teach.instructor.solutions import solution_source
 
+# nbclient runs notebooks in this process and leaves SIGINT at Python's default (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("nbclient_resets_sigint")
+
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 START, END = "### START CODE HERE ###", "### END CODE HERE ###"
 QUIZ = "07_quiz.ipynb"  #: the end-of-course quiz (nst_teach.quiz)
@@ -240,6 +243,7 @@ COURSE_FUNCTIONS = ("content_cost", "gram_matrix", "layer_style_cost", "style_co
 #: engine steps (``_phase == "run"``) are counted; the notebook's own functions call one another through these names.
 _COUNT_CALLS = f"""
 import collections, functools, json
+
 _engine_calls, _phase = collections.Counter(), "set-up"
 def _counted(name, fn):
     @functools.wraps(fn)
