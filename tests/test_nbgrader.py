@@ -30,9 +30,6 @@ from nst_teach.instructor import nbgrader as grader
 from nst_teach.instructor.answers import ANSWERS, questions
 from nst_teach.instructor.solutions import solution, solution_source
 
-# nbclient runs notebooks in this process and leaves SIGINT at Python's default (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("nbclient_resets_sigint")
-
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
@@ -207,7 +204,9 @@ def test_cli_needs_a_folder(tmp_path: Path, capsys) -> None:
     assert main(["notebooks", "--nbgrader", str(tmp_path / "file")]) == 2
 
 
-def test_the_config_runs_the_grading_kernels_in_quick_mode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_config_runs_the_grading_kernels_in_quick_mode(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, nbclient_resets_sigint: None
+) -> None:
     from nbclient import NotebookClient
     from nbgrader.preprocessors import Execute
     from traitlets.config.loader import PyFileConfigLoader

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import signal
 from pathlib import Path
 
 import nbformat
@@ -26,9 +27,6 @@ from nst_teach import checks, course
 from nst_teach.cli import main
 from nst_teach.instructor.answers import questions, with_model_answers
 from nst_teach.instructor.solutions import solution_source
-
-# nbclient runs notebooks in this process and leaves SIGINT at Python's default (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("nbclient_resets_sigint")
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 START, END = "### START CODE HERE ###", "### END CODE HERE ###"
@@ -186,7 +184,11 @@ def _execute(nb: nbformat.NotebookNode, workdir: Path, monkeypatch: pytest.Monke
     client = NotebookClient(
         nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
     )
-    client.execute()  # raises CellExecutionError, naming the cell, on any error
+    found = signal.getsignal(signal.SIGINT)
+    try:
+        client.execute()  # raises CellExecutionError, naming the cell, on any error
+    finally:  # nbclient leaves SIGINT at Python's default, whatever it was (tests/conftest.py)
+        signal.signal(signal.SIGINT, found)
     return nb
 
 
