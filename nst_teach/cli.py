@@ -73,16 +73,23 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _style_layers(text: str) -> dict[str, float]:
-    """'block1_conv1=0.5,block2_conv1=0.5' (or names alone, equal weights) -> dict."""
+def _style_layers(text: str) -> dict[str, float] | list[str]:
+    """'block1_conv1=0.5,block3_conv1=0.5' -> a dict; names alone -> a list, which the option gives equal λ's.
+
+    Only the spelling is read here: the layers and the λ's are checked by the option's row, as in Python.
+    """
     items = [item.strip() for item in text.split(",") if item.strip()]
     if not items:
         raise argparse.ArgumentTypeError("give at least one style layer, e.g. block1_conv1=0.5,block3_conv1=0.5")
-    layers: dict[str, float] = {}
-    for item in items:
-        name, _, weight = item.partition("=")
-        layers[name.strip()] = _finite(weight) if weight else 1.0 / len(items)
-    return layers
+    weighted = [item.partition("=") for item in items if "=" in item]
+    if not weighted:
+        return items  # a plain list of layers: equal λ's (options.py's rule)
+    if len(weighted) != len(items):
+        raise argparse.ArgumentTypeError(
+            f"give every layer its λ (block1_conv1=0.5,block3_conv1=0.5) or none (block1_conv1,block3_conv1 "
+            f"for equal λ's), not some of them: {text!r}"
+        )
+    return {name.strip(): _finite(weight) for name, _, weight in weighted}
 
 
 # --- the run's options: one flag per row of nst_teach/options.py --------------------------------

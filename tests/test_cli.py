@@ -202,6 +202,29 @@ def test_an_argparse_error_is_one_line_naming_the_option_the_value_and_what_it_t
     assert "--help for more" in lines[0]
 
 
+@pytest.mark.parametrize(
+    "flag, layers",
+    [
+        ("block1_conv1,block3_conv1", {"block1_conv1": 0.5, "block3_conv1": 0.5}),  # a plain list: equal λ's
+        ("block1_conv1=0.7, block3_conv1=0.3", {"block1_conv1": 0.7, "block3_conv1": 0.3}),
+    ],
+)
+def test_style_layers_on_the_command_line_mean_what_they_mean_in_python(flag, layers):
+    from nst_teach.options import resolve_options
+
+    args = cli.build_parser().parse_args(["stylize", "c.jpg", "s.jpg", "-o", "o.jpg", "--style-layers", flag])
+    assert resolve_options(cli._run_options(args))["style_layers"] == layers
+    if "=" not in flag:  # the same list given to the engine in Python
+        assert resolve_options({"style_layers": flag.split(",")})["style_layers"] == layers
+
+
+def test_style_layers_with_some_coefficients_missing_are_refused_in_one_line(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["stylize", "c.jpg", "s.jpg", "-o", "o.jpg", "--style-layers", "block1_conv1=0.5,block3_conv1"])
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "--style-layers" in lines[0] and "every layer its λ" in lines[0], lines
+
+
 def test_a_wrong_command_is_one_line_with_the_commands_and_a_suggestion(capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["stylise", "photo.jpg"])
