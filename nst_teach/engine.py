@@ -72,17 +72,10 @@ from .images import noisy_image, preprocess, resize_to, to_rgb
 from .layers import layer_name
 from .model import build_extractor
 from .objective import Objective
-from .optimizers import (  # noqa: F401 - LBFGS_HISTORY, LBFGS_LEARNING_RATE: their old homes
-    LBFGS_HISTORY,
-    LBFGS_LEARNING_RATE,
-    Optimizer,
-    make_optimizer,
-    optimizer_entry,
-)
-from .options import (  # noqa: F401 - SEED_PRESET: its old home
+from .optimizers import Optimizer, make_optimizer, optimizer_entry
+from .options import (
     DEFAULTS,
     INIT_KEYWORDS,
-    SEED_PRESET,
     blend_weights,
     check_image,
     option_docs,
