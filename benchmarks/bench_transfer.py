@@ -17,7 +17,7 @@ Sides:
   defaults    nst-teach's defaults (L-BFGS, precision "auto", from the content image)
   lbfgs-fp32  nst-teach with L-BFGS in float32 (what bfloat16 adds)
   noise-fp32  the same from the seed's noisy start (what the content start adds)
-  seed-preset nst-teach's preset="seed" (the seed's recipe on nst-teach's engine)
+  seed-preset nst-teach's preset="reference" (the seed's recipe on nst-teach's engine)
   live        nst-teach's defaults with a live callback every 20 iterations (image + activations)
   dashboard   the live dashboard as it opens, float32, updated every 20 iterations: the image, the
               costs and the grid across all layers (its yardstick is the final image only)
@@ -56,7 +56,7 @@ SIDES = {
     "defaults": "nst-teach defaults (L-BFGS, precision auto)",
     "lbfgs-fp32": "nst-teach L-BFGS, float32",
     "noise-fp32": "nst-teach L-BFGS, float32, the seed's noisy start",
-    "seed-preset": "nst-teach preset='seed' (Adam lr 2, float32)",
+    "seed-preset": "nst-teach preset='reference' (Adam lr 2, float32)",
     "live": "nst-teach defaults + live callback every 20 its",
     "dashboard": "the dashboard (image, costs, layer grid), float32, every 20 its",
     "dashboard-detail": "the dashboard with the one-layer detail open too",
@@ -126,7 +126,7 @@ def run_side(side: str, cfg: dict) -> dict:
     if side in ("lbfgs-fp32", "noise-fp32"):
         options.update(optimizer="lbfgs", precision="float32")
     elif side == "seed-preset":
-        options.update(preset="seed")
+        options.update(preset="reference")
     limit = cfg["iterations"] if side == "seed-preset" else cfg["max_iterations"]
 
     start = time.perf_counter()

@@ -4,7 +4,7 @@ The package is what the notebooks in ``notebooks/`` call.  Each public name
 below lives in the module that owns its idea:
 
 ===============================  =======================================================================
-``nst_teach.defaults``           the seed's settings (sizes, α, β, layers...)
+``nst_teach.defaults``           the reference recipe's settings (sizes, α, β, layers...)
 ``nst_teach.errors``             the error vocabulary (``NSTError`` ...) and the one-line warnings
 ``nst_teach.validate``           the checks every module shares: numbers, choices, sizes, "did you mean"
 ``nst_teach.layers``             the VGG-19 layer table (``VGG19_LAYERS``, ``CONV_LAYERS``)

@@ -5,7 +5,7 @@ TensorFlow scalar, is differentiable, and works inside ``tf.function``.
 Activations are laid out as Keras produces them: ``(1, n_H, n_W, n_C)``
 (a leading batch axis of size 1; ``(n_H, n_W, n_C)`` is accepted too).
 
-The formulas (Gatys et al., 2015, in the normalization of the seed):
+The formulas (Gatys et al., 2015, in the normalization of the reference recipe):
 
 .. math::
 
@@ -313,7 +313,7 @@ def weighted_style_cost(layer_costs: Sequence[Any], coefficients: Sequence[float
 def total_variation_cost(x: Any) -> tf.Tensor:
     r"""Total variation: a smoothness term that penalizes differences between neighbours.
 
-    Not in the seed; the usual squared form, averaged over the image so that its
+    Not in the reference recipe; the usual squared form, averaged over the image so that its
     weight does not depend on the image size:
 
     .. math:: J_{TV}(x) = \frac{1}{n_H n_W n_C} \sum_{i,j,c} (x_{i+1,j,c} - x_{i,j,c})^2 + (x_{i,j+1,c} - x_{i,j,c})^2

@@ -1,4 +1,4 @@
-"""The seed algorithm's settings, in one place.
+"""The reference recipe's settings, in one place.
 
 Every notebook, the engine, the command line and the tests read their defaults
 from here, so changing a value here changes it everywhere.  The values are the
@@ -52,10 +52,10 @@ STYLE_LAYERS: dict[str, float] = {
     "block5_conv1": 0.2,
 }
 
-#: Number of optimization steps of the seed's run.
+#: Number of optimization steps of the reference recipe's run.
 ITERATIONS: int = 500
 
-#: Adam's learning rate in the seed (pixel units: the image is trained directly).
+#: Adam's learning rate in the reference recipe (pixel units: the image is trained directly).
 LEARNING_RATE: float = 2.0
 
 #: A snapshot and a cost printout every this many iterations.

@@ -31,7 +31,7 @@ Speed comes from three choices:
   one gradient per iteration as Adam but reaches a given cost in far fewer
   iterations, and the default precision is ``"auto"``: bfloat16 where the
   hardware computes it natively (:func:`nst_teach.precision.resolve_precision`).
-  ``preset="seed"`` gives back the seed's exact recipe (Adam, learning rate 2,
+  ``preset="reference"`` runs the reference recipe exactly (Adam, learning rate 2,
   float32, 500 iterations, noisy start, unbounded).
   A default run stays in the pixel box (``bounded``): it saves what it optimized.
 

@@ -69,7 +69,7 @@ class Step:
 
         The optimizer works on float pixels; a saved picture is whole numbers 0…255 (means added,
         rounded, clipped: :func:`nst_teach.images.as_saved`).  Inside the pixel box (``bounded=True``,
-        the default) the two costs agree up to the rounding; the seed's unbounded image leaves the box,
+        the default) the two costs agree up to the rounding; the reference recipe's unbounded image leaves the box,
         and the picture it saves can cost far more than :attr:`total` says.  One forward pass of VGG-19.
         """
         return self._saved_total()
@@ -181,7 +181,7 @@ class Result:
         total: the total cost of the final image as the optimizer holds it (float pixels).
         saved_total: the total cost of :attr:`image`, the picture as it is saved (whole numbers
             0…255, read back): what the user gets.  Within rounding of :attr:`total` for a bounded
-            run (the default); the seed's unbounded run saves a picture that costs more.
+            run (the default); the reference recipe's unbounded run saves a picture that costs more.
 
     Introduced in ``notebooks/05_style_transfer_live.ipynb``.
     """

@@ -2,7 +2,7 @@
 
 VGG-19 was trained on pictures prepared in one particular way, and it only
 "sees" well what is prepared the same way.  :func:`preprocess` does exactly
-the seed's steps, in order:
+the reference recipe's steps, in order:
 
 1. RGB → BGR (OpenCV's channel order, the one the network was trained with);
 2. resize to ``(width, height)`` = :data:`~nst_teach.defaults.IMG_SIZE` with
@@ -65,7 +65,7 @@ _SAVE_OPTIONS: dict[str, dict[str, Any]] = {"PNG": {}, "JPEG": {"quality": 95}}
 
 
 def preprocess(rgb: np.ndarray, size: tuple[int, int] | None = IMG_SIZE) -> np.ndarray:
-    """Prepares an RGB picture for VGG-19, exactly as the seed does.
+    """Prepares an RGB picture for VGG-19, exactly as the reference recipe does.
 
     The steps, in order: RGB → BGR; bicubic resize to ``size`` = (width,
     height); ``float32``; subtract the ImageNet channel means (BGR order);

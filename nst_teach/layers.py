@@ -44,8 +44,9 @@ __all__ = [
 LayerKind = Literal["input", "conv", "pool"]
 LayerRef = str | int
 
-#: The pools VGG-19 can be built with: ``"avg"`` (average pools, as in Gatys et al.; the seed's) or ``"max"``
-#: (Keras' VGG-19).  The option ``pooling`` offers these; :func:`nst_teach.model.build_extractor` builds them.
+#: The pools VGG-19 can be built with: ``"avg"`` (average pools, as in Gatys et al.; the reference recipe's)
+#: or ``"max"`` (Keras' VGG-19).  The option ``pooling`` offers these; :func:`nst_teach.model.build_extractor`
+#: builds them.
 POOLINGS: tuple[str, ...] = ("avg", "max")
 
 #: The name Keras 3 gives VGG-19's input layer.  ``"input"`` is accepted too.
@@ -108,7 +109,7 @@ class Layer:
     def output_size(self, size: tuple[int, int] = IMG_SIZE, pooling: str = "avg") -> tuple[int, int]:
         """Returns the activation's ``(n_H, n_W)`` for an input image of ``size`` = (width, height).
 
-        Each 2×2 pool halves the height and the width. The course's average pools are the seed's
+        Each 2×2 pool halves the height and the width. The course's average pools are the reference recipe's
         ``tf.nn.avg_pool(..., padding="SAME")``: an odd side keeps its last row, so halving rounds
         *up*. Keras' max pools (``pooling="max"``) use ``"valid"`` padding and round *down*.
 
@@ -343,7 +344,7 @@ def layer_table(
         size: (width, height) of the input image, for the activation sizes column.
         content_layer: the layer to mark as the content layer (None: none).
         style_layers: ``{layer: λ}`` of the layers to mark as style layers
-            (default: the seed's, ``nst_teach.defaults.STYLE_LAYERS``).
+            (default: the reference recipe's, ``nst_teach.defaults.STYLE_LAYERS``).
 
     Returns:
         A :class:`LayerTable`: ``print(table)`` for text, or display it in a notebook for HTML.

@@ -141,7 +141,7 @@ def build_extractor(
     """Builds VGG-19 up to the deepest of ``layers``, returning their activations.
 
     The convolutions are Keras VGG-19's (3×3, ReLU, "same" padding, same names); the
-    2×2 pools are average pools by default, as in Gatys et al., with the seed's "same"
+    2×2 pools are average pools by default, as in Gatys et al., with the reference recipe's "same"
     padding (``tf.nn.avg_pool(..., padding="SAME")``: an odd side is rounded up); max pools
     keep Keras' "valid" padding, so ``pooling="max"`` is Keras' VGG-19.  Nothing after the
     deepest requested layer is built.
@@ -196,7 +196,7 @@ def build_extractor(
                 kernel_initializer="zeros",
             )
         else:
-            # The seed's average pools are tf.nn.avg_pool(..., padding="SAME"): an odd side keeps its last
+            # The reference recipe's average pools are tf.nn.avg_pool(..., padding="SAME"): an odd side keeps its last
             # row (400×300 gives block4_conv2 38×50). Keras' max pools are "valid", as in its VGG-19.
             block = Pool((2, 2), strides=(2, 2), padding=padding, name=layer.name, dtype=policy)
         x = block(x)

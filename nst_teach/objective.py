@@ -79,7 +79,7 @@ class Objective:
                 # A Gram sums over positions, so it grows with the image: G_S / n_hw_S is a
                 # per-position average.  Rescaling to the generated image's n_hw makes
                 # gram_cost(G_S', G_G, n_hw) = Σ (G_S/n_hw_S − G_G/n_hw)² / (4 n_C²),
-                # the seed's formula exactly when both sizes are equal.
+                # the reference recipe's formula exactly when both sizes are equal.
                 target += weight * _as_cost(self._gram(a_s), (target.shape[0],) * 2) * (self.n_hw[name] / n_hw_s)
             self.style_targets[name] = target
         # The style image's own activations, for a layer_style_cost or style_cost that compares them

@@ -1,7 +1,7 @@
 """Every option of a style-transfer run, defined once: the table :data:`TABLE`.
 
 One :class:`Option` record per option says its name, its default, what sort of value it takes
-(its ``kind``, with the allowed choices or range), the seed's value, a help text, how the command
+(its ``kind``, with the allowed choices or range), the reference recipe's value, a help text, how the command
 line spells it, and whether the dashboard shows it as a control (and if not, why).  Everything
 else is derived from this table:
 
@@ -55,7 +55,7 @@ __all__ = [
     "Option",
     "TABLE",
     "DEFAULTS",
-    "SEED_PRESET",
+    "REFERENCE_PRESET",
     "INIT_KEYWORDS",
     "defaults",
     "resolve_options",
@@ -91,7 +91,7 @@ class _Unset:
         return "UNSET"
 
 
-#: In :attr:`Option.seed_recipe`: the seed's recipe does not set this option (its default stays).
+#: In :attr:`Option.reference`: the reference recipe does not set this option (its default stays).
 UNSET: Any = _Unset()
 
 #: The starting images ``init`` names by keyword (anything else must be an image).
@@ -113,7 +113,7 @@ class Option:
         at_most: kind ``number``: the largest allowed value, if any.
         minimum: kind ``count``: the smallest allowed value.
         none: what ``None`` means, if ``None`` is allowed (``""``: it is not).
-        seed_recipe: the value ``preset="seed"`` sets (:data:`UNSET`: the preset keeps the default).
+        reference: the value ``preset="reference"`` sets (:data:`UNSET`: the preset keeps the default).
         needs: a package the option needs once set (checked up front, with the ``pip install``).
         flag: the command line's flag; default ``--`` and the name with dashes (``--tv-weight``).
         metavar: the placeholder the command line's help shows for the value.
@@ -133,7 +133,7 @@ class Option:
     at_most: float | None = None
     minimum: int = 0
     none: str = ""
-    seed_recipe: Any = UNSET
+    reference: Any = UNSET
     needs: str = ""
     flag: str = ""
     metavar: str = ""
@@ -205,29 +205,32 @@ TABLE: dict[str, Option] = {option.name: option for option in (
            control=False, no_control="an experiment of notebooks/06 (PreviewGrid varies it); passed to the run",
            doc="A Gram matrix sums over positions, so it grows with the image; each Gram is divided by its "
                "number of positions n_H·n_W before the two are compared, which lets the sizes differ (and is "
-               "exactly the seed's cost when they are equal)."),
-    Option("pooling", "choice", "avg", "VGG-19's pooling: avg (the seed's) or max (VGG-19's own)",
+               "exactly the reference recipe's cost when they are equal)."),
+    Option("pooling", "choice", "avg", "VGG-19's pooling: avg (the reference recipe's) or max (VGG-19's own)",
            choices=POOLINGS),
-    Option("init", "start", "content", "the starting image: content, noise (the seed's), style, or an image",
-           choices=INIT_KEYWORDS, seed_recipe="noise", metavar="IMAGE",
+    Option("init", "start", "content",
+           "the starting image: content, noise (the reference recipe's), style, or an image",
+           choices=INIT_KEYWORDS, reference="noise", metavar="IMAGE",
            doc="``content`` is the content image itself, as the TensorFlow and PyTorch tutorials start: it "
-               "saves a picture as good as the seed's in the fewest evaluations (``benchmarks/bench_levers.py``). "
-               "``noise`` is the seed's start, "
+               "saves a picture as good as the reference recipe's in the fewest evaluations "
+               "(``benchmarks/bench_levers.py``). "
+               "``noise`` is the reference recipe's start, "
                "noise_ratio·U(−20, 20) + (1 − noise_ratio)·content, seeded by ``seed``; ``style`` is the "
                "first style image at the content's size."),
     Option("noise_ratio", "number", NOISE_RATIO, "share of noise in the noisy starting image (0 to 1; init=noise)",
            at_most=1.0),
     Option("optimizer", "choice", "lbfgs", "; ".join(f"{o.name} {o.summary}" for o in OPTIMIZERS.values()),
-           choices=OPTIMIZERS.keys(), aliases=ALIASES, seed_recipe="adam",  # the registry's, as it changes
+           choices=OPTIMIZERS.keys(), aliases=ALIASES, reference="adam",  # the registry's, as it changes
            doc="The optimizers are :data:`nst_teach.optimizers.OPTIMIZERS`."),
     Option("learning_rate", "number", None, "Adam's step in pixel units, or the step length L-BFGS tries first",
-           positive=True, seed_recipe=LEARNING_RATE,
+           positive=True, reference=LEARNING_RATE,
            none="the optimizer's own: " + ", ".join(f"{r:g} for {n}" for n, r in LEARNING_RATES.items())),
     Option("bounded", "switch", True,
            "keep every pixel inside 0..255 while optimizing, so the picture saved is the one optimized",
-           seed_recipe=False,
+           reference=False,
            doc="Adam clips the image into the pixel box after each update; L-BFGS is projected onto it "
-               "(:func:`nst_teach.images.pixel_box`).  The seed is unbounded: its image leaves the box, and the "
+               "(:func:`nst_teach.images.pixel_box`).  The reference recipe is unbounded: its image leaves the box, "
+               "and the "
                "picture it saves (clipped) costs more than the cost it reports — ``Result.saved_total`` says "
                "how much."),
     Option("size", "size", None, "working size (width, height) of the result", metavar="WxH",
@@ -238,12 +241,12 @@ TABLE: dict[str, Option] = {option.name: option for option in (
            doc="See :func:`nst_teach.model.build_extractor`."),
     Option("precision", "choice", DEFAULT_PRECISION,
            "VGG-19's number format; auto: bfloat16 where the hardware computes it",
-           choices=PRECISIONS, seed_recipe="float32",
+           choices=PRECISIONS, reference="float32",
            doc="Only VGG-19 runs in bfloat16 (Keras ``mixed_bfloat16``); the image, the Gram matrices and the "
                "costs are always float32."),
     Option("seed", "count", SEED, "seed of the starting noise (init=noise): same seed, same result",
            none="fresh noise every time"),
-    Option("iterations", "count", ITERATIONS, "how many iterations a run does", minimum=1, seed_recipe=ITERATIONS),
+    Option("iterations", "count", ITERATIONS, "how many iterations a run does", minimum=1, reference=ITERATIONS),
     Option("log_dir", "folder", None, "a folder to write TensorBoard summaries into", none="no summaries",
            needs="tensorboard", metavar="DIR",
            control=False, no_control="a folder on disk for TensorBoard, a set-up choice; passed to the run",
@@ -261,8 +264,8 @@ TABLE: dict[str, Option] = {option.name: option for option in (
                "the scales (the remainder goes to the last), and the style image is scaled with the content.  "
                "``Step.scale`` says which scale an iteration ran at."),
     Option("preset", "choice", None,
-           "seed: the seed's recipe (Adam, learning rate 2, float32, 500 iterations, noisy start, unbounded)",
-           choices=("seed",), none="nst-teach's defaults",
+           "reference: the reference recipe (Adam, learning rate 2, float32, 500 iterations, noisy start, unbounded)",
+           choices=("reference",), none="nst-teach's defaults",
            control=False, no_control="applied once when the dashboard is made: it sets the controls' values",
            doc="Options given explicitly win over the preset's."),
     *(_function(exercise) for exercise in EXERCISES.values() if exercise.in_run),
@@ -299,15 +302,15 @@ class _Column(Mapping[str, Any]):
 #: ``{option: default}`` for every option (``nst_teach.engine.OPTIONS`` is this view).
 DEFAULTS: Mapping[str, Any] = _Column("default")
 
-#: ``{option: value}`` that ``preset="seed"`` sets (options given explicitly still win).
-SEED_PRESET: Mapping[str, Any] = _Column("seed_recipe")
+#: ``{option: value}`` that ``preset="reference"`` sets (options given explicitly still win).
+REFERENCE_PRESET: Mapping[str, Any] = _Column("reference")
 
 
 def defaults(preset: str | None = None) -> dict[str, Any]:
-    """Every option at its default, with the preset's values if ``preset="seed"`` (a fresh dict)."""
+    """Every option at its default, with the preset's values if ``preset="reference"`` (a fresh dict)."""
     values = dict(DEFAULTS)
-    if check_option("preset", preset) == "seed":
-        values.update(SEED_PRESET)
+    if check_option("preset", preset) == "reference":
+        values.update(REFERENCE_PRESET)
     return values
 
 
@@ -491,8 +494,8 @@ def resolve_options(
         caller: how the message about an unknown option names what was called.
 
     Returns:
-        Without ``partial``: every option of :data:`TABLE` — the defaults, then the seed's values
-        if ``preset="seed"``, then the options given — checked and normalized, with
+        Without ``partial``: every option of :data:`TABLE` — the defaults, then the reference recipe's values
+        if ``preset="reference"``, then the options given — checked and normalized, with
         ``learning_rate=None`` replaced by the optimizer's own (:data:`nst_teach.optimizers.LEARNING_RATES`) and
         ``precision="auto"`` by the format this machine computes in
         (:func:`nst_teach.precision.resolve_precision`).

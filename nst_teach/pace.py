@@ -52,13 +52,13 @@ __all__ = [
     "FIRST_PAINTING",
 ]
 
-#: The sizes a run may be fitted to (width × height, the seed's 4:3), largest first.
+#: The sizes a run may be fitted to (width × height, the reference recipe's 4:3), largest first.
 SIZES: tuple[tuple[int, int], ...] = (
     (400, 300), (360, 270), (320, 240), (280, 210), (240, 180), (200, 150),
     (160, 120), (128, 96), (112, 84), (96, 72), (80, 60), (64, 48),
 )  # fmt: skip
 
-#: The deepest layer of the seed's costs (its style layers and content layer): where VGG-19 is cut.
+#: The deepest layer of the reference recipe's costs (its style layers and content layer): where VGG-19 is cut.
 DEEPEST: str = layer_name(max(layer_index(name) for name in [CONTENT_LAYER, *STYLE_LAYERS]))
 
 #: The two sizes :func:`measure` times, and how many iterations at each (after one untimed).
@@ -74,7 +74,7 @@ def multiply_adds(size: tuple[int, int], deepest: LayerRef = DEEPEST, pooling: s
 
     >>> multiply_adds((400, 300), "block1_conv1")  # 9·3·64 per pixel
     207360000
-    >>> round(multiply_adds((400, 300)) / 1e9, 1)  # the seed's network, to block5_conv1
+    >>> round(multiply_adds((400, 300)) / 1e9, 1)  # the reference recipe's network, to block5_conv1
     43.6
     """
     total, channels_in = 0, 3
@@ -260,7 +260,7 @@ def _measure(precision: str, weights: str) -> Pace:
 def measure(precision: str = "auto", weights: str = "auto") -> Pace:
     """Times this machine once per kernel (a few seconds) and returns its :class:`Pace`.
 
-    Short Adam runs of the seed's costs on the bundled pictures: one step at 48×36 pays
+    Short Adam runs of the reference recipe's costs on the bundled pictures: one step at 48×36 pays
     TensorFlow's first-call costs (once per kernel, which the first run would pay anyway), then a
     run at each of :data:`CALIBRATION_SIZES`.  Their times per iteration give the overhead and the
     time per multiply-add of an evaluation; the rest of their times, the set-up.  Cached per
@@ -287,7 +287,7 @@ class Work:
     Attributes:
         budget_s: seconds the cell may take (the course's target: no cell over 60 s), with a margin
             for drawing the pictures and for a machine busy with something else.
-        full_size: the seed's size (``nst.course.settings(full_size=True)``), the largest fitted.
+        full_size: the reference recipe's size (``nst.course.settings(full_size=True)``), the largest fitted.
         optimizer: the runs' optimizer.
         cells: the deepest layer of each run of the heaviest such cells; the size fits them all.
     """
@@ -303,7 +303,7 @@ class Work:
 #: the notebook's start).
 FIRST_PAINTING: tuple[int, int] = (96, 72)
 
-#: The course's long cells: ``"run"``, notebook 05's run of the seed's recipe (Adam) and its dashboard;
+#: The course's long cells: ``"run"``, notebook 05's run of the reference recipe (Adam) and its dashboard;
 #: ``"small"``, the reconstructions of notebooks 03 and 04 (five runs, one per layer) and the
 #: experiments of notebook 06 (up to four runs of the defaults).
 COURSE: dict[str, Work] = {

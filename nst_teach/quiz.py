@@ -119,13 +119,13 @@ _NEW_BETA = 10 * defaults.BETA
 
 
 def _alpha_feedback(alpha: float) -> str:
-    """What a wrong α in question 7 does to the balance of the seed's costs."""
+    """What a wrong α in question 7 does to the balance of the reference recipe's costs."""
     if alpha <= 0:
         return "With α ≤ 0 the content no longer counts (or is pushed away): only the painting's texture is left."
     ratio = alpha / _NEW_BETA
     leaning = "the photo" if ratio > _RATIO else "the painting's texture"
     return (
-        f"With α = {alpha:g} and β = {_NEW_BETA:g} the ratio α/β is {ratio:.3g}, the seed's is "
+        f"With α = {alpha:g} and β = {_NEW_BETA:g} the ratio α/β is {ratio:.3g}, the reference recipe's is "
         f"{defaults.ALPHA:g}/{defaults.BETA:g} = {_RATIO:g}: the balance tips towards {leaning}."
     )
 
@@ -155,7 +155,7 @@ _QUESTIONS: tuple[Question, ...] = (
     Question(
         "q2",
         "The content layer",
-        "From which layer does the seed read the content of the photo?",
+        "From which layer does the reference recipe read the content of the photo?",
         "c",
         f"{_CONTENT} is deep enough to keep the layout and the objects — what is where — while leaving the exact "
         f"colours and fine detail free for the style to fill in (notebook 03's rebuilds). Each of its "
@@ -292,8 +292,8 @@ _QUESTIONS: tuple[Question, ...] = (
     Question(
         "q7",
         "The α/β balance",
-        f"The seed uses α = {defaults.ALPHA:g} and β = {defaults.BETA:g}. You set β = {_NEW_BETA:g}. "
-        "Which α keeps the seed's balance between content and style?",
+        f"The reference recipe uses α = {defaults.ALPHA:g} and β = {defaults.BETA:g}. You set β = {_NEW_BETA:g}. "
+        "Which α keeps the reference recipe's balance between content and style?",
         _NEW_BETA * _RATIO,
         f"Only the ratio α/β matters: multiplying the whole cost J by a number does not move its minimum. Keep "
         f"α/β at {defaults.ALPHA:g}/{defaults.BETA:g} = {_RATIO:g}: α = {_RATIO:g} × {_NEW_BETA:g} = "

@@ -44,7 +44,7 @@ def train_step(generated: tf.Variable, optimizer: Any, cost_fn: Callable[[tf.Var
     The run calls it inside its ``tf.function`` (once traced, each step runs the graph); one that
     cannot be traced is called eagerly (slower).  Unlike the Coursera assignment's ``train_step``,
     it takes the optimizer and the cost as arguments instead of reading globals, and does not clip
-    the pixels: a bounded run (the default; not the seed's) clips them after it returns.
+    the pixels: a bounded run (the default; not the reference recipe's) clips them after it returns.
 
     The reference, line for line as it runs::
 

@@ -106,7 +106,7 @@ def check_size(value: Any, name: str = "size", *, max_pixels: int | None = None)
         max_pixels: refuse more pixels than this, if given.
 
     Raises:
-        OptionError: saying what is wrong and giving the seed's size as an example.
+        OptionError: saying what is wrong and giving the reference recipe's size as an example.
     """
     example = f"(width, height) in pixels, e.g. {IMG_SIZE}"
     try:

@@ -35,7 +35,7 @@ def _outside(x: np.ndarray) -> int:
 
 
 def _saved_cost_by_hand(x: np.ndarray) -> float:
-    """The seed's total cost of the picture ``x`` would save: uint8 RGB made by hand, prepared again."""
+    """The reference recipe's total cost of the picture ``x`` would save: uint8 RGB made by hand, prepared again."""
     bgr = np.clip(np.rint(x[0] + np.array(VGG_MEANS_BGR, np.float32)), 0, 255).astype(np.uint8)
     saved = bgr.astype(np.float32)[None] - np.array(VGG_MEANS_BGR, np.float32)
     layers = dict(STYLE_LAYERS)
@@ -137,11 +137,11 @@ def test_adam_clips_after_keras_adams_update():
 
 
 def test_each_step_reports_the_saved_cost_of_the_picture_it_scored():
-    st = _make(preset="seed", learning_rate=60.0)
+    st = _make(preset="reference", learning_rate=60.0)
     list(st.steps(5))
     x = st.batch()  # the image the next step starts from, and scores
     step = next(st.steps(1))
-    # The seed's recipe is unbounded: at learning rate 60 its image leaves the box, so the picture
+    # The reference recipe is unbounded: at learning rate 60 its image leaves the box, so the picture
     # saved (clipped) is another picture, with another cost than the one the step reports.
     assert _outside(x) > 0
     assert step.saved_total() == pytest.approx(_saved_cost_by_hand(x), rel=1e-3)
@@ -151,11 +151,11 @@ def test_each_step_reports_the_saved_cost_of_the_picture_it_scored():
     assert abs(result.saved_total - result.total) > 0.01 * result.total
 
 
-# --------------------------------------------------------------------------- the seed stays the seed
+# --------------------------------------------------------------------------- the reference recipe stays itself
 
 
-def test_preset_seed_is_unbounded_adam_exactly():
-    st = StyleTransfer(CONTENT, STYLE, preset="seed", size=SIZE, weights="random", learning_rate=60.0)
+def test_preset_reference_is_unbounded_adam_exactly():
+    st = StyleTransfer(CONTENT, STYLE, preset="reference", size=SIZE, weights="random", learning_rate=60.0)
     assert st.options["bounded"] is False
     objective = st._scales[0].objective
     variable = tf.Variable(st.batch())
@@ -169,7 +169,7 @@ def test_preset_seed_is_unbounded_adam_exactly():
     result = st.run(6)
     assert np.allclose(result.history.total, by_hand, rtol=1e-5)
     assert np.allclose(st.batch(), variable.numpy(), atol=1e-3)
-    assert _outside(variable.numpy()) > 0  # unclipped, as the seed
+    assert _outside(variable.numpy()) > 0  # unclipped, as the reference recipe
 
 
 def test_bounded_is_an_option_of_the_command_line():

@@ -308,12 +308,12 @@ def test_scales_run_coarse_to_fine():
 # --------------------------------------------------------------------------- options
 
 
-def test_preset_seed_and_explicit_overrides():
-    st = _make(preset="seed", precision="float32")
+def test_preset_reference_and_explicit_overrides():
+    st = _make(preset="reference", precision="float32")
     settings = st.options
     names = ("optimizer", "learning_rate", "precision", "iterations", "init")
     assert tuple(settings[name] for name in names) == ("adam", 2.0, "float32", 500, "noise")
-    assert _make(preset="seed", optimizer="lbfgs", iterations=7).options["optimizer"] == "lbfgs"
+    assert _make(preset="reference", optimizer="lbfgs", iterations=7).options["optimizer"] == "lbfgs"
     default = _make().options
     assert default["optimizer"] == "lbfgs" and default["alpha"] == ALPHA and default["style_layers"] == STYLE_LAYERS
 
@@ -327,9 +327,9 @@ def test_init_options_set_the_starting_image():
     noisy = _make(init="noise", noise_ratio=0.6, seed=9).batch()
     noise = (noisy - 0.4 * content) / 0.6
     assert np.abs(noise).max() <= 20.01 and noise.std() > 5  # 0.6·U(−20, 20) + 0.4·content
-    # nst-teach starts from the content image; the seed's recipe from its noisy start (0.6, seed 0 here).
+    # nst-teach starts from the content image; the reference recipe from its noisy start (0.6, seed 0 here).
     np.testing.assert_array_equal(_make().batch(), content)
-    seed_start = (_make(preset="seed").batch() - 0.4 * content) / 0.6
+    seed_start = (_make(preset="reference").batch() - 0.4 * content) / 0.6
     assert np.abs(seed_start).max() <= 20.01 and seed_start.std() > 5
 
 

@@ -73,7 +73,7 @@ def test_scale_matches_keras_output_size(keras_vgg19):
 
 
 def test_output_size_at_sizes_that_do_not_halve_evenly(keras_vgg19):
-    # Keras' own max pools ("valid": round down) and the seed's average pools ("same": round up),
+    # Keras' own max pools ("valid": round down) and the reference recipe's average pools ("same": round up),
     # both run on a 61x97 image whose sides do not halve evenly at every pool.
     x = np.zeros((1, 61, 97, 3), np.float32)
     probe = keras.Model(keras_vgg19.input, [layer.output for layer in keras_vgg19.layers])

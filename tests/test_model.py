@@ -254,7 +254,8 @@ def test_bad_images():
     deep = build_extractor(["block1_conv1", "block5_conv1"], weights="random")
     with pytest.raises(OptionError, match="block5_conv1.*16"):
         deep(np.zeros((1, 8, 40, 3), np.float32))
-    # The seed's "same" average pools round up: 40 -> 20 -> 10 -> 5 -> 3 columns (Keras' "valid" max pools: 2).
+    # The reference recipe's "same" average pools round up: 40 -> 20 -> 10 -> 5 -> 3 columns (Keras' "valid" max
+    # pools: 2).
     assert deep(np.zeros((1, 16, 40, 3), np.float32))["block5_conv1"].shape == (1, 1, 3, 512)
 
 

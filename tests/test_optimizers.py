@@ -58,7 +58,7 @@ def toy():
 
 def test_the_registry_holds_adam_and_lbfgs():
     assert list(optimizers.OPTIMIZERS) == ["adam", "lbfgs"]
-    assert dict(optimizers.LEARNING_RATES) == {"adam": LEARNING_RATE, "lbfgs": 1.0}  # the seed's 2; the Newton step
+    assert dict(optimizers.LEARNING_RATES) == {"adam": LEARNING_RATE, "lbfgs": 1.0}  # the reference's 2; Newton's step
     assert dict(optimizers.LABELS) == {"adam": "Adam", "lbfgs": "L-BFGS"}
     assert optimizers.optimizer_entry(" L-BFGS ").name == "lbfgs"  # any case, or its alias
     assert [optimizers.OPTIMIZERS[n].takes_train_step for n in ("adam", "lbfgs")] == [True, False]

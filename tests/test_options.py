@@ -207,9 +207,9 @@ def test_defaults_fill_every_option():
     assert TABLE["style_layers"].default == STYLE_LAYERS and options.DEFAULTS["style_layers"] == STYLE_LAYERS
 
 
-def test_the_seed_preset_sets_the_seeds_recipe_and_explicit_options_win():
-    seed = resolve_options({"preset": "seed"})
-    assert {name: seed[name] for name in options.SEED_PRESET} == {
+def test_the_reference_preset_sets_the_reference_recipe_and_explicit_options_win():
+    seed = resolve_options({"preset": "reference"})
+    assert {name: seed[name] for name in options.REFERENCE_PRESET} == {
         "bounded": False,
         "init": "noise",
         "optimizer": "adam",
@@ -217,8 +217,8 @@ def test_the_seed_preset_sets_the_seeds_recipe_and_explicit_options_win():
         "precision": "float32",
         "iterations": 500,
     }
-    assert resolve_options({"preset": "seed", "optimizer": "lbfgs"})["optimizer"] == "lbfgs"
-    assert options.defaults("seed")["optimizer"] == "adam" and options.defaults()["optimizer"] == "lbfgs"
+    assert resolve_options({"preset": "reference", "optimizer": "lbfgs"})["optimizer"] == "lbfgs"
+    assert options.defaults("reference")["optimizer"] == "adam" and options.defaults()["optimizer"] == "lbfgs"
     with pytest.raises(OptionError, match="preset"):
         resolve_options({"preset": "fast"})
 
@@ -279,7 +279,7 @@ BAD = [
     ("scales", "0.5", "list"),
     ("style_blend", [0, 0], "all 0"),
     ("style_blend", 2, "one per style image"),
-    ("preset", "fast", "'seed'"),
+    ("preset", "fast", "'reference'"),
     ("gram_matrix", 3, "must be a function"),
     ("train_step", "train_step", "without calling it"),
 ]
@@ -355,10 +355,10 @@ def test_the_dashboards_controls_are_exactly_the_tables_control_rows(widgets_mod
     assert lbfgs.optimizer.value == "lbfgs" and lbfgs.learning_rate.value == optimizers.LEARNING_RATES["lbfgs"]
     lbfgs.optimizer.value = "adam"
     assert lbfgs.options()["learning_rate"] == optimizers.LEARNING_RATES["adam"]
-    seed = widgets_module.StyleTransferDashboard(CONTENT, STYLE, preset="seed", **WIDGET_FAST)
-    expected = {**options.defaults("seed"), **WIDGET_FAST}
-    assert {name: seed.options()[name] for name in options.SEED_PRESET} == {
-        name: expected[name] for name in options.SEED_PRESET
+    seed = widgets_module.StyleTransferDashboard(CONTENT, STYLE, preset="reference", **WIDGET_FAST)
+    expected = {**options.defaults("reference"), **WIDGET_FAST}
+    assert {name: seed.options()[name] for name in options.REFERENCE_PRESET} == {
+        name: expected[name] for name in options.REFERENCE_PRESET
     }
 
 

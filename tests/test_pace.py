@@ -23,7 +23,7 @@ def test_multiply_adds_are_counted_layer_by_layer():
     assert multiply_adds((w, h), "block1_conv2") == block1
     assert multiply_adds((w, h), "block1_pool") == block1  # a pool adds no multiply-adds
     assert multiply_adds((w, h), "block2_conv1") == block1 + 9 * 64 * 128 * (w // 2) * (h // 2)
-    # An odd side: the seed's SAME average pools round up (75 -> 38), Keras' max pools down (75 -> 37).
+    # An odd side: the reference recipe's SAME average pools round up (75 -> 38), Keras' max pools down (75 -> 37).
     odd = multiply_adds((100, 75), "block2_conv1") - multiply_adds((100, 75), "block1_pool")
     assert odd == 9 * 64 * 128 * 50 * 38
     assert multiply_adds((100, 75), "block2_conv1", pooling="max") - multiply_adds((100, 75), "block1_pool") == (
@@ -90,7 +90,7 @@ def test_course_settings_fit_the_machine_or_keep_the_seeds_sizes(monkeypatch):
     expected = fitted_sizes(FAKE, (("run", 500), ("small", 60)))
     assert (fitted.run_size, fitted.small_size) == (expected["run"], expected["small"])
     assert fitted.first_size == (96, 72)  # notebook 00's first painting comes before any timing
-    assert fitted.size == (400, 300)  # the pictures looked at keep the seed's size
+    assert fitted.size == (400, 300)  # the pictures looked at keep the reference recipe's size
     assert fitted.forecast("run") == FAKE.forecast(
         expected["run"], 500, full_size=(400, 300), optimizer="adam", deepest=[pace.DEEPEST]
     )

@@ -72,7 +72,7 @@ def test_letters_are_read_forgivingly_and_nothing_else_counts(qid):
 
 
 def test_the_numeric_question_takes_its_tolerance():
-    # The seed's α/β = 10/40; with β = 400 the same ratio needs α = 100.
+    # The reference recipe's α/β = 10/40; with β = 400 the same ratio needs α = 100.
     assert (defaults.ALPHA, defaults.BETA) == (10.0, 40.0)
     q = quiz.QUESTIONS["q7"]
     assert q.numeric and q.answer == pytest.approx(100) and q.tolerance == 0.5
@@ -91,7 +91,7 @@ def test_the_answers_state_what_the_package_computes():
     n_c, positions = 5, 12
     gram = costs.gram_matrix(tf.random.normal((n_c, positions)))
     assert quiz.QUESTIONS["q1"].choice("b").text == "(n_C, n_C)" and tuple(gram.shape) == (n_c, n_c)
-    # q2: the seed's content layer.
+    # q2: the reference recipe's content layer.
     assert quiz.QUESTIONS["q2"].choice(quiz.QUESTIONS["q2"].answer).text == "block4_conv2"
     # q6: block4_conv2's receptive field by the recurrence r_l = r_{l-1} + (k-1)·j_{l-1}, j_l = j_{l-1}·s.
     r, j = 1, 1

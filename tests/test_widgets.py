@@ -276,8 +276,8 @@ def test_dashboard_start_control_and_the_noise_controls_it_greys_out(content, st
     assert dash.noise_ratio.disabled and dash.seed.disabled  # no noise: its share and seed do nothing
     dash.init.value = "noise"
     assert not dash.noise_ratio.disabled and not dash.seed.disabled and dash.options()["init"] == "noise"
-    seed = widgets.StyleTransferDashboard(content, style, preset="seed", **FAST)
-    assert seed.init.value == "noise" and not seed.noise_ratio.disabled  # the seed's noisy start
+    seed = widgets.StyleTransferDashboard(content, style, preset="reference", **FAST)
+    assert seed.init.value == "noise" and not seed.noise_ratio.disabled  # the reference recipe's noisy start
     start = np.zeros((1, SIZE[1], SIZE[0], 3), np.float32)  # an image of its own: offered as "the image given"
     given = widgets.StyleTransferDashboard(content, style, init=start, **FAST)
     assert given.init.value == "given" and "the image given" in given.init.label

@@ -1,6 +1,6 @@
 r"""The check of notebook 05's first exercise: the total cost :math:`J = \alpha J_{content} + \beta J_{style}`.
 
-The weights differ from case to case, and are never the seed's 10 and 40 together, so that
+The weights differ from case to case, and are never the reference recipe's 10 and 40 together, so that
 swapped or ignored weights give other numbers; the gradient must be α with respect to
 :math:`J_{content}` and β with respect to :math:`J_{style}`.
 
@@ -30,7 +30,7 @@ __all__ = ["check_total_cost"]
 _TOTAL_FORMULA = "J = α·J_content + β·J_style"
 _TOTAL_CODE = "return alpha * J_content + beta * J_style"
 
-#: (J_content, J_style, α, β): α ≠ β everywhere and never the seed's 10 and 40 together, so that swapped or
+#: (J_content, J_style, α, β): α ≠ β everywhere and never the reference recipe's 10 and 40 together, so that swapped or
 #: ignored weights give other numbers.
 _TOTAL_CASES: tuple[tuple[float, float, float, float], ...] = (
     (2.0, 3.0, 10.0, 40.0),
@@ -42,7 +42,7 @@ _TOTAL_COMBINATIONS: tuple[_Variant, ...] = (
     _Variant("ok", "", lambda c, s, a, b: a * c + b * s),
     _Variant(
         "swapped",
-        "α and β are swapped: α weighs the content cost and β the style cost. Swapped, the seed's weights "
+        "α and β are swapped: α weighs the content cost and β the style cost. Swapped, the reference recipe's weights "
         "would give the content 40 and the style 10.",
         lambda c, s, a, b: b * c + a * s,
     ),
@@ -53,7 +53,7 @@ _TOTAL_COMBINATIONS: tuple[_Variant, ...] = (
     ),
     _Variant(
         "ignores_arguments",
-        "You use the seed's weights 10 and 40 instead of the arguments alpha and beta: the run (and the "
+        "You use the reference recipe's weights 10 and 40 instead of the arguments alpha and beta: the run (and the "
         "dashboard's α and β) pass other values.",
         lambda c, s, a, b: 10 * c + 40 * s,
     ),
@@ -158,7 +158,7 @@ def _check_total_steps(fn: Callable) -> str:
 
 
 def _defaults_note(fn: Callable) -> str | None:
-    """A note when the defaults of alpha and beta are not the seed's 10 and 40 (the run always passes both)."""
+    """A note when alpha's and beta's defaults are not the reference recipe's 10 and 40 (the run passes both)."""
     try:
         parameters = list(inspect.signature(_unwrapped(fn)).parameters.values())
     except (TypeError, ValueError):
@@ -168,7 +168,7 @@ def _defaults_note(fn: Callable) -> str | None:
     if not wrong:
         return None
     shown = ", ".join(f"{name}={value!r}" for name, value in wrong.items())
-    return f"Note: your defaults {shown} are not the seed's alpha=10, beta=40 (the run passes both anyway)."
+    return f"Note: your defaults {shown} are not the reference recipe's alpha=10, beta=40 (the run passes both anyway)."
 
 
 def check_total_cost(total_cost: Callable[..., Any]) -> CheckResult:
@@ -177,7 +177,7 @@ def check_total_cost(total_cost: Callable[..., Any]) -> CheckResult:
     The function must return :math:`\alpha J_{content} + \beta J_{style}`, as
     :func:`nst_teach.costs.total_cost` does, as a TensorFlow scalar,
     differentiable in both costs and usable inside ``tf.function``.  Typical mistakes recognised: α and
-    β swapped, the weights left out, the seed's 10 and 40 used instead of the arguments, a term
+    β swapped, the weights left out, the reference recipe's 10 and 40 used instead of the arguments, a term
     missing, a product or a difference instead of the sum, a division by α + β or by 2, NumPy.
 
     Args:

@@ -3,7 +3,7 @@
 Quick mode (``NST_TEACH_QUICK=1``) shrinks image sizes and iteration counts so that every notebook runs
 top to bottom in seconds: the tests and CI use it, and so can an instructor rehearsing a lesson on a slow
 laptop.  Otherwise the long runs' sizes are fitted to this machine's time (:mod:`nst_teach.pace`), or are
-the seed's with ``full_size=True``.
+the reference recipe's with ``full_size=True``.
 
 Introduced in ``notebooks/00_welcome.ipynb``.
 """
@@ -30,7 +30,7 @@ class CourseSettings:
         iterations: iterations of a full run in the notebooks.
         every: dashboard/printout refresh interval in iterations.
         small_iterations: iterations of each reconstruction / grid cell.
-        full_size: the seed's sizes, not fitted to the machine's time (:data:`nst_teach.pace.COURSE`).
+        full_size: the reference recipe's sizes, not fitted to the machine's time (:data:`nst_teach.pace.COURSE`).
         small_size: size of the reconstructions and experiment grids (fitted).
         run_size: size of notebook 05's full run and its dashboard (fitted).
         first_size: size of notebook 00's first painting (:data:`nst_teach.pace.FIRST_PAINTING`, not timed).
@@ -57,9 +57,9 @@ class CourseSettings:
     pace = property(lambda self: None if self.quick else measure())  # this machine's, timed once per kernel
 
     def forecast(self, which: str, *, runs: int = 1, deepest: Any = None) -> str:
-        """A line to print before a long cell: how long its runs take here, and at the seed's size.
+        """A line to print before a long cell: how long its runs take here, and at the reference recipe's size.
 
-        ``which`` is a cell of :data:`nst_teach.pace.COURSE`; the cell makes ``runs`` runs of the seed's
+        ``which`` is a cell of :data:`nst_teach.pace.COURSE`; the cell makes ``runs`` runs of the reference recipe's
         costs, or one run per layer of ``deepest``, VGG-19 cut after that layer.
         """
         size, work = self._size(which), COURSE[which]
@@ -79,7 +79,7 @@ def settings(full_size: bool = False) -> CourseSettings:
     """The notebook settings for the current mode.
 
     Args:
-        full_size: run at the seed's sizes (400×300 in notebook 05) instead of the sizes that fit
+        full_size: run at the reference recipe's sizes (400×300 in notebook 05) instead of the sizes that fit
             this machine's time (:data:`nst_teach.pace.COURSE`).
 
     >>> settings().size == (400, 300) or quick_mode()

@@ -122,7 +122,7 @@ ANSWERS: dict[str, dict[int, str]] = {
         "picture. Because it divides by the number of activations, J_content is a mean: it does not grow with "
         "the image or the layer, and α = 10 strikes the same balance at 200×150 and 400×300, at `block4_conv2` "
         "or `block2_conv2`. Without it J_content would be 4·n_H·n_W·n_C = 3,891,200 times larger at "
-        "`block4_conv2` for 400×300 (38×50×512), and the seed's α/β would hardly paint at all.",
+        "`block4_conv2` for 400×300 (38×50×512), and the reference recipe's α/β would hardly paint at all.",
     },
     "04_gram_and_style_cost": {
         1: "The check says 'not yet' and names the mistake: a plain reshape to (n_C, n_H·n_W) without a transpose. "
@@ -166,7 +166,8 @@ ANSWERS: dict[str, dict[int, str]] = {
         "image; compute `J = cost_fn(generated)` inside `with tf.GradientTape() as tape:`. A tape records only "
         "the operations run inside its `with` block: a J computed before it is a constant to the tape, "
         "`tape.gradient` returns None, and `apply_gradients` has nothing to apply.",
-        3: "With the seed's Adam (learning rate 2, in pixel units) each pixel moves about 2 per step at most, so "
+        3: "With the reference recipe's Adam (learning rate 2, in pixel units) each pixel moves about 2 per step "
+        "at most, so "
         "the first tens of iterations change the picture most: the start's noise goes and the colours shift "
         "towards the painting; by 50 the texture is there. Between 50 and 200 it sharpens slowly, and after "
         "about 200 the changes are hard to see while the cost still falls (read the cost curves on their log "
@@ -214,10 +215,12 @@ ANSWERS: dict[str, dict[int, str]] = {
         "iterations to reach a given cost, and in seconds. In quick mode `S.size` is a thumbnail, so run it in "
         "normal mode.",
         4: "A face is judged by its features and its skin. First give the content more weight: a larger α/β "
-        "(about 10 times the seed's) or a shallower content layer (`block3_conv2`) pins the eyes, mouth and "
+        "(about 10 times the reference recipe's) or a shallower content layer (`block3_conv2`) pins the eyes, "
+        "mouth and "
         "proportions down. Then `preserve_colors=True` keeps the skin tones, a small `tv_weight` smooths the "
         "speckle that reads as blemishes, and dropping `block5_conv1` keeps large patterns from bending the "
-        "face. On `hopper` with the seed's settings the face's fine features are the first to be painted over.",
+        "face. On `hopper` with the reference recipe's settings the face's fine features are the first to be "
+        "painted over.",
     },
 }
 

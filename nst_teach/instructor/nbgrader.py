@@ -114,14 +114,14 @@ del _np, _tf, _a, _b, _ga, _gb, _expected, _got""",
 import tensorflow as _tf
 _s = {n: _tf.random.stateless_normal((1, 3, 4, 2), seed=(9, i)) for i, n in enumerate("xyz")}
 _g = {n: _tf.random.stateless_normal((1, 3, 4, 2), seed=(10, i)) for i, n in enumerate("xyz")}
-_coefficients = {"y": 0.7, "x": 2.0}  # not the seed's layers, not summing to 1, "z" not asked for
+_coefficients = {"y": 0.7, "x": 2.0}  # not the reference recipe's layers, not summing to 1, "z" not asked for
 _expected = sum(c * float(nst.layer_style_cost(_s[n], _g[n])) for n, c in _coefficients.items())
 _got = float(style_cost(_s, _g, _coefficients))
 assert abs(_got - _expected) <= 1e-4 * _expected, (_got, _expected)
 del _tf, _s, _g, _coefficients, _expected, _got""",
     "total_cost": """\
 assert abs(float(total_cost(3.0, 5.0, alpha=2, beta=7)) - 41.0) < 1e-4  # 2·3 + 7·5
-assert abs(float(total_cost(1.0, 1.0)) - 50.0) < 1e-4  # the seed's α = 10, β = 40 by default""",
+assert abs(float(total_cost(1.0, 1.0)) - 50.0) < 1e-4  # the reference recipe's α = 10, β = 40 by default""",
     "train_step": """\
 import keras as _keras
 import numpy as _np

@@ -15,7 +15,7 @@ An adapter is what the engine (:class:`nst_teach.engine.StyleTransfer`) drives, 
 gradient with the :class:`~nst_teach.objective.Objective` it is given.  The two the package brings are
 in :mod:`nst_teach.optimizers.adapters`:
 
-* ``adam``: Keras' Adam on a ``tf.Variable`` image, the seed's choice; each step is
+* ``adam``: Keras' Adam on a ``tf.Variable`` image, the reference recipe's choice; each step is
   :func:`nst_teach.training.train_step`, or the student's ``train_step=``;
 * ``lbfgs``: L-BFGS (:class:`nst_teach.lbfgs.LBFGS`, the algorithm) on the flattened image.
 
@@ -92,7 +92,7 @@ class OptimizerEntry:
             (with ``step_fn=`` and ``traced=`` too when :attr:`takes_train_step`).
         learning_rate: what ``learning_rate=None`` means for it.
         evaluations: evaluations of the cost per iteration, on average (what the pace predicts with).
-        summary: a few words for the option's help (``"is the seed's"``).
+        summary: a few words for the option's help (``"is the reference recipe's"``).
         aliases: other spellings (``("l-bfgs",)``).
         takes_train_step: whether each step is a ``train_step`` (Adam's): the student's is used.
         advice: what to try when the cost stops being finite (``{learning_rate}`` is filled in).
@@ -184,7 +184,8 @@ class _Column(Mapping[str, Any]):
 #: Other spellings of the optimizers' names (``"l-bfgs"``), read by the option's check.
 ALIASES: Mapping[str, str] = _Aliases()
 
-#: What ``learning_rate=None`` means, per optimizer: Adam's the seed's (2), L-BFGS's the quasi-Newton step (1).
+#: What ``learning_rate=None`` means, per optimizer: Adam's is the reference recipe's (2), L-BFGS's the
+#: quasi-Newton step (1).
 LEARNING_RATES: Mapping[str, float] = _Column("learning_rate")
 
 #: What the dashboard's dropdown shows for each optimizer (``"L-BFGS"``).
@@ -227,7 +228,7 @@ register(
         _adam,
         learning_rate=LEARNING_RATE,
         evaluations=1.0,
-        summary="is the seed's",
+        summary="is the reference recipe's",
         takes_train_step=True,
     )
 )

@@ -5,7 +5,7 @@ a time (:meth:`step`), the current image (:attr:`image`), and an earlier image p
 went wrong (:meth:`restore`).  Both compute the costs and the gradient with one
 :class:`~nst_teach.objective.Objective`:
 
-* :class:`AdamOptimizer`: Keras' Adam on a ``tf.Variable`` image, the seed's choice; one traced
+* :class:`AdamOptimizer`: Keras' Adam on a ``tf.Variable`` image, the reference recipe's choice; one traced
   ``tf.function`` computes the costs, the gradient and the update;
 * :class:`LbfgsOptimizer`: L-BFGS (:class:`nst_teach.lbfgs.LBFGS`, the algorithm) on the flattened
   image; each evaluation is one call of the objective's traced ``value_and_grad``.
@@ -13,7 +13,7 @@ went wrong (:meth:`restore`).  Both compute the costs and the gradient with one
 Adam's step is :func:`nst_teach.training.train_step`, the one notebook 05 asks the student to write; a run given
 ``train_step=`` (the student's) makes its steps with that one instead.
 
-With ``bounded=True`` (the default run's; the seed's is unbounded) both keep the image inside the
+With ``bounded=True`` (the default run's; the reference recipe's is unbounded) both keep the image inside the
 pixel box (:func:`nst_teach.images.pixel_box`), so the picture saved is the picture optimised: Adam
 clips every pixel after each update, as the TensorFlow and PyTorch tutorials do; L-BFGS is projected
 onto the box (:class:`nst_teach.lbfgs.LBFGS`'s ``bounds``).

@@ -6,7 +6,7 @@ as given.  What a control is follows from its row:
 
 * a number: a number box, or a slider from 0 to ``at_most`` where the row has one;
 * a whole number (``count``): a number box from ``minimum`` (one less stands for ``None`` where the row
-  allows it: the seed's -1, fresh noise);
+  allows it: the random seed's -1, fresh noise);
 * a choice: a dropdown of the row's ``choices``, its default first;
 * a layer: a dropdown of VGG-19's layers; the style layers: a checkbox and a λ slider per conv layer;
 * a size: a dropdown of :data:`SIZES`;
@@ -18,7 +18,7 @@ Every control's tooltip is its row's ``help``.  This module adds only how a cont
 without a look gets a plain control, labelled by its name, in a tab of its own.
 
 The options given to the dashboard are checked by :func:`nst_teach.options.resolve_options`
-(:meth:`_DashboardControls._take_options`), with the seed's preset from
+(:meth:`_DashboardControls._take_options`), with the reference recipe's preset from
 :func:`nst_teach.options.defaults`; :meth:`_DashboardControls.options` reads the controls back
 (what Start runs) and :func:`_same` says whether they changed since the last run.
 """
@@ -83,7 +83,7 @@ _LOOKS: dict[str, _Look] = {
         "Image & network",
         names={
             "content": "the content image",
-            "noise": "noise (the seed's)",
+            "noise": "noise (the reference recipe's)",
             "style": "the style image",
             _GIVEN: "the image given",
         },
@@ -284,7 +284,7 @@ class _DashboardControls:
     """The option controls of the dashboard (a part of :class:`~nst_teach.widgets.StyleTransferDashboard`)."""
 
     def _take_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        """Every option: the defaults (or the seed's preset), then ``given``, checked by the table.
+        """Every option: the defaults (or the reference recipe's preset), then ``given``, checked by the table.
 
         Keeps the options without a control (``weights``, ``style_scale``, ``init``...) to pass to the
         run as they were given.

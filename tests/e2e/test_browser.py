@@ -228,7 +228,7 @@ def test_live_notebook_runs_and_its_dashboard_renders(live_page):
 
 
 def test_showing_the_dashboard_in_the_page_keeps_its_settings(live_page):
-    """Drawing the controls must not change the options the next Start uses (the notebook's are the seed's).
+    """Drawing the controls must not change the options the next Start uses (the notebook's are the reference recipe's).
 
     A slider that updates continuously snaps its value to its step when the browser draws it, and sends
     the snapped value back to the kernel (β 40 would become 39.81).

@@ -1,9 +1,9 @@
-"""``preset="seed"`` is the seed's graph: an independent re-implementation with plain ``tf.nn`` ops.
+"""``preset="reference"`` is the reference recipe's graph: an independent re-implementation with plain ``tf.nn`` ops.
 
 The reference below does not use nst_teach's model or costs. It reads the kernels straight from the
-weights file with h5py, runs them with ``tf.nn.conv2d``, swaps every max pool for the seed's
+weights file with h5py, runs them with ``tf.nn.conv2d``, swaps every max pool for the reference recipe's
 ``tf.nn.avg_pool(x, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="SAME")``, and scores the image
-with the seed's cost lines. The sizes are chosen so that the pools do *not* halve evenly (300 rows
+with the reference recipe's cost lines. The sizes are chosen so that the pools do *not* halve evenly (300 rows
 become 150, 75, 38, 19), which is where "same" and "valid" padding part ways.
 """
 
@@ -49,11 +49,11 @@ ARCHITECTURE = [
 
 @pytest.fixture(scope="module")
 def weights_file(tmp_path_factory):
-    return nst.write_random_weights(tmp_path_factory.mktemp("seed-graph") / "vgg19.h5", seed=5)
+    return nst.write_random_weights(tmp_path_factory.mktemp("reference-graph") / "vgg19.h5", seed=5)
 
 
-def seed_network(weights_path, x):
-    """The seed's VGG-19 with average pools (SAME padding): every layer's activations by name."""
+def reference_network(weights_path, x):
+    """The reference recipe's VGG-19 with average pools (SAME padding): every layer's activations by name."""
     outputs = {}
     with h5py.File(weights_path, "r") as f:
         for name in ARCHITECTURE:
@@ -97,17 +97,17 @@ def picture(seed, size):
 
 
 @pytest.mark.parametrize("size", [(400, 300), (97, 61)], ids=["400x300", "97x61"])
-def test_seed_preset_first_step_costs_equal_the_seed_graph(weights_file, size):
+def test_reference_preset_first_step_costs_equal_the_reference_graph(weights_file, size):
     content = nst.preprocess(picture(1, size), size)
     style = nst.preprocess(picture(2, size), size)
     start = nst.preprocess(picture(3, size), size)
 
-    transfer = nst.StyleTransfer(content, style, preset="seed", weights=str(weights_file), init=start, size=size)
+    transfer = nst.StyleTransfer(content, style, preset="reference", weights=str(weights_file), init=start, size=size)
     first = next(iter(transfer.steps(1)))
 
-    a_C = seed_network(weights_file, tf.constant(content))[CONTENT_LAYER]
-    style_out = seed_network(weights_file, tf.constant(style))
-    generated = seed_network(weights_file, tf.constant(start))
+    a_C = reference_network(weights_file, tf.constant(content))[CONTENT_LAYER]
+    style_out = reference_network(weights_file, tf.constant(style))
+    generated = reference_network(weights_file, tf.constant(start))
     J_content = float(compute_content_cost(a_C, generated[CONTENT_LAYER]))
     J_layers = {name: float(compute_layer_style_cost(style_out[name], generated[name])) for name, _ in STYLE_LAYERS}
     J_style = sum(coefficient * J_layers[name] for name, coefficient in STYLE_LAYERS)
@@ -123,18 +123,18 @@ def test_seed_preset_first_step_costs_equal_the_seed_graph(weights_file, size):
 @pytest.mark.parametrize(
     ("size", "expected"),
     [
-        # (width, height) -> (n_H, n_W) of block4_conv2 and block5_conv1 in the seed's graph
+        # (width, height) -> (n_H, n_W) of block4_conv2 and block5_conv1 in the reference recipe's graph
         ((400, 300), {"block4_conv2": (38, 50), "block5_conv1": (19, 25)}),
         ((97, 61), {"block4_conv2": (8, 13), "block5_conv1": (4, 7)}),
     ],
     ids=["400x300", "97x61"],
 )
-def test_layer_shapes_are_the_seed_graphs(weights_file, size, expected):
+def test_layer_shapes_are_the_reference_graphs(weights_file, size, expected):
     width, height = size
     x = tf.zeros((1, height, width, 3))
-    seed = seed_network(weights_file, x)
+    reference = reference_network(weights_file, x)
     extractor = nst.build_extractor(list(expected), weights=str(weights_file), precision="float32")
     ours = extractor(x)
     for name, shape in expected.items():
-        assert tuple(seed[name].shape[1:3]) == shape, name  # the reference computes what the comment says
+        assert tuple(reference[name].shape[1:3]) == shape, name  # the reference computes what the comment says
         assert tuple(ours[name].shape[1:3]) == shape, name
