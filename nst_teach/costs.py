@@ -316,7 +316,10 @@ def total_variation_cost(x: Any) -> tf.Tensor:
     Not in the reference recipe; the usual squared form, averaged over the image so that its
     weight does not depend on the image size:
 
-    .. math:: J_{TV}(x) = \frac{1}{n_H n_W n_C} \sum_{i,j,c} (x_{i+1,j,c} - x_{i,j,c})^2 + (x_{i,j+1,c} - x_{i,j,c})^2
+    .. math::
+
+        J_{TV}(x) = \frac{1}{n_H n_W n_C}
+            \sum_{i,j,c} \left[ (x_{i+1,j,c} - x_{i,j,c})^2 + (x_{i,j+1,c} - x_{i,j,c})^2 \right]
 
     Args:
         x: an image batch ``(1, n_H, n_W, n_C)`` (or ``(n_H, n_W, n_C)``).
