@@ -33,6 +33,7 @@ below lives in the module that owns its idea:
 ``nst_teach.viz``                the figures: images, feature maps, Gram matrices, cost curves; live ones
 ``nst_teach.widgets``            the notebooks' widgets: picker, explorers, dashboard, preview grid
 ``nst_teach.checks``             the exercises' checks and their feedback
+``nst_teach.kept_functions``     the student's functions that passed their checks, kept for notebook 05
 ``nst_teach.course``             the course: notebook settings, Colab set-up, solved copies
 ``nst_teach.quiz``               the end-of-course quiz: questions, answers, feedback, its widgets
 ``nst_teach.classroom``          the classroom app's rules: Save, the URL box, uploads

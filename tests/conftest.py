@@ -11,10 +11,18 @@ a test that loops forever fails instead of holding CI for hours.
 
 from __future__ import annotations
 
+import os
 import signal
+import tempfile
 from collections.abc import Iterator
 
 import pytest
+
+# The checks keep each function that passes (nst_teach.kept_functions) in $NST_TEACH_HOME: never in the home
+# of whoever runs the tests. The session has a folder of its own (the kernels and servers that module
+# fixtures start inherit it), and each test one more (_kept_functions_of_its_own), so that what one test's
+# checks kept never changes what another test's notebook 05 paints with.
+os.environ["NST_TEACH_HOME"] = tempfile.mkdtemp(prefix="nst-teach-tests-home-")
 
 #: The handlers no test may leave changed.
 GUARDED = (signal.SIGINT, signal.SIGTERM)
@@ -29,6 +37,11 @@ def _signal_handlers_unchanged() -> Iterator[None]:
         signal.signal(signum, handler)
     if changed:
         pytest.fail(f"the test left the handler of {', '.join(changed)} changed; restore it in the test", False)
+
+
+@pytest.fixture(autouse=True)
+def _kept_functions_of_its_own(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NST_TEACH_HOME", str(tmp_path_factory.mktemp("nst-teach-home")))
 
 
 @pytest.fixture

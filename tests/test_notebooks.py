@@ -173,13 +173,16 @@ def _outputs_text(nb: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
-def _execute(nb: nbformat.NotebookNode, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> nbformat.NotebookNode:
+def _execute(
+    nb: nbformat.NotebookNode, workdir: Path, monkeypatch: pytest.MonkeyPatch, home: Path | None = None
+) -> nbformat.NotebookNode:
     from nbclient import NotebookClient
 
     monkeypatch.setenv("NST_TEACH_QUICK", "1")
     monkeypatch.setenv("NST_TEACH_OFFLINE", "1")
     monkeypatch.setenv("NST_TEACH_CACHE", str(workdir / "cache"))
     monkeypatch.delenv("NST_TEACH_WEIGHTS", raising=False)
+    monkeypatch.setenv("NST_TEACH_HOME", str(home or workdir.parent / "home"))  # this run's kept functions only
     workdir.mkdir(exist_ok=True)
     client = NotebookClient(
         nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
@@ -309,6 +312,31 @@ def test_notebook_05_paints_a_wrong_gram_matrix_and_shows_it(tmp_path: Path, mon
     assert engine == pytest.approx(4 * by_hand, rel=2e-3)  # G twice too large: every layer's cost ×4
     assert "the picture will show the difference" in text
     assert "done: " in text  # the run went on, painting with it
+
+
+@pytest.mark.slow
+def test_notebook_05_paints_with_the_functions_kept_when_their_checks_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on Colab or in an nbgrader course: 03 and 04 ran in another folder, 05 runs alone in its own."""
+    home = tmp_path / "home"  # the student's ~/.nst-teach
+    for name in ("03_content_cost.ipynb", "04_gram_and_style_cost.ipynb"):  # their checks pass there
+        _execute(_solved(name), tmp_path / "earlier", monkeypatch, home=home)
+    kept = home / "functions" / "gram_matrix.py"
+    assert sorted(p.stem for p in kept.parent.glob("*.py")) == ["content_cost", "gram_matrix", "layer_style_cost",
+                                                               "style_cost"]  # fmt: skip
+    # Deliberately scaled, so that the engine's cost shows whose gram_matrix it computed with.
+    kept.write_text(kept.read_text(encoding="utf-8").replace("return tf.matmul(", "return 2 * tf.matmul("))
+    workdir = tmp_path / "work"
+    nb = _live_solved(workdir, with_earlier_notebooks=False)  # no 03, no 04 beside it
+    text = _outputs_text(_execute(nb, workdir, monkeypatch, home=home))
+    for name in ("content_cost", "gram_matrix", "layer_style_cost", "style_cost"):
+        assert f"{name}: yours as it passed check_{name} on " in text, text  # whose, and where from
+    assert f"kept in {kept}" in text
+    assert re.search(r"yours\s+gram_matrix\s+✘ not correct", text), text  # never used silently
+    by_hand = float(re.search(r"J_content = \S+\s+J_style = (\S+)", text).group(1))
+    engine = float(re.search(r"iteration 1: J = \S+\s+J_content = \S+\s+J_style = (\S+)", text).group(1))
+    assert engine == pytest.approx(4 * by_hand, rel=2e-3)  # the kept G, twice too large: every layer's cost ×4
 
 
 @pytest.mark.slow

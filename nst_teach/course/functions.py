@@ -12,9 +12,10 @@ import html
 import json
 import linecache
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .. import kept_functions
 from ..exercises import EXERCISES, RUN_FUNCTIONS
 from .files import exercise_name
 
@@ -26,10 +27,11 @@ def load_exercises(
 ) -> list[str]:
     """Defines in ``namespace`` the functions the student wrote in other notebooks of the course.
 
-    Each notebook is read from its saved file (save it first); the code of its exercise cells
-    (marked in the cells' metadata) runs in ``namespace``, as if pasted there.  A notebook that is
-    not in the folder is named, and nothing of it is defined.  One line per notebook says what
-    was found.
+    Each function is the latest version that passed its check (:mod:`nst_teach.kept_functions`, kept outside
+    the course folder, so it is found wherever the course runs). A function whose check has not passed here
+    yet comes from its notebook's saved file in ``folder`` (save it first), if that file is there: the code
+    of its exercise cells (marked in the cells' metadata) runs in ``namespace``, as if pasted there. One
+    line per notebook, then one per kept function, says whose function it is and where it came from.
 
     Args:
         namespace: where to define them, a notebook's ``globals()``.
@@ -45,23 +47,36 @@ def load_exercises(
     defined: list[str] = []
     for name in notebooks:
         path = folder / name
-        if not path.is_file():
-            print(f"{name} is not in {folder}: paste your functions of that notebook into a cell here instead.")
-            continue
-        found = []
-        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
-            exercise = exercise_name(cell)
-            if exercise and cell.get("cell_type") == "code":
-                source = cell.get("source", "")
-                source = "".join(source) if isinstance(source, list) else source
-                filename = f"<{name}: {exercise}>"
-                # Registered like a file: tracebacks show the line, and tf.function's AutoGraph can read the code.
-                linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-                exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - the student's own code
-                found.append(exercise)
-        defined.extend(found)
-        print(f"from {name}: {', '.join(found) if found else 'no exercise cells'}")
+        found = _run_exercise_cells(path, namespace) if path.is_file() else []
+        if path.is_file():
+            print(f"from {name}: {', '.join(found) if found else 'no exercise cells'}")
+        exercises = [ex.name for ex in EXERCISES.values() if PurePosixPath(ex.notebook).name == name]
+        # Last in the notebook's order first: a kept file holds the helpers its function called (a kept
+        # layer_style_cost holds a gram_matrix), and each exercise's own kept version must be the one that stays.
+        kept = [k for k in (kept_functions.load_kept(namespace, ex) for ex in reversed(exercises)) if k][::-1]
+        for k in kept:  # the latest version that passed its check wins over the notebook's saved one
+            print(f"{k.name}: yours as it {k.passed}, kept in {k.path}")
+        if not path.is_file() and not kept:
+            print(f"{name} is not in {folder}, and none of its functions has passed its check here yet: run its "
+                  "checks there, or paste your functions of that notebook into a cell here.")  # fmt: skip
+        defined.extend(dict.fromkeys([*found, *(k.name for k in kept)]))
     return defined
+
+
+def _run_exercise_cells(path: Path, namespace: dict[str, Any]) -> list[str]:
+    """Runs the exercise cells of the saved notebook ``path`` in ``namespace``; returns their exercises."""
+    found = []
+    for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+        exercise = exercise_name(cell)
+        if exercise and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else source
+            filename = f"<{path.name}: {exercise}>"
+            # Registered like a file: tracebacks show the line, and tf.function's AutoGraph can read the code.
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - the student's own code
+            found.append(exercise)
+    return found
 
 
 class MyFunctions(dict):

@@ -73,7 +73,9 @@ c.CourseDirectory.course_id = "nst-teach"
 # notebook) unless NST_TEACH_QUICK is set otherwise where nbgrader runs (NST_TEACH_QUICK=0 for full size).
 c.Execute.extra_arguments = [
     "--HistoryManager.hist_file=:memory:",
-    "--InteractiveShellApp.exec_lines=import os; os.environ.setdefault('NST_TEACH_QUICK', '1')",
+    # ...and keep the graded functions in a folder of their own, not in the grader's ~/.nst-teach.
+    "--InteractiveShellApp.exec_lines=import os, tempfile; os.environ.setdefault('NST_TEACH_QUICK', '1'); "
+    "os.environ['NST_TEACH_HOME'] = tempfile.mkdtemp(prefix='nst-teach-grading-')",
 ]
 c.Execute.timeout = 600  # seconds a cell may take (nbgrader's default, 30, is too short without quick mode)
 """

@@ -1,0 +1,137 @@
+"""The student's functions that passed their checks, kept for the notebooks that paint with them.
+
+When a ``check_…`` passes, the student's function is written to a folder of its own, outside the course
+(``~/.nst-teach/functions/``, or ``$NST_TEACH_HOME/functions/``): its source and the source of the helpers
+it calls that were written beside it, with when it passed and where. Notebook 05 loads the latest
+passing version of each from there (:func:`nst_teach.course.load_exercises`), so the student's own
+functions paint wherever the course runs: a clone, a pip install, Colab, an nbgrader course with a
+folder per assignment, and after a kernel restart.
+
+Introduced in ``notebooks/03_content_cost.ipynb``; used in ``notebooks/05_style_transfer_live.ipynb``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+import linecache
+import os
+import tempfile
+import textwrap
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["HOME_ENV", "Kept", "folder", "keep", "kept", "load_kept"]
+
+#: The folder nst-teach keeps a student's things in (default ``~/.nst-teach``); the functions go in ``functions/``.
+HOME_ENV = "NST_TEACH_HOME"
+
+_KEPT_PREFIX = "<kept "  # the file name kept functions are compiled under: such a function is not kept again
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A kept function: its file, its source (helpers first), and the line saying when and where it passed."""
+
+    name: str
+    path: Path
+    source: str
+    passed: str  #: "passed check_content_cost on 2026-12-05 14:03 (03_content_cost.ipynb)"
+
+
+def folder() -> Path:
+    """Where the kept functions are: ``$NST_TEACH_HOME/functions``, or ``~/.nst-teach/functions``."""
+    return Path(os.environ.get(HOME_ENV) or Path.home() / ".nst-teach").expanduser() / "functions"
+
+
+def keep(name: str, fn: Any) -> Path | None:
+    """Writes the function ``fn``, which passed ``check_<name>``, to :func:`folder` as ``<name>.py``.
+
+    The file holds the source of ``fn`` and of the helpers it calls that were written beside it (plain
+    functions of the same module, not a library's), helpers first, under a comment saying when it passed
+    and in which notebook; a function of another name is kept under ``name`` too. Nothing is written for
+    what has no source of its own to read (a lambda, a ``functools.partial``, a NumPy ufunc), or for a
+    function that was itself loaded from the kept file.
+
+    Returns:
+        The file written, or None.
+    """
+    fn = inspect.unwrap(fn)
+    if not isinstance(fn, types.FunctionType) or fn.__name__ == "<lambda>":  # a lambda's source is its whole line
+        return None
+    if fn.__code__.co_filename.startswith(_KEPT_PREFIX):
+        return None
+    sources = _sources(fn, [])
+    if not sources:
+        return None
+    if fn.__name__ != name:  # check_content_cost(my_cost): notebook 05 looks for content_cost
+        sources.append(f"{name} = {fn.__name__}\n")
+    where = os.environ.get("JPY_SESSION_NAME") or os.getcwd()  # the notebook's path, where Jupyter says it
+    stamp = f"{datetime.datetime.now():%Y-%m-%d %H:%M}"
+    text = f"# passed check_{name} on {stamp} ({Path(where).name or where})\n\n" + "\n\n".join(sources)
+    path = folder() / f"{name}.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _sources(fn: types.FunctionType, seen: list[types.FunctionType]) -> list[str]:
+    """The source of ``fn``, after the sources of the helpers it calls (each once); [] if it has none."""
+    try:
+        own = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        return []
+    seen.append(fn)
+    sources: list[str] = []
+    for helper in _helpers(fn):
+        if helper not in seen:
+            sources.extend(_sources(helper, seen))
+    return [*sources, own]
+
+
+def _helpers(fn: types.FunctionType) -> list[types.FunctionType]:
+    """The plain functions of ``fn``'s own module that its code names (its helpers), in the order it names them."""
+    names: list[str] = []
+    codes = [fn.__code__]
+    while codes:
+        code = codes.pop()
+        names.extend(code.co_names)
+        codes.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+    found = []
+    for name in dict.fromkeys(names):
+        helper = fn.__globals__.get(name)
+        if isinstance(helper, types.FunctionType) and helper.__module__ == fn.__module__ and helper is not fn:
+            found.append(helper)
+    return found
+
+
+def kept(name: str) -> Kept | None:
+    """The kept version of the student's ``name``, or None if no check of it has passed here yet."""
+    path = folder() / f"{name}.py"
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    first = source.splitlines()[0] if source else ""
+    return Kept(name, path, source, first.removeprefix("# ").strip())
+
+
+def load_kept(namespace: dict[str, Any], name: str) -> Kept | None:
+    """Defines the kept ``name`` (and its helpers) in ``namespace``, as if its cells had run there."""
+    found = kept(name)
+    if found is None:
+        return None
+    filename = f"{_KEPT_PREFIX}{found.path}>"
+    # Registered like a file: tracebacks show the line, and tf.function's AutoGraph can read the code.
+    linecache.cache[filename] = (len(found.source), None, found.source.splitlines(True), filename)
+    exec(compile(found.source, filename, "exec"), namespace)  # noqa: S102 - the student's own code, kept
+    return found
