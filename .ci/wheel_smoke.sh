@@ -45,14 +45,14 @@ fail() { echo "wheel_smoke: FAILED: $*" >&2; exit 1; }
 shown="$("$venv/bin/nst-teach" --version)"
 [ "$shown" = "nst-teach $version" ] || fail "nst-teach --version printed '$shown', expected 'nst-teach $version'"
 
-"$venv/bin/python" - "$venv" "$repo" <<'EOF' || fail "the package or its course is not the installed wheel's"
+"$venv/bin/python" - "$venv" <<'EOF' || fail "the package or its course is not the installed wheel's"
 import sys
 from pathlib import Path
 
 import nst_teach
 from nst_teach.course import course_files
 
-venv, repo = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
+venv = Path(sys.argv[1]).resolve()
 package, course = Path(nst_teach.__file__).resolve(), course_files().resolve()
 assert venv in package.parents and venv in course.parents, (package, course)
 EOF
