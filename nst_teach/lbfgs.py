@@ -172,6 +172,7 @@ class LBFGS:
         self._gamma = 1.0  # scaling of the initial inverse Hessian H₀ = γ I
         self._t_gradient: float | None = None  # length of the last gradient step (taken without memory)
         self._last_reduction: float | None = None  # how much the last accepted iteration lowered the cost
+        self._last_move: float | None = None  # how far the last accepted iteration moved the point
         self.growth = float(growth)
         self.f_lower_bound = None if f_lower_bound is None else float(f_lower_bound)
         self.first_step_fraction = float(first_step_fraction)
@@ -236,6 +237,16 @@ class LBFGS:
 
     # -- one iteration ------------------------------------------------------
 
+    def _restart_length(self, f: float, g: np.ndarray) -> float:
+        """The length of the gradient step tried after a failed search: as far as the last accepted step went.
+
+        Before any step was accepted, the first step's length (:meth:`_first_length`).  (Late in a run,
+        Polyak's length, aimed at a cost of 0, is orders of magnitude too long.)
+        """
+        if self._last_move is None:
+            return self._first_length(f, g)
+        return self._last_move / max(float(np.linalg.norm(g)), np.finfo(np.float64).tiny)
+
     def _first_length(self, f: float, g: np.ndarray) -> float:
         """The length of a gradient step without any curvature known (the very first step, or after a reset)."""
         t = min(1.0, 1.0 / float(np.sum(np.abs(g)))) * self.lr  # a short gradient step, as PyTorch does...
@@ -264,8 +275,12 @@ class LBFGS:
             f_new, g_new, aux_new = self._call(x_new)
             if math.isfinite(f_new):
                 changes.append(f - f_new)
-                if f_new <= f + self.c1 * min(taken, 0.0):
+                # A step must lower the cost, by at least the Armijo share of the slope: a step that
+                # leaves it where it is gains nothing, and taking it would repeat the same search forever.
+                if f_new < f and f_new <= f + self.c1 * min(taken, 0.0):
                     return (t, x_new, f_new, g_new, aux_new), t
+                if f_new == f:  # the step is below the cost's rounding: shorter ones cannot lower it either
+                    break
             # Shrink t: the minimum of the parabola through f(0), f'(0) and f(t),
             # kept within [0.1 t, 0.5 t] (just halve if f(t) is not finite).
             shrink = 0.5
@@ -359,7 +374,7 @@ class LBFGS:
             self._t_gradient = None
             self.restarts += 1
             d, slope = -g, -float(np.dot(g, g))
-            t = t * 0.5 if as_at_start else self._first_length(f, g)
+            t = t * 0.5 if as_at_start else self._restart_length(f, g)
             as_at_start = True
             found, t = self._line_search(f, d, slope, t, changes)
         if found is None:
@@ -377,6 +392,7 @@ class LBFGS:
             self._pairs.append((s, y, 1.0 / ys))
             self._gamma = ys / float(np.dot(y, y))
         self._last_reduction = f - f_new
+        self._last_move = float(np.linalg.norm(s))
         self.x, self.f, self.g, self.aux = x_new, f_new, g_new, aux_new
         self.iteration += 1
         return True

@@ -55,6 +55,8 @@ __all__ = [
     "LABELS",
     "LBFGS_LEARNING_RATE",
     "LBFGS_HISTORY",
+    "LBFGS_MAX_BACKTRACKS",
+    "LBFGS_RESTARTS",
     "register",
     "unregister",
     "optimizer_entry",
@@ -113,6 +115,13 @@ class OptimizerEntry:
 #: iterations fewer than 10 at 200×150; each pair costs two image-sized float32 arrays).
 LBFGS_HISTORY = 20
 
+#: How many times an L-BFGS line search may shorten a rejected step (so at most 1 + this many evaluations a
+#: search), and how many times a failed search is tried again as a plain gradient step before the run ends as
+#: converged: a search that fails twice means no step can lower the cost any more (at bfloat16's rounding,
+#: late in a run, the searches used to accept steps that changed nothing, 14 evaluations an iteration).
+LBFGS_MAX_BACKTRACKS = 5
+LBFGS_RESTARTS = 1
+
 #: Step length L-BFGS tries first (1 is the quasi-Newton step); ``learning_rate`` with ``optimizer="lbfgs"``.
 LBFGS_LEARNING_RATE = 1.0
 
@@ -126,7 +135,15 @@ def _adam(objective: Objective, x0: np.ndarray, learning_rate: float, **keywords
 def _lbfgs(objective: Objective, x0: np.ndarray, learning_rate: float, bounded: bool = False) -> Optimizer:
     from .adapters import LbfgsOptimizer  # the adapters load TensorFlow: when a run starts, not with the options
 
-    return LbfgsOptimizer(objective, x0, learning_rate, bounded, history_size=LBFGS_HISTORY)
+    return LbfgsOptimizer(
+        objective,
+        x0,
+        learning_rate,
+        bounded,
+        history_size=LBFGS_HISTORY,
+        max_backtracks=LBFGS_MAX_BACKTRACKS,
+        max_restarts=LBFGS_RESTARTS,
+    )
 
 
 #: Every optimizer by name, in the order the dashboard lists them.

@@ -120,10 +120,19 @@ class LbfgsOptimizer:
     """L-BFGS (:class:`nst_teach.lbfgs.LBFGS`) on the flattened image, remembering ``history_size`` steps."""
 
     def __init__(
-        self, objective: Objective, x0: np.ndarray, learning_rate: float, bounded: bool = False, *, history_size: int
+        self,
+        objective: Objective,
+        x0: np.ndarray,
+        learning_rate: float,
+        bounded: bool = False,
+        *,
+        history_size: int,
+        max_backtracks: int = 20,
+        max_restarts: int = 2,
     ) -> None:
         self.objective = objective
         self.history_size = history_size
+        self.searches = {"max_backtracks": max_backtracks, "max_restarts": max_restarts}
         self.shape = x0.shape
         self.learning_rate = learning_rate
         self.bounds = None
@@ -137,7 +146,13 @@ class LbfgsOptimizer:
         # PyTorch's min(1, 1/|g|₁), whose change of the cost float32 cannot even resolve at 400×300.
         x0 = np.asarray(x0, np.float32).ravel()
         return LBFGS(
-            self._fun, x0, lr=self.learning_rate, history_size=self.history_size, f_lower_bound=0.0, bounds=self.bounds
+            self._fun,
+            x0,
+            lr=self.learning_rate,
+            history_size=self.history_size,
+            f_lower_bound=0.0,
+            bounds=self.bounds,
+            **self.searches,
         )
 
     def _fun(self, x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -150,8 +165,17 @@ class LbfgsOptimizer:
         lbfgs = self.optimizer
         lbfgs.evaluate()
         packed, before = lbfgs.aux, lbfgs.x
+        evaluations = lbfgs.evaluations
         moved = lbfgs.step()
-        message = None if moved else f"L-BFGS {lbfgs.message}"  # "L-BFGS converged: ..." or "... could not go on: ..."
+        message = None
+        if not moved and lbfgs.message is not None and "not finite" in lbfgs.message:
+            message = f"L-BFGS {lbfgs.message}"
+        elif not moved:  # the engine ends the run as converged: nothing a step can gain is above the cost's rounding
+            searches = "both line searches" if lbfgs.max_restarts else "the line search"
+            message = (
+                f"no step lowers the cost any more ({searches} of L-BFGS failed, "
+                f"{lbfgs.evaluations - evaluations} trial steps in all)"
+            )
         after = lbfgs.x.reshape(self.shape)
         return packed, before.reshape(self.shape), after, True, message, lbfgs.f if moved else None
 
