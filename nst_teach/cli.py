@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--gif-every",
         type=_positive_int,
         metavar="N",
-        help=f"a GIF frame every N iterations (default: about {GIF_FRAMES} frames, a smooth "
+        help=f"a GIF frame every N iterations (default: {GIF_FRAMES} to {2 * GIF_FRAMES} frames, a smooth "
         f"~{GIF_SECONDS:g}-second animation of the whole run; the first and final image always)",
     )
     st.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import OptionError
 
-__all__ = ["refuse_overwrite", "run_with_progress", "write_gif", "default_gif_every", "SNAPSHOT_NAME"]
+__all__ = ["refuse_overwrite", "run_with_progress", "write_gif", "thin_frames", "SNAPSHOT_NAME"]
 
 EXIT_INTERRUPTED = 130
 
@@ -28,7 +28,7 @@ EXIT_INTERRUPTED = 130
 SNAPSHOT_NAME = "iter_{:05d}.jpg"
 _SNAPSHOT_PATTERN = re.compile(r"iter_\d{5,}\.jpg")
 
-#: The default GIF: about this many frames, shown in about this many seconds.
+#: The default GIF: this many frames to twice as many (:func:`thin_frames`), shown in about this many seconds.
 GIF_FRAMES = 24
 GIF_SECONDS = 2.0
 
@@ -95,9 +95,23 @@ def refuse_overwrite(
 # --- the run -------------------------------------------------------------------------------------
 
 
-def default_gif_every(iterations: int) -> int:
-    """Iterations between GIF frames for about :data:`GIF_FRAMES` frames over the whole run."""
-    return max(1, round(iterations / GIF_FRAMES))
+def thin_frames(frames: dict[int, Any], every: int) -> int:
+    """Keeps :data:`GIF_FRAMES` to twice as many frames, however long the run turns out to be.
+
+    A run ends when it converges, which nobody knows in advance, so frames are kept every ``every``
+    iterations from 1; once there are more than twice :data:`GIF_FRAMES`, every other one is dropped
+    and the spacing doubles.  The start (iteration 0) stays.  Returns the spacing to use from now on.
+
+    >>> frames = {k: None for k in range(0, 50)}
+    >>> thin_frames(frames, 1), sorted(frames)[:4], len(frames)
+    (2, [0, 2, 4, 6], 25)
+    """
+    if len(frames) <= 2 * GIF_FRAMES:
+        return every
+    every *= 2
+    for k in [k for k in frames if k % every]:
+        del frames[k]
+    return every
 
 
 def run_with_progress(
@@ -115,25 +129,34 @@ def run_with_progress(
     from .images import save_image  # images.py loads OpenCV: only when a picture is written
 
     total = transfer.iterations
-    gif_every = gif_every or default_gif_every(total)
+    fixed_spacing = gif_every is not None
+    gif_every = gif_every or 1
     frames: dict[int, Any] = {0: transfer.image()} if gif else {}  # iteration -> RGB image; 0: the start
     written_snapshots = 0
+    print(f"nst-teach: this run is {transfer.recipe}", file=sys.stderr)  # what ran, whenever a run is shown
     bar = tqdm(total=total, unit="it", disable=quiet, dynamic_ncols=True, desc="stylize")
 
     def callback(step: Any) -> None:
-        nonlocal written_snapshots
+        nonlocal written_snapshots, gif_every
         bar.set_postfix(
             total=f"{step.total:.4g}", content=f"{step.content:.3g}", style=f"{step.style:.3g}", refresh=False
         )
-        if step.iteration < step.iterations:
+        # The bar counts to where the run is expected to end: where the convergence rule is forecast to stop
+        # it (the cost's trend), not to the limit; its ETA follows.
+        if step.ended is not None:  # the last line is drawn once, by close(), with the final figures
+            bar.total, bar.n = step.iteration, step.iteration
+            bar.set_description(f"stylize ({'converged' if step.ended == 'converged' else 'limit'})", refresh=False)
+        else:
+            if step.expected_end != bar.total:
+                bar.total = step.expected_end
             bar.update(step.iteration - bar.n)
-        else:  # the last line is drawn once, by close(), with the final figures and the overall rate
-            bar.n = step.iteration
         if snapshots is not None and step.iteration % snapshots[0] == 0:
             save_image(step.image(), snapshots[1] / SNAPSHOT_NAME.format(step.iteration))
             written_snapshots += 1
         if gif and step.iteration % gif_every == 0:
             frames[step.iteration] = step.image()
+            if not fixed_spacing:
+                gif_every = thin_frames(frames, gif_every)
 
     # First Ctrl-C: ask the loop to stop after this iteration and keep the image.
     # A second Ctrl-C interrupts at once (the engine still returns what it has).
@@ -159,8 +182,8 @@ def run_with_progress(
     wrote = [str(output)]
     if gif:
         frames[result.iterations_done] = result.image  # the final image, as saved
-        write_gif([frames[k] for k in sorted(frames)], gif)
-        wrote.append(f"the animation {gif} ({len(frames)} frames)")
+        count = write_gif([frames[k] for k in sorted(frames)], gif)
+        wrote.append(f"the animation {gif} ({count} frames)")
     if snapshots is not None:
         wrote.append(f"{written_snapshots} snapshots in {snapshots[1]}{os.sep}")
     if result.message:
@@ -171,17 +194,21 @@ def run_with_progress(
             f"(of the image as optimised: {result.total:.4g})",
             file=sys.stderr,
         )
-    stopped = interrupted or result.stopped
     listed = wrote[0] if len(wrote) == 1 else ", ".join(wrote[:-1]) + " and " + wrote[-1]
-    print(
-        f"nst-teach: {'stopped' if stopped else 'done'} after {result.iterations_done} iterations; wrote {listed}",
-        file=sys.stderr,
-    )
+    how = {"converged": "converged", "limit": "reached the limit"}.get(result.ended or "", "stopped")
+    if interrupted:
+        how = "stopped"
+    spent = f" ({result.history[-1]['elapsed']:.0f} s)" if len(result.history) else ""
+    print(f"nst-teach: {how} after {result.iterations_done} iterations{spent}; wrote {listed}", file=sys.stderr)
     return EXIT_INTERRUPTED if interrupted else 0
 
 
-def write_gif(frames: Sequence[Any], path: Path) -> None:
-    """Writes RGB uint8 frames as a looping GIF (atomically), about :data:`GIF_SECONDS` long (80-100 ms a frame)."""
+def write_gif(frames: Sequence[Any], path: Path) -> int:
+    """Writes RGB uint8 frames as a looping GIF (atomically), about :data:`GIF_SECONDS` long (80-100 ms a frame).
+
+    Returns the frames the file holds, as Pillow reads it back: Pillow merges consecutive frames that are
+    the same once reduced to the GIF's colours (a run that no longer changes), so it can be fewer than given.
+    """
     from PIL import Image
 
     pictures = [Image.fromarray(frame) for frame in frames]
@@ -189,4 +216,7 @@ def write_gif(frames: Sequence[Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=duration, loop=0)
+    with Image.open(tmp) as written:
+        count = int(getattr(written, "n_frames", 1))
     os.replace(tmp, path)
+    return count

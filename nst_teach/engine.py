@@ -20,20 +20,11 @@ image's Gram matrices — do not change, so they are computed once, when the
 The loop never displays anything: a plain cell, the live dashboard, the command
 line and the tests all observe the same :meth:`StyleTransfer.steps` generator.
 
-Speed comes from three choices:
-
-* VGG-19 is cut after the deepest layer the costs use (``block5_conv1``: the
-  last four convolutions and the pools after it are never computed);
-* one ``tf.function`` computes every cost and the gradient, traced once per
-  image size (fixed ``input_signature``), so an iteration is one call into
-  TensorFlow and one small read of the costs back into Python;
-* the default optimizer is L-BFGS (:mod:`nst_teach.lbfgs`), which uses the same
-  one gradient per iteration as Adam but reaches a given cost in far fewer
-  iterations, and the default precision is ``"auto"``: bfloat16 where the
-  hardware computes it natively (:func:`nst_teach.precision.resolve_precision`).
-  ``preset="reference"`` runs the reference recipe exactly (Adam, learning rate 2,
-  float32, 500 iterations, noisy start, unbounded).
-  A default run stays in the pixel box (``bounded``): it saves what it optimized.
+Speed comes from VGG-19 cut after the deepest layer the costs use, one traced ``tf.function`` for every
+cost and the gradient, L-BFGS (:mod:`nst_teach.lbfgs`: a given cost in far fewer iterations than Adam),
+bfloat16 where the hardware computes it, and an end once the picture has converged
+(:mod:`nst_teach.convergence`).  A default run stays in the pixel box (``bounded``): it saves what it
+optimized.  ``preset="reference"`` runs the reference recipe exactly (:mod:`nst_teach.recipe`).
 
 The loop is this module; the ideas it uses each live in their own:
 :mod:`nst_teach.options` (what every option means and accepts),
@@ -65,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import tensorflow as tf
 
+from .convergence import converged, converged_message, expected_end, limit_message
 from .defaults import IMG_SIZE, SAVE_EVERY
 from .errors import OptionError, warn
 from .history import History, Layers, Result, Step
@@ -81,6 +73,7 @@ from .options import (
     option_docs,
     resolve_options,
 )
+from .recipe import describe
 from .scales import Scale, Source, check_plan, scaled_size
 from .student_functions import Functions, check_style_images, preflight, resolve_functions
 from .summaries import Summaries
@@ -136,7 +129,7 @@ class StyleTransfer:
         extractor: the :class:`nst_teach.model.Extractor` the costs use.
         history: the :class:`History` of every iteration so far.
         iteration: iterations done so far.
-        iterations: the default number of iterations of :meth:`run`.
+        iterations: the most iterations :meth:`run` does (it ends sooner once converged: ``tolerance``).
 
     Introduced in ``notebooks/05_style_transfer_live.ipynb``.
 
@@ -243,8 +236,9 @@ class StyleTransfer:
         self._latest_scored = True  # whether the current image's cost was seen by _consider_best
         self._latest_total: float | None = None  # the current image's total cost, when known
         self._elapsed = 0.0
-        self._stopped = False
         self._message: str | None = None
+        self._ended: str | None = None
+        self._scale_totals: list[float] = []  # the costs at the current scale, which the convergence rule reads
 
     # -- images out ----------------------------------------------------------
 
@@ -287,15 +281,8 @@ class StyleTransfer:
         return self._rgb(self._optimizer.image, self._scales[self._scale_index])
 
     def activations(self, layers: Layers, x: Batch | None = None) -> dict[str, np.ndarray]:
-        """Activations of the current image (or of the batch ``x``) at any VGG-19 layers.
-
-        Args:
-            layers: a layer or a list of layers (names or indices).
-            x: a preprocessed ``(1, H, W, 3)`` batch; default the current image.
-
-        Returns:
-            ``{layer name: float32 array (1, n_H, n_W, n_C)}``.
-        """
+        """``{layer name: float32 (1, n_H, n_W, n_C)}``: the activations of the current image (or of the
+        preprocessed ``(1, H, W, 3)`` batch ``x``) at ``layers``, any of VGG-19's (names or indices)."""
         names = [layer_name(layers)] if isinstance(layers, (str, numbers.Integral)) else [layer_name(n) for n in layers]
         x = self._optimizer.image if x is None else x
         extractor = self.extractor
@@ -341,6 +328,7 @@ class StyleTransfer:
         self._best = None
         self._last_good = None
         self._latest_total = None
+        self._scale_totals = []
 
     def saved_total(self, x: Batch | None = None) -> float:
         """The total cost of the current image (or of the batch ``x``) as saved: :meth:`image`'s whole numbers
@@ -382,12 +370,14 @@ class StyleTransfer:
         """Optimizes the image, one iteration per ``next()``, yielding a :class:`Step` each.
 
         Continues from the current image (call :meth:`reset` to start over).  Ends
-        after ``iterations`` iterations, at :meth:`stop`, when the cost or the image
-        stops being finite (the last finite image is put back), or when the optimizer
-        cannot go further; :attr:`stopped` and :attr:`message` say which.
+        when the run has converged (the option ``tolerance``, :mod:`nst_teach.convergence`, or an
+        optimizer that finds no lower cost), after ``iterations`` iterations, at :meth:`stop`, or when
+        the cost or the image stops being finite (the last finite image is put back);
+        :attr:`ended` and :attr:`message` say which, and the last :class:`Step`'s ``ended`` says
+        ``"converged"`` or ``"limit"``.
 
         Args:
-            iterations: how many iterations; default :attr:`iterations`.
+            iterations: the most iterations; default :attr:`iterations`.
             every: with ``log_dir``, write an image snapshot every this many iterations.
 
         Yields:
@@ -406,29 +396,51 @@ class StyleTransfer:
         self._generation += 1
         generation = self._generation
         self._stop_event.clear()
-        self._stopped, self._message = False, None
+        self._message, self._ended = None, None
         end = self.iteration + n
         started = time.perf_counter()
         elapsed_before = self._elapsed
         try:
-            for scale_index, count in self._plan(n):
+            plan = self._plan(n)
+            for number, (scale_index, count) in enumerate(plan):
                 self._enter_scale(scale_index)
+                last_scale = number == len(plan) - 1
                 for _ in range(count):
                     if self._stop_event.is_set() or generation != self._generation:
-                        self._stopped = True
-                        self._message = f"stopped at iteration {self.iteration} (stop() was called)."
+                        self._end("stopped", f"stopped at iteration {self.iteration} (stop() was called).")
                         return
-                    step = self._one_step(end, every, elapsed_before, started)
+                    step = self._one_step(end, every, elapsed_before, started, last_scale)
                     if step is None:
                         return
                     yield step
+                    if step.ended is not None:
+                        return
+                    if self._scale_totals and converged(self._scale_totals, self.options["tolerance"]):
+                        break  # converged at a coarser scale: on to the next
+            if self._ended is None:  # a coarser scale converged early, so the last did fewer than `end`
+                self._end("limit", f"did every iteration planned at each scale ({self.iteration} in all).")
         finally:
             if generation == self._generation:
                 self._elapsed = elapsed_before + time.perf_counter() - started
             if self._summaries is not None:
                 self._summaries.flush()
 
-    def _one_step(self, end: int, every: int, elapsed_before: float, started: float) -> Step | None:
+    def _end(self, ended: str, message: str) -> None:
+        """Records why the run ends (:attr:`ended`, :attr:`message`)."""
+        self._ended, self._message = ended, message
+
+    def _ending(self, k: int, end: int, last_scale: bool) -> str | None:
+        """Why the run ends at iteration ``k`` (its Step's ``ended``), with :attr:`message` set; None if it goes on."""
+        tolerance = self.options["tolerance"]
+        if last_scale and converged(self._scale_totals, tolerance):
+            self._end("converged", converged_message(k, self._scale_totals, tolerance))
+        elif k == end:
+            self._end("limit", limit_message(k, tolerance))
+        else:
+            return None
+        return self._ended
+
+    def _one_step(self, end: int, every: int, elapsed_before: float, started: float, last_scale: bool) -> Step | None:
         """Runs one iteration; returns its Step, or None (with :attr:`message` set) if the loop must end."""
         trace = self._summaries is not None and self._summaries.start_trace()
         self._latest_total = None  # the current image's cost: known again only once the step is done
@@ -442,15 +454,18 @@ class StyleTransfer:
             bad = next(float(v) for v in packed if not math.isfinite(v))
             if self._last_good is not None:
                 self._optimizer.restore(self._last_good)
-            self._stopped, self._message = True, self._non_finite_message("cost", bad, k)
+            self._end("failed", self._non_finite_message("cost", bad, k))
             return None
         self._last_good = before
         if not image_finite:
             self._optimizer.restore(before)
-            self._stopped, self._message = True, self._non_finite_message("image", float("nan"), k)
+            self._end("failed", self._non_finite_message("image", float("nan"), k))
             return None
-        if stuck is not None:
-            self._stopped, self._message = True, f"stopped at iteration {self.iteration}: {stuck}"
+        if stuck is not None:  # the optimizer found no lower cost: converged, unless the cost stopped being finite
+            if "not finite" in stuck:
+                self._end("failed", f"stopped at iteration {self.iteration}: {stuck}")
+            else:  # the line searches failed: the picture found is kept
+                self._end("converged", f"converged at iteration {self.iteration}: {stuck}.")
             return None
 
         self.iteration = k
@@ -461,6 +476,10 @@ class StyleTransfer:
         self._latest_total = after_total
         scale = self._scales[self._scale_index]
         names = list(self.options["style_layers"])
+        self._scale_totals.append(total)
+        ended = self._ending(k, end, last_scale)
+        before_scale = k - len(self._scale_totals)  # iterations done at the coarser scales
+        forecast = expected_end(self._scale_totals, self.options["tolerance"], end - before_scale) + before_scale
         step = Step(
             iteration=k,
             iterations=end,
@@ -472,6 +491,8 @@ class StyleTransfer:
             elapsed=elapsed_before + time.perf_counter() - started,
             scale=scale.factor,
             size=scale.size,
+            expected_end=(k if ended else forecast) if last_scale else end,
+            ended=ended,
             _image=lambda: self._rgb(after, scale),
             _activations=lambda layers: self.activations(layers, after),
             _saved_total=lambda: self._saved_total_at(before, scale),
@@ -483,13 +504,18 @@ class StyleTransfer:
 
     @property
     def stopped(self) -> bool:
-        """True if the last run ended before its planned last iteration."""
-        return self._stopped
+        """True if the last run ended before its planned last iteration, not converged (stop, Ctrl-C, failure)."""
+        return self._ended in ("stopped", "interrupted", "failed")
 
     @property
     def message(self) -> str | None:
-        """Why the last run stopped early (``None`` if it did not)."""
+        """Why the last run ended, in a sentence (``None`` before any run, and while one goes on)."""
         return self._message
+
+    @property
+    def ended(self) -> str | None:
+        """Why the last run ended, in one word (:data:`nst_teach.history.ENDINGS`); ``None`` before any run."""
+        return self._ended
 
     def result(self) -> Result:
         """A :class:`Result` of everything so far (what :meth:`run` returns)."""
@@ -504,11 +530,12 @@ class StyleTransfer:
             image=image,
             best_image=best,
             history=self.history.copy(),
-            stopped=self._stopped,
+            stopped=self.stopped,
             message=self._message,
             precision=self.precision,
             weights=self.weights,
             iterations_done=self.iteration,
+            ended=self._ended,
         )
 
     def run(
@@ -539,17 +566,23 @@ class StyleTransfer:
         try:
             for step in generator:
                 last, reported = step, False
-                if callback is not None and (step.iteration % every == 0 or step.iteration == step.iterations):
+                if callback is not None and (step.iteration % every == 0 or step.ended is not None):
                     callback(step)
                     reported = True
             if callback is not None and last is not None and not reported:  # ended early: show the final state
                 callback(last)
         except KeyboardInterrupt:
-            self._stopped = True
-            self._message = f"interrupted (KeyboardInterrupt) at iteration {self.iteration}; the image so far is kept."
+            kept = "the image so far is kept"
+            self._end("interrupted", f"interrupted (KeyboardInterrupt) at iteration {self.iteration}; {kept}.")
         finally:
             generator.close()
         return self.result()
+
+    @property
+    def recipe(self) -> str:
+        """What this run is, in one sentence: the reference recipe, or what it changes from it
+        (:func:`nst_teach.recipe.describe`; every run the course shows prints it)."""
+        return describe({**self.options, "precision": self.precision}, self._scale_plan[-1][1])
 
     def __repr__(self) -> str:
         settings = self.options

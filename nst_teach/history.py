@@ -20,7 +20,10 @@ from .layers import LayerRef
 if TYPE_CHECKING:
     from .model import WeightsStatus
 
-__all__ = ["Step", "History", "Result", "Layers"]
+__all__ = ["Step", "History", "Result", "Layers", "ENDINGS"]
+
+#: Why a run ended, the values of :attr:`Result.ended` (and of :attr:`Step.ended` for the first two).
+ENDINGS: tuple[str, ...] = ("converged", "limit", "stopped", "interrupted", "failed")
 
 #: One VGG-19 layer (name or index) or a list of them.
 Layers = LayerRef | Sequence[LayerRef]
@@ -46,6 +49,11 @@ class Step:
         elapsed: seconds of optimization so far (wall time, over all runs of this object).
         scale: the scale of the image (1.0 unless ``scales`` was given).
         size: the image's (width, height) at this scale.
+        expected_end: the iteration the run is expected to end at: where the convergence rule is forecast
+            to stop it (:func:`nst_teach.convergence.expected_end`), or :attr:`iterations` when the rule is
+            off or cannot tell yet.  A progress bar or an ETA counts to it.
+        ended: on the run's last step, why it ends there: ``"converged"`` (the convergence rule) or
+            ``"limit"`` (its last planned iteration); ``None`` on every other step.
 
     Introduced in ``notebooks/05_style_transfer_live.ipynb``.
     """
@@ -60,6 +68,8 @@ class Step:
     elapsed: float
     scale: float
     size: tuple[int, int]
+    expected_end: int
+    ended: str | None
     _image: Callable[[], np.ndarray] = field(repr=False, compare=False)
     _activations: Callable[[Layers], dict[str, np.ndarray]] = field(repr=False, compare=False)
     _saved_total: Callable[[], float] = field(repr=False, compare=False, default=lambda: float("nan"))
@@ -171,10 +181,13 @@ class Result:
         image: the final image, RGB uint8 ``(H, W, 3)``.
         best_image: the image with the lowest total cost seen (at the final scale).
         history: the costs of every iteration so far (:class:`History`).
-        stopped: True when the run ended before its planned last iteration
-            (:meth:`StyleTransfer.stop`, Ctrl-C, a non-finite cost, or an optimizer
-            that could not go further).
-        message: why it stopped (``None`` if it did not).
+        stopped: True when the run ended before its planned last iteration for a reason other than
+            convergence (:meth:`StyleTransfer.stop`, Ctrl-C, a non-finite cost).
+        message: why the run ended, in a sentence (``None`` before any run).
+        ended: why, in one word (:data:`ENDINGS`): ``"converged"`` (the convergence rule, or an
+            optimizer that found no lower cost), ``"limit"`` (it did every iteration it may), ``"stopped"``
+            (:meth:`StyleTransfer.stop`), ``"interrupted"`` (Ctrl-C, Jupyter's Stop), ``"failed"`` (the cost
+            or the image stopped being finite); ``None`` before any run.
         precision: the number format VGG-19 ran in (``"float32"`` or ``"bfloat16"``).
         weights: the ``WeightsStatus`` of the VGG-19 weights used.
         iterations_done: iterations done so far by the :class:`StyleTransfer`.
@@ -196,3 +209,4 @@ class Result:
     iterations_done: int
     total: float = float("nan")
     saved_total: float = float("nan")
+    ended: str | None = None

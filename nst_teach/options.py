@@ -43,6 +43,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .convergence import TOLERANCE, WINDOW
 from .defaults import ALPHA, BETA, CONTENT_LAYER, IMG_SIZE, ITERATIONS, LEARNING_RATE, NOISE_RATIO, SEED, STYLE_LAYERS
 from .errors import LayerError, OptionError, option_label
 from .exercises import EXERCISES, Exercise
@@ -56,6 +57,7 @@ __all__ = [
     "TABLE",
     "DEFAULTS",
     "REFERENCE_PRESET",
+    "REFERENCE_WORDS",
     "INIT_KEYWORDS",
     "defaults",
     "resolve_options",
@@ -90,6 +92,9 @@ class _Unset:
     def __repr__(self) -> str:
         return "UNSET"
 
+
+#: The reference recipe's settings in words (the preset's help, and :attr:`StyleTransfer.recipe` of its runs).
+REFERENCE_WORDS = "Adam, learning rate 2, float32, all 500 iterations from noise, unbounded"
 
 #: In :attr:`Option.reference`: the reference recipe does not set this option (its default stays).
 UNSET: Any = _Unset()
@@ -246,7 +251,14 @@ TABLE: dict[str, Option] = {option.name: option for option in (
                "costs are always float32."),
     Option("seed", "count", SEED, "seed of the starting noise (init=noise): same seed, same result",
            none="fresh noise every time"),
-    Option("iterations", "count", ITERATIONS, "how many iterations a run does", minimum=1, reference=ITERATIONS),
+    Option("iterations", "count", ITERATIONS,
+           "the most iterations a run does (it ends sooner once converged: see tolerance)", minimum=1,
+           reference=ITERATIONS),
+    Option("tolerance", "number", TOLERANCE,
+           f"converged: the run ends once the cost falls by less than this share of itself over {WINDOW} "
+           "iterations (smaller: a finer run; 0: always run every iteration)", at_most=1.0, reference=0.0,
+           doc="The convergence rule (:mod:`nst_teach.convergence`).  The reference recipe turns it off: its 500 "
+               "Adam iterations are the recipe.  ``Result.ended`` and ``Result.message`` say why a run ended."),
     Option("log_dir", "folder", None, "a folder to write TensorBoard summaries into", none="no summaries",
            needs="tensorboard", metavar="DIR",
            control=False, no_control="a folder on disk for TensorBoard, a set-up choice; passed to the run",
@@ -263,8 +275,7 @@ TABLE: dict[str, Option] = {option.name: option for option in (
            doc="The result of each scale, upsampled, starts the next; the iterations are split equally between "
                "the scales (the remainder goes to the last), and the style image is scaled with the content.  "
                "``Step.scale`` says which scale an iteration ran at."),
-    Option("preset", "choice", None,
-           "reference: the reference recipe (Adam, learning rate 2, float32, 500 iterations, noisy start, unbounded)",
+    Option("preset", "choice", None, f"reference: the reference recipe ({REFERENCE_WORDS})",
            choices=("reference",), none="nst-teach's defaults",
            control=False, no_control="applied once when the dashboard is made: it sets the controls' values",
            doc="Options given explicitly win over the preset's."),

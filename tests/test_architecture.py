@@ -25,6 +25,7 @@ TIERS: dict[str, list[str]] = {
         "download",
         "precision",
         "lbfgs",
+        "convergence",  # the rule that ends a run when its picture is done: options' tolerance, the engine, the bar
         "paintings",
         "samples",  # the bundled pictures' records: image_io reads a sample by its name
         "kept_functions",  # the student's functions that passed their checks, kept for notebook 05
@@ -44,6 +45,7 @@ TIERS: dict[str, list[str]] = {
     "the loop": [
         "exercises",
         "options",
+        "recipe",
         "checks",
         "student_functions",
         "objective",

@@ -436,6 +436,8 @@ def thirty_iterations(tmp_path_factory) -> tuple[Path, subprocess.CompletedProce
             "snaps",
             "--iterations",
             "30",
+            "--tolerance",
+            "0",  # the convergence rule off: all 30 iterations
             "--optimizer",
             "adam",
             "--size",
@@ -458,9 +460,45 @@ def test_the_default_gif_is_a_smooth_two_second_animation(thirty_iterations):
     assert 1500 <= sum(durations) <= 3000 and all(80 <= d <= 100 for d in durations), durations
 
 
+def test_a_run_that_converges_says_so_and_its_gif_holds_the_frames_it_reports(images, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run = ["stylize", "content.png", "style.jpg", "-o", "out.jpg", "--iterations", "300", "--tolerance", "0.2"]
+    assert cli.main([*run, "--gif", "run.gif", *TINY]) == 0
+    lines = capsys.readouterr().err.strip().splitlines()
+    k = int(lines[-1].split("converged after ")[1].split()[0])
+    assert k < 300 and any(f"converged at iteration {k}" in line and "tolerance=0.2" in line for line in lines)
+    reported = int(lines[-1].split("run.gif (")[1].split()[0])
+    assert Image.open(tmp_path / "run.gif").n_frames == reported  # what the CLI says is what Pillow reads
+
+
+def test_a_gif_of_frames_that_stopped_changing_reports_the_frames_it_holds(tmp_path):
+    from nst_teach.cli_run import write_gif
+
+    rng = np.random.default_rng(0)
+    moving = [rng.integers(0, 256, (16, 16, 3), dtype=np.uint8) for _ in range(5)]
+    frames = moving + [moving[-1]] * 6  # the end of a run that no longer changes the picture
+    count = write_gif(frames, tmp_path / "still.gif")
+    assert count == Image.open(tmp_path / "still.gif").n_frames < len(frames)
+
+
+def test_gif_frames_stay_between_one_and_two_dozen_however_long_the_run(tmp_path):
+    from nst_teach.cli_run import GIF_FRAMES, thin_frames
+
+    frames, every = {0: "start"}, 1
+    for k in range(1, 1001):
+        if k % every == 0:
+            frames[k] = k
+            every = thin_frames(frames, every)
+        assert len(frames) <= 2 * GIF_FRAMES + 1
+    assert len(frames) >= GIF_FRAMES and 0 in frames
+    spacing = np.diff(sorted(frames)[1:])
+    assert np.all(spacing == spacing[0])  # evenly spaced over the run
+
+
 def test_gif_every_gives_a_frame_every_n_iterations_and_the_final_one(images, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run = ["stylize", "content.png", "style.jpg", "-o", "out.jpg", "--iterations", "30", "--optimizer", "adam"]
+    run += ["--tolerance", "0"]
     assert cli.main([*run, "--gif", "seven.gif", "--gif-every", "7", *TINY]) == 0
     assert Image.open(tmp_path / "seven.gif").n_frames == 6  # the start, 7, 14, 21, 28 and the final 30
 
@@ -468,7 +506,7 @@ def test_gif_every_gives_a_frame_every_n_iterations_and_the_final_one(images, tm
 def test_the_final_message_names_every_file_written(thirty_iterations):
     _, done = thirty_iterations
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("nst-teach: done after 30 iterations")
+    assert last.startswith("nst-teach: reached the limit after 30 iterations")
     for name in ("out.jpg", "anim.gif", "snaps"):
         assert name in last, last
 

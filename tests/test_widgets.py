@@ -319,7 +319,11 @@ def test_dashboard_start_pause_resume_stop_save_reset(content, style, tmp_path, 
         await until(lambda: len(dash.history) >= 3 and dash.image_widget.value != before)
         assert dash.costs_widget.value[:4] == PNG
         assert dash.style_maps_widget.value[:4] == PNG and dash.gram_widget.value[:4] == PNG
-        assert re.search(r"iteration \d+/\d+ · [\d.]+ it/s · ETA", dash.status)
+        assert re.search(
+            r"iteration \d+ of ~\d+ \((the limit|converged, forecast from the cost.s trend); "
+            r"at most \d+\) · [\d.]+ it/s · ETA",
+            dash.status,
+        )
         assert "precision: float32" in dash.status and "random" in dash.status
         assert "β = 55" in dash.status  # the kernel's run uses what the control says
         assert dash.costs_widget.layout.display is None  # shown now that it has a picture

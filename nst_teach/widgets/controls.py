@@ -75,6 +75,9 @@ _LOOKS: dict[str, _Look] = {
         "learning rate", "Costs & optimizer", widgets.FloatLogSlider, {"base": 10, "min": -2, "max": 2, "step": 0.05}
     ),
     "iterations": _Look("iterations", "Costs & optimizer", args={"max": 1_000_000}),
+    "tolerance": _Look(
+        "converged below", "Costs & optimizer", widgets.BoundedFloatText, {"min": 0.0, "max": 1.0, "step": 0.001}
+    ),
     "content_layer": _Look("content layer", "Layers"),
     "style_layers": _Look("style layers", "Layers"),
     "size": _Look("size (w×h)", "Image & network"),

@@ -25,6 +25,7 @@ from nst_teach import __version__  # the package's one version
 from .. import images
 from ..classroom import Classroom, room_for
 from ..errors import NSTError
+from ..optimizers import optimizer_entry
 from ..weights import weights_status
 from ._base import _duration, _png, _safe, _StatusLine
 from ._runs import _RUNNING, _running_loop, _stop_the_others, running
@@ -249,6 +250,8 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         content = self.content_image()
         style = _value_of(self._style, "style")
         opts = self.options()
+        if opts.get("train_step") is not None and not optimizer_entry(opts["optimizer"]).takes_train_step:
+            opts["train_step"] = None  # the student's Adam step waits for optimizer=Adam, without a warning per Start
         key = {k: v for k, v in opts.items() if k != "iterations"}
         key["_images"] = (content, style)
         if self._transfer is not None and self._transfer_key is not None and _same(key, self._transfer_key):
@@ -299,8 +302,8 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         _RUNNING.add(self)
         iterations = int(self.iterations.value)
         self._set_status(
-            f"Running{note} ({iterations} iterations; the first one also traces the computation) · "
-            f"{self._engine_note()}"
+            f"Running{note} ({'until converged, ' if transfer.options['tolerance'] > 0 else ''}at most {iterations} "
+            f"iterations; the first one also traces the computation) · {transfer.recipe} · {self._engine_note()}"
         )
         self.task = loop.create_task(self._run(self._run_id, transfer, iterations))
         return self.task
@@ -332,6 +335,8 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
                 record = self._record(step)
                 self.history.append(record)
                 k = record["iteration"]
+                # The ETA counts to where the run is expected to end: the convergence rule's forecast.
+                self._clock["expected"] = float(self._offset + step.expected_end)
                 if k == first or k % max(1, int(self.every.value)) == 0 or step.iteration == step.iterations:
                     self._show(transfer, step)
                 elif time.perf_counter() - self._last_status > 0.5:
@@ -366,11 +371,13 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         spent = time.perf_counter() - c["start"] - c["paused"]
         done = k - c["first"] + 1
         rate = done / spent if spent > 0 else float("nan")
-        eta = (c["end"] - k) / rate if rate > 0 else float("nan")
+        expected = min(c.get("expected", c["end"]), c["end"])
+        eta = (expected - k) / rate if rate > 0 else float("nan")
         self._last_status = time.perf_counter()
+        until = "the limit" if expected >= c["end"] else "converged, forecast from the cost's trend"
         self._set_status(
-            f"iteration {k}/{int(c['end'])} · {rate:.2f} it/s · ETA {_duration(eta)} · "
-            f"J = {self.history[-1]['total']:.4g} · {self._engine_note()}"
+            f"iteration {k} of ~{int(expected)} ({until}; at most {int(c['end'])}) · {rate:.2f} it/s · "
+            f"ETA {_duration(eta)} · J = {self.history[-1]['total']:.4g} · {self._engine_note()}"
         )
 
     def _show(self, transfer: Any, step: Any = None) -> None:
@@ -436,8 +443,9 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
         else:
             c = self._clock
             spent = time.perf_counter() - c["start"] - c["paused"] if c else 0.0
+            why = transfer.message if transfer is not None and transfer.message else f"iteration {k}"
             self._set_status(
-                f"Done: iteration {k} (this run took {_duration(spent)}). Start continues from "
+                f"Done, {why[0].upper()}{why[1:]} (this run took {_duration(spent)}). Start continues from "
                 f"this image; Reset starts over. · {note}",
                 "ok",
             )
