@@ -50,10 +50,11 @@ def keep(name: str, fn: Any) -> Path | None:
     """Writes the function ``fn``, which passed ``check_<name>``, to :func:`folder` as ``<name>.py``.
 
     The file holds the source of ``fn`` and of the helpers it calls that were written beside it (plain
-    functions of the same module, not a library's), helpers first, under a comment saying when it passed
-    and in which notebook; a function of another name is kept under ``name`` too. Nothing is written for
-    what has no source of its own to read (a lambda, a ``functools.partial``, a NumPy ufunc), or for a
-    function that was itself loaded from the kept file.
+    functions of the same module, not a library's), helpers first, after what the notebook's set-up gave
+    them (the modules they use, imported as they name them, and plain values such as ``VGG_MEANS_BGR``),
+    under a comment saying when it passed and in which notebook; a function of another name is kept under
+    ``name`` too. Nothing is written for what has no source of its own to read (a lambda, a
+    ``functools.partial``, a NumPy ufunc), or for a function that was itself loaded from the kept file.
 
     Returns:
         The file written, or None.
@@ -63,9 +64,13 @@ def keep(name: str, fn: Any) -> Path | None:
         return None
     if fn.__code__.co_filename.startswith(_KEPT_PREFIX):
         return None
-    sources = _sources(fn, [])
+    seen: list[types.FunctionType] = []
+    sources = _sources(fn, seen)
     if not sources:
         return None
+    needs = _needs(seen)
+    if needs:  # the modules and values the notebook's set-up gave it (import cv2, VGG_MEANS_BGR...)
+        sources.insert(0, "\n".join(needs) + "\n")
     if fn.__name__ != name:  # check_content_cost(my_cost): notebook 05 looks for content_cost
         sources.append(f"{name} = {fn.__name__}\n")
     where = os.environ.get("JPY_SESSION_NAME") or os.getcwd()  # the notebook's path, where Jupyter says it
@@ -98,16 +103,60 @@ def _sources(fn: types.FunctionType, seen: list[types.FunctionType]) -> list[str
     return [*sources, own]
 
 
-def _helpers(fn: types.FunctionType) -> list[types.FunctionType]:
-    """The plain functions of ``fn``'s own module that its code names (its helpers), in the order it names them."""
+def _names(fn: types.FunctionType) -> list[str]:
+    """Every global name ``fn``'s code (and the code nested in it) uses, in order, once each."""
     names: list[str] = []
     codes = [fn.__code__]
     while codes:
         code = codes.pop()
         names.extend(code.co_names)
         codes.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+    return list(dict.fromkeys(names))
+
+
+def _needs(functions: list[types.FunctionType]) -> list[str]:
+    """The lines that give the kept ``functions`` what their notebook's set-up gave them.
+
+    A module they use is imported under the name they use (``import numpy as np``); a function or class of a
+    library, imported from its module; a plain value (a number, a string, a tuple or list of them), written
+    out.  Names of the functions themselves, and what none of these covers, are left out.
+    """
+    own = {fn.__name__ for fn in functions}
+    lines: list[str] = []
+    for fn in functions:
+        for name in _names(fn):
+            if name in own or name not in fn.__globals__:
+                continue
+            value = fn.__globals__[name]
+            if isinstance(value, types.ModuleType):
+                module = value.__name__
+                line = f"import {module}" if module == name else f"import {module} as {name}"
+                if "." in module and module.rsplit(".", 1)[1] == name:
+                    line = f"from {module.rsplit('.', 1)[0]} import {name}"
+            elif isinstance(value, (types.FunctionType, type)) and value.__module__ not in (fn.__module__, None):
+                line = f"from {value.__module__} import {value.__name__}" + (
+                    "" if value.__name__ == name else f" as {name}"
+                )
+            elif _literal(value):
+                line = f"{name} = {value!r}"
+            else:
+                continue
+            if line not in lines:
+                lines.append(line)
+    return lines
+
+
+def _literal(value: Any) -> bool:
+    """Whether ``repr(value)`` writes ``value`` back as Python: a number, a string, or a tuple or list of them."""
+    if isinstance(value, (bool, int, float, str)):
+        return True
+    return isinstance(value, (tuple, list)) and len(value) <= 64 and all(_literal(v) for v in value)
+
+
+def _helpers(fn: types.FunctionType) -> list[types.FunctionType]:
+    """The plain functions of ``fn``'s own module that its code names (its helpers), in the order it names them."""
     found = []
-    for name in dict.fromkeys(names):
+    for name in _names(fn):
         helper = fn.__globals__.get(name)
         if isinstance(helper, types.FunctionType) and helper.__module__ == fn.__module__ and helper is not fn:
             found.append(helper)

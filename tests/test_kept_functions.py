@@ -85,3 +85,33 @@ def test_a_home_that_cannot_be_written_leaves_the_verdict(tmp_path, monkeypatch)
     monkeypatch.setenv(kept_functions.HOME_ENV, str(blocked))
     assert checks.check_content_cost(_cell(CONTENT_COST)["content_cost"]).passed
     assert kept_functions.kept("content_cost") is None
+
+
+PREPROCESS = """
+def preprocess(rgb, size):
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC)
+    x = bgr.astype(np.float32) - np.array(VGG_MEANS_BGR, np.float32)
+    return x[np.newaxis]
+"""
+
+
+def test_a_kept_function_brings_the_modules_and_values_its_notebook_set_up(home):
+    # Notebook 01's set-up imports cv2 and numpy and VGG_MEANS_BGR; notebook 05 has none of them.
+    import cv2
+
+    from nst_teach.defaults import VGG_MEANS_BGR
+
+    linecache.cache["<cell 7>"] = (len(PREPROCESS), None, PREPROCESS.splitlines(True), "<cell 7>")
+    namespace = {"cv2": cv2, "np": np, "VGG_MEANS_BGR": VGG_MEANS_BGR, "__name__": "__main__"}
+    exec(compile(PREPROCESS, "<cell 7>", "exec"), namespace)
+    assert checks.check_preprocess(namespace["preprocess"]).passed
+    source = kept_functions.kept("preprocess").source
+    assert "import cv2" in source and "import numpy as np" in source
+    assert f"VGG_MEANS_BGR = {VGG_MEANS_BGR!r}" in source
+    fresh: dict = {}  # notebook 05's kernel: nothing of 01's set-up
+    kept_functions.load_kept(fresh, "preprocess")
+    rgb = np.random.default_rng(0).integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    from nst_teach.images import preprocess
+
+    assert np.allclose(fresh["preprocess"](rgb, (48, 36)), preprocess(rgb, (48, 36)))

@@ -8,6 +8,7 @@ Introduced in ``notebooks/05_style_transfer_live.ipynb``.
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import linecache
@@ -63,10 +64,30 @@ def load_exercises(
     return defined
 
 
+def _imports(cells: list[dict[str, Any]]) -> str:
+    """The import statements at the top level of the notebook's code cells (its set-up), one per line."""
+    found: list[str] = []
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        plain = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+        try:
+            tree = ast.parse(plain)
+        except SyntaxError:
+            continue
+        found.extend(ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom)))
+    return "\n".join(dict.fromkeys(found))
+
+
 def _run_exercise_cells(path: Path, namespace: dict[str, Any]) -> list[str]:
-    """Runs the exercise cells of the saved notebook ``path`` in ``namespace``; returns their exercises."""
+    """Runs the exercise cells of the saved notebook ``path`` in ``namespace``, after the imports of its set-up
+    (``cv2``, ``VGG_MEANS_BGR``... which the student's functions use); returns their exercises."""
     found = []
-    for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    exec(_imports(cells), namespace)  # noqa: S102 - the notebook's own import lines
+    for cell in cells:
         exercise = exercise_name(cell)
         if exercise and cell.get("cell_type") == "code":
             source = cell.get("source", "")
@@ -95,6 +116,15 @@ class MyFunctions(dict):
     def __init__(self, functions: dict[str, Any], verdicts: dict[str, tuple[bool, str]]) -> None:
         super().__init__(functions)
         self.verdicts = verdicts
+
+    @property
+    def costs(self) -> dict[str, Any]:
+        """The cost functions only, without ``train_step``: for a run whose optimizer takes its own steps (L-BFGS).
+
+        ``train_step`` is one Adam step; nst-teach's defaults use L-BFGS, which computes the cost with the
+        student's cost functions and steps by itself.
+        """
+        return {name: fn for name, fn in self.items() if name != "train_step"}
 
     def lines(self) -> list[str]:
         """One line per course function: whose it is in the run, and why."""
