@@ -9,8 +9,12 @@ showing a picture painted by a StyleTransfer), the forecasts the notebooks print
 time their cells took, the CPU, the number format ``precision="auto"`` resolved to, and whether
 VGG-19 had the ImageNet weights or random filters (the same time per evaluation: the same shapes).
 
-The course's targets on a 2-core CPU without bf16 (issue 11): no cell over 60 s, the course under
-15 minutes of compute, notebook 00's first painting within 20 s.
+Each notebook's kernel logs every run it makes (``NST_TEACH_RUN_LOG``, :func:`nst_teach.history.log_run`),
+so the table also gives the size of every painting the notebook shows.
+
+The course's targets on a 2-core CPU without bf16 (issues 11 and 23): no cell over 60 s, the course under
+15 minutes of compute, notebook 00's first painting within 20 s and at least 256×192, notebook 05's
+painting at 400×300, every other painting at least 200×150.
 
     python benchmarks/bench_course.py                          # normal mode, precision auto
     NST_TEACH_PRECISION=float32 python benchmarks/bench_course.py   # a CPU without bf16
@@ -89,12 +93,27 @@ def _has_picture(outputs: list) -> bool:
     return any("image/png" in out.get("data", {}) for out in outputs)
 
 
+def paintings(runs: list[dict]) -> str:
+    """The sizes a notebook painted at, largest first, with how many runs each: ``"400×300 ×2, 200×150 ×5"``."""
+    counts: dict[tuple[int, int], int] = {}
+    for run in runs:
+        size = tuple(run["size"])
+        counts[size] = counts.get(size, 0) + 1
+    ordered = sorted(counts.items(), key=lambda item: -item[0][0] * item[0][1])
+    return ", ".join(f"{w}×{h}" + (f" ×{n}" if n > 1 else "") for (w, h), n in ordered) or "—"
+
+
 def run_notebook(path: Path, timeout: float) -> dict:
-    """Executes one notebook in a fresh kernel; returns its cells' times and what it printed."""
+    """Executes one notebook in a fresh kernel; returns its cells' times, what it printed and what it painted."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
+    from nst_teach.history import RUN_LOG_ENV
+
+    log = path.with_suffix(".runs.jsonl")
+    log.unlink(missing_ok=True)
+    os.environ[RUN_LOG_ENV] = str(log)  # every run the kernel makes appends its size (nst_teach.history.log_run)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
@@ -126,8 +145,11 @@ def run_notebook(path: Path, timeout: float) -> dict:
             {"cell": index, "seconds": seconds, "first_line": _first_line(cell.source), "forecasts": forecasts}
         )
     total = sum(c["seconds"] for c in cells)
+    runs = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
     return {
         "notebook": path.name,
+        "runs": runs,
+        "paintings": paintings(runs),
         "cells": cells,
         "total_s": total,
         "wall_s": wall,  # with the kernel's start and shutdown
@@ -140,8 +162,8 @@ def run_notebook(path: Path, timeout: float) -> dict:
 def table(figures: dict) -> str:
     """The figures as the markdown tables of benchmarks/README.md."""
     lines = [
-        "| notebook | cells | total (s) | slowest cell (s) | slowest cell |",
-        "| --- | ---: | ---: | ---: | --- |",
+        "| notebook | cells | total (s) | slowest cell (s) | slowest cell | paintings (size × runs) |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
     ]
     for nb in figures["notebooks"]:
         slow = nb["slowest"] or {"seconds": 0.0, "cell": "-", "first_line": ""}
@@ -149,10 +171,10 @@ def table(figures: dict) -> str:
         failed = f" (failed: {nb['error'][:80]})" if nb["error"] else ""
         lines.append(
             f"| {nb['notebook']}{failed} | {len(nb['cells'])} | {nb['total_s']:.1f} | {slow['seconds']:.1f}{flag} | "
-            f"[{slow['cell']}] `{slow['first_line'].replace('|', '¦')}` |"
+            f"[{slow['cell']}] `{slow['first_line'].replace('|', '¦')}` | {nb['paintings']} |"
         )
     lines.append(f"| **the course** | {sum(len(nb['cells']) for nb in figures['notebooks'])} | "
-                 f"**{figures['course_s']:.1f}** | {figures['slowest_s']:.1f} | |")  # fmt: skip
+                 f"**{figures['course_s']:.1f}** | {figures['slowest_s']:.1f} | | |")  # fmt: skip
     forecasts = [(nb["notebook"], cell) for nb in figures["notebooks"] for cell in nb["cells"] if cell["forecasts"]]
     if forecasts:
         lines += ["", "| notebook | cell | forecast printed | took (s) |", "| --- | ---: | --- | ---: |"]

@@ -59,7 +59,7 @@ import tensorflow as tf
 from .convergence import converged, converged_message, expected_end, limit_message
 from .defaults import IMG_SIZE, SAVE_EVERY
 from .errors import OptionError, warn
-from .history import History, Layers, Result, Step
+from .history import History, Layers, Result, Step, log_run
 from .images import noisy_image, preprocess, resize_to, to_rgb
 from .layers import layer_name
 from .model import build_extractor
@@ -424,6 +424,8 @@ class StyleTransfer:
                 self._elapsed = elapsed_before + time.perf_counter() - started
             if self._summaries is not None:
                 self._summaries.flush()
+            log_run(size=self.size, iterations=self.iteration - end + n, seconds=time.perf_counter() - started,
+                    ended=self._ended, optimizer=self.options["optimizer"], precision=self.precision)  # fmt: skip
 
     def _end(self, ended: str, message: str) -> None:
         """Records why the run ends (:attr:`ended`, :attr:`message`)."""

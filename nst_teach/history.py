@@ -9,6 +9,8 @@ Introduced in ``notebooks/05_style_transfer_live.ipynb``.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,7 +22,12 @@ from .layers import LayerRef
 if TYPE_CHECKING:
     from .model import WeightsStatus
 
-__all__ = ["Step", "History", "Result", "Layers", "ENDINGS"]
+__all__ = ["Step", "History", "Result", "Layers", "ENDINGS", "RUN_LOG_ENV", "log_run"]
+
+#: Set to a file, every run (each ``steps``/``run`` call) appends one line of JSON to it: its size, iterations,
+#: seconds, why it ended, optimizer and precision.  How ``benchmarks/bench_course.py`` sees the size of every
+#: painting a notebook makes; an instructor can use it to see what a lesson ran.
+RUN_LOG_ENV = "NST_TEACH_RUN_LOG"
 
 #: Why a run ended, the values of :attr:`Result.ended` (and of :attr:`Step.ended` for the first two).
 ENDINGS: tuple[str, ...] = ("converged", "limit", "stopped", "interrupted", "failed")
@@ -210,3 +217,12 @@ class Result:
     total: float = float("nan")
     saved_total: float = float("nan")
     ended: str | None = None
+
+
+def log_run(**record: Any) -> None:
+    """Appends ``record`` as one line of JSON to the file :data:`RUN_LOG_ENV` names (nothing if it is unset)."""
+    path = os.environ.get(RUN_LOG_ENV)
+    if not path:
+        return
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(json.dumps(record) + "\n")

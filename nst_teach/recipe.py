@@ -81,7 +81,8 @@ def unlike_reference(settings: Mapping[str, Any], size: tuple[int, int] | None =
         value, recipe = values[name], reference[name]
         if name == "size":
             value, recipe = tuple(value), tuple(recipe)
-        if not isinstance(value, (str, int, float, bool, tuple, dict)) or value != recipe:  # (an image: not noise)
+        plain = value is None or isinstance(value, (str, int, float, bool, tuple, list, dict))
+        if not plain or value != recipe:  # an image given (init=array) is not the recipe's noise
             label = _LABELS.get(name, name.replace("_", " "))
             phrases.append(f"{label}: {_words(name, value)} (the reference recipe: {_words(name, recipe)})")
     return phrases

@@ -59,8 +59,16 @@ def test_bench_course_times_every_cell_of_the_notebooks(tmp_path):
     assert forecast["forecasts"] == ["quick mode: 5 run(s) of 3 iterations at 48×36"]
     assert f"| 03_content_cost.ipynb | {forecast['cell']} | quick mode: 5 run(s)" in done.stdout
 
+    # The paintings each notebook made, from its kernel's run log: 00's at quick mode's first size (3 + 3
+    # iterations in one StyleTransfer: two runs), 03's five reconstructions at the small size.
+    assert [tuple(run["size"]) for run in notebook["runs"]] == [(48, 36), (48, 36)]
+    assert notebook["paintings"] == "48×36 ×2"
+    assert reconstructions["paintings"].startswith("48×36 ×") and len(reconstructions["runs"]) >= 5
+    assert all(run["ended"] in ("converged", "limit") for run in notebook["runs"] + reconstructions["runs"])
+
     table = done.stdout
     assert "| 00_welcome.ipynb | " in table and "| **the course** |" in table
+    assert "| 48×36 ×2 |" in table
     assert f"{notebook['total_s']:.1f}" in table
     assert figures["weights"] == "random" and figures["precision"] in ("float32", "bfloat16")
     assert figures["cpu"]["name"] and f"CPU: {figures['cpu']['name']}" in table
