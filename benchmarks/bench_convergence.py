@@ -14,7 +14,8 @@ have stopped it, and:
 
 Every side uses one seeded random VGG-19 (no ImageNet weights can be downloaded here), written once to a file.
 
-    python benchmarks/bench_convergence.py --reference                  # the table in benchmarks/README.md
+    python benchmarks/bench_convergence.py --reference --precisions "" --json reference.json   # 4 x 500 Adam
+    python benchmarks/bench_convergence.py --reference-from reference.json --json convergence.json
     python benchmarks/bench_convergence.py --quick                      # a short check (tests/test_benchmarks.py)
 """
 
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tolerances", default="0.05,0.02,0.01,0.005")
     parser.add_argument("--pairs", type=int, default=len(PAIRS), help="how many of the pairs (in order)")
     parser.add_argument("--reference", action="store_true", help="also run the reference recipe (500 Adam, float32)")
+    parser.add_argument("--reference-from", metavar="JSON", help="the reference recipe's costs from an earlier --json")
     parser.add_argument("--json", help="write every figure here")
     args = parser.parse_args(argv)
     if args.quick:
@@ -163,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             judge = seed_program.make_reference_cost(model, load_image(content, size), load_image(style, size))
             reference_cost = None
+            if args.reference_from:  # measured before, with the same weights (its cost does not depend on load)
+                known = {f["pair"]: f["reference_cost"] for f in json.loads(Path(args.reference_from).read_text())}
+                reference_cost = known.get(pair)
             if args.reference:
                 picture, spent = run_reference(content, style, size, weights, 20 if args.quick else 500)
                 from nst_teach.images import preprocess

@@ -538,6 +538,7 @@ class StyleTransfer:
             weights=self.weights,
             iterations_done=self.iteration,
             ended=self._ended,
+            recipe=self.recipe,
         )
 
     def run(

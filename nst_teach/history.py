@@ -195,6 +195,8 @@ class Result:
             optimizer that found no lower cost), ``"limit"`` (it did every iteration it may), ``"stopped"``
             (:meth:`StyleTransfer.stop`), ``"interrupted"`` (Ctrl-C, Jupyter's Stop), ``"failed"`` (the cost
             or the image stopped being finite); ``None`` before any run.
+        recipe: what the run was, in one sentence: the reference recipe, or what it changed from it
+            (:attr:`StyleTransfer.recipe`).
         precision: the number format VGG-19 ran in (``"float32"`` or ``"bfloat16"``).
         weights: the ``WeightsStatus`` of the VGG-19 weights used.
         iterations_done: iterations done so far by the :class:`StyleTransfer`.
@@ -217,6 +219,7 @@ class Result:
     total: float = float("nan")
     saved_total: float = float("nan")
     ended: str | None = None
+    recipe: str = ""
 
 
 def log_run(**record: Any) -> None:

@@ -207,3 +207,27 @@ def test_my_functions_passes_on_written_functions_right_or_wrong():
     check_gram_matrix(gram_matrix)
     assert sum(_ATTEMPTS.values()) == 1  # a check of its own counts
     _forget_attempts()
+
+
+def test_my_preprocess_uses_a_written_preprocess_right_or_wrong_and_else_the_packages(capsys):
+    import numpy as np
+
+    from nst_teach.images import preprocess as packages
+    from nst_teach.instructor.solutions import solution
+
+    def unwritten(rgb, size):
+        raise NotImplementedError("preprocess is not written yet")
+
+    def rgb_order(rgb, size):  # runs, but keeps RGB: used, and the picture shows it
+        return packages(rgb[..., ::-1].copy(), size)
+
+    assert course.my_preprocess({"preprocess": unwritten}) is packages  # notebook 05 of a course not done yet
+    assert "the package's preprocess: not written yet" in capsys.readouterr().out
+    assert course.my_preprocess({}) is packages
+    assert course.my_preprocess({"preprocess": rgb_order}) is rgb_order
+    assert "your preprocess: ✘ not correct" in capsys.readouterr().out
+    right = solution("preprocess")
+    assert course.my_preprocess({"preprocess": right}) is right
+    assert capsys.readouterr().out.strip().endswith("your preprocess: correct")
+    rgb = np.random.default_rng(0).integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    assert np.allclose(right(rgb, (48, 36)), packages(rgb, (48, 36)))

@@ -272,7 +272,7 @@ def _live_solved(workdir: Path, *, with_earlier_notebooks: bool) -> nbformat.Not
     """Notebook 05 solved; the solved notebooks 03 and 04 beside it if asked (it reads their functions)."""
     workdir.mkdir(exist_ok=True)
     if with_earlier_notebooks:
-        for name in ("03_content_cost.ipynb", "04_gram_and_style_cost.ipynb"):
+        for name in ("01_images.ipynb", "03_content_cost.ipynb", "04_gram_and_style_cost.ipynb"):
             nbformat.write(_solved(name), workdir / name)
     return _solved(LIVE)
 
@@ -282,13 +282,14 @@ def test_notebook_05_paints_with_the_students_functions(tmp_path: Path, monkeypa
     workdir = tmp_path / "work"
     nb = _live_solved(workdir, with_earlier_notebooks=True)
     _insert_before(nb, "nst.course.my_functions(globals())", _COUNT_CALLS)
-    _insert_before(nb, "transfer.steps(", '_phase = "run"')
+    _insert_before(nb, "reference.steps(", '_phase = "run"')
     nb.cells.append(nbformat.v4.new_code_cell('print("ENGINE CALLS", json.dumps(dict(_engine_calls)))'))
     nb = _execute(nb, workdir, monkeypatch)
     text = _outputs_text(nb)
     calls = json.loads(re.search(r"ENGINE CALLS (\{.*\})", text).group(1))
     assert all(calls.get(name, 0) > 0 for name in COURSE_FUNCTIONS), calls  # the run itself called each one
     assert "from 03_content_cost.ipynb: content_cost" in text
+    assert "from 01_images.ipynb: preprocess" in text and "the pictures are prepared by your preprocess" in text
     assert (
         "The run paints with your content_cost, gram_matrix, layer_style_cost, style_cost, total_cost, train_step"
         in text
@@ -311,7 +312,7 @@ def test_notebook_05_paints_a_wrong_gram_matrix_and_shows_it(tmp_path: Path, mon
     engine = float(re.search(r"iteration 1: J = \S+\s+J_content = \S+\s+J_style = (\S+)", text).group(1))
     assert engine == pytest.approx(4 * by_hand, rel=2e-3)  # G twice too large: every layer's cost ×4
     assert "the picture will show the difference" in text
-    assert "done: " in text  # the run went on, painting with it
+    assert re.search(r"(converged at iteration|reached the limit of) \d+", text)  # the run went on, painting with it
 
 
 @pytest.mark.slow
@@ -320,18 +321,19 @@ def test_notebook_05_paints_with_the_functions_kept_when_their_checks_passed(
 ) -> None:
     """As on Colab or in an nbgrader course: 03 and 04 ran in another folder, 05 runs alone in its own."""
     home = tmp_path / "home"  # the student's ~/.nst-teach
-    for name in ("03_content_cost.ipynb", "04_gram_and_style_cost.ipynb"):  # their checks pass there
+    for name in ("01_images.ipynb", "03_content_cost.ipynb", "04_gram_and_style_cost.ipynb"):  # checks pass there
         _execute(_solved(name), tmp_path / "earlier", monkeypatch, home=home)
     kept = home / "functions" / "gram_matrix.py"
     assert sorted(p.stem for p in kept.parent.glob("*.py")) == ["content_cost", "gram_matrix", "layer_style_cost",
-                                                               "style_cost"]  # fmt: skip
+                                                               "preprocess", "style_cost"]  # fmt: skip
     # Deliberately scaled, so that the engine's cost shows whose gram_matrix it computed with.
     kept.write_text(kept.read_text(encoding="utf-8").replace("return tf.matmul(", "return 2 * tf.matmul("))
     workdir = tmp_path / "work"
     nb = _live_solved(workdir, with_earlier_notebooks=False)  # no 03, no 04 beside it
     text = _outputs_text(_execute(nb, workdir, monkeypatch, home=home))
-    for name in ("content_cost", "gram_matrix", "layer_style_cost", "style_cost"):
+    for name in ("preprocess", "content_cost", "gram_matrix", "layer_style_cost", "style_cost"):
         assert f"{name}: yours as it passed check_{name} on " in text, text  # whose, and where from
+    assert "the pictures are prepared by your preprocess" in text  # the student's preprocess made the pictures
     assert f"kept in {kept}" in text
     assert re.search(r"yours\s+gram_matrix\s+✘ not correct", text), text  # never used silently
     by_hand = float(re.search(r"J_content = \S+\s+J_style = (\S+)", text).group(1))

@@ -7,7 +7,7 @@ One module per idea; every name is reachable as ``nst_teach.course.<name>``, as 
 ``course.kernel``               a notebook's set-up: Colab (``in_colab``), ``friendly_errors``
 ``course.files``                the notebooks in the package, copied for the student or solved
 ``course.pictures``             the classic pictures, or their bundled stand-ins (``picture``)
-``course.functions``            the student's functions in the run (``load_exercises``, ``my_functions``)
+``course.functions``            the student's functions in the run (``load_exercises``, ``my_functions``, ...)
 ==============================  ==================================================================
 
 Introduced in ``notebooks/00_welcome.ipynb``.
@@ -27,7 +27,7 @@ from .files import (
     exercise_name,
     solve_notebook,
 )
-from .functions import MyFunctions, load_exercises, my_functions
+from .functions import MyFunctions, load_exercises, my_functions, my_preprocess
 from .kernel import friendly_errors, in_colab
 from .modes import CourseSettings, quick_mode, settings
 from .pictures import picture
@@ -39,6 +39,7 @@ __all__ = [
     "picture",
     "load_exercises",
     "my_functions",
+    "my_preprocess",
     "MyFunctions",
     "in_colab",
     "exercise_name",

@@ -20,7 +20,7 @@ from .. import kept_functions
 from ..exercises import EXERCISES, RUN_FUNCTIONS
 from .files import exercise_name
 
-__all__ = ["load_exercises", "MyFunctions", "my_functions"]
+__all__ = ["load_exercises", "MyFunctions", "my_functions", "my_preprocess"]
 
 
 def load_exercises(
@@ -171,27 +171,42 @@ def my_functions(namespace: dict[str, Any]) -> MyFunctions:
 
     Introduced in ``notebooks/05_style_transfer_live.ipynb``.
     """
-    from ..checks.hints import not_counted  # the checks load TensorFlow: only when the functions are looked at
-
     functions: dict[str, Any] = {}
     verdicts: dict[str, tuple[bool, str]] = {}
-    with not_counted():
-        for name in RUN_FUNCTIONS:
-            fn = namespace.get(name)
-            if not callable(fn):
-                verdicts[name] = (False, "not defined here")
-                continue
-            result = EXERCISES[name].check(fn)
-            if result.mistake == "not_written":
-                verdicts[name] = (False, "not written yet (or it calls a function that is not)")
-            elif result.mistake == "uses_reference":
-                verdicts[name] = (False, "it is the package's own")
-            else:
-                functions[name] = fn
-                said = (
-                    "correct"
-                    if result.passed
-                    else f"✘ not correct ({result.mistake or 'see its check'}): the picture will show it"
-                )
-                verdicts[name] = (True, said)
+    for name in RUN_FUNCTIONS:
+        verdicts[name] = _verdict(name, namespace.get(name))
+        if verdicts[name][0]:
+            functions[name] = namespace[name]
     return MyFunctions(functions, verdicts)
+
+
+def _verdict(name: str, fn: Any) -> tuple[bool, str]:
+    """Whether the student's ``name`` is used (written: right or wrong), and what its check says."""
+    from ..checks.hints import not_counted  # the checks load TensorFlow: only when the functions are looked at
+
+    if not callable(fn):
+        return False, "not defined here"
+    with not_counted():
+        result = EXERCISES[name].check(fn)
+    if result.mistake == "not_written":
+        return False, "not written yet (or it calls a function that is not)"
+    if result.mistake == "uses_reference":
+        return False, "it is the package's own"
+    if result.passed:
+        return True, "correct"
+    return True, f"✘ not correct ({result.mistake or 'see its check'}): the picture will show it"
+
+
+def my_preprocess(namespace: dict[str, Any]) -> Any:
+    """The student's ``preprocess`` (notebook 01) to prepare a run's pictures, if it is written; else the package's.
+
+    As :func:`my_functions` decides for the cost functions: a written one is used, right or wrong (a wrong
+    one makes a wrong picture), and one line says whose prepares the pictures and what its check says.
+
+    Introduced in ``notebooks/05_style_transfer_live.ipynb``.
+    """
+    from ..images import preprocess  # images loads OpenCV: only when a notebook asks
+
+    used, what = _verdict("preprocess", namespace.get("preprocess"))
+    print(f"the pictures are prepared by {'your' if used else 'the package' + chr(39) + 's'} preprocess: {what}")
+    return namespace["preprocess"] if used else preprocess

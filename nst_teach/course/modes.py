@@ -17,7 +17,19 @@ from typing import Any
 from .. import defaults
 from ..pace import COURSE, DEEPEST, FIRST_PAINTING, fitted_sizes, measure
 
-__all__ = ["CourseSettings", "quick_mode", "settings"]
+__all__ = ["CourseSettings", "quick_mode", "settings", "RUN_ITERATIONS", "SMALL_ITERATIONS", "FIRST_ITERATIONS"]
+
+#: The most iterations of notebook 05's painting (nst-teach's defaults at 400×300 where the machine allows): the
+#: convergence rule usually ends it sooner; 40 L-BFGS iterations save a picture far better, by the reference
+#: recipe's own cost, than its 500 Adam iterations (``benchmarks/bench_convergence.py``).
+RUN_ITERATIONS = 40
+
+#: The most iterations of each reconstruction (03, 04) and experiment (06) run: with up to five runs a cell,
+#: 30 keep them at 200×150 on a 2-core CPU in float32.
+SMALL_ITERATIONS = 30
+
+#: The most iterations of notebook 00's first painting (at :data:`nst_teach.pace.FIRST_PAINTING`).
+FIRST_ITERATIONS = 20
 
 
 @dataclass(frozen=True)
@@ -27,9 +39,12 @@ class CourseSettings:
     Attributes:
         quick: whether quick mode is on.
         size: working size (width, height) of the pictures looked at (notebooks 01 to 04).
-        iterations: iterations of a full run in the notebooks.
+        iterations: the reference recipe's iterations (500): its run in notebook 05, in full only on request.
         every: dashboard/printout refresh interval in iterations.
-        small_iterations: iterations of each reconstruction / grid cell.
+        small_iterations: the most iterations of each reconstruction / grid cell (a run ends sooner once
+            converged: :mod:`nst_teach.convergence`).
+        run_iterations: the most iterations of notebook 05's painting and its dashboard (nst-teach's defaults).
+        first_iterations: the most iterations of notebook 00's first painting.
         full_size: the reference recipe's sizes, not fitted to the machine's time (:data:`nst_teach.pace.COURSE`).
         small_size: size of the reconstructions and experiment grids (fitted).
         run_size: size of notebook 05's full run and its dashboard (fitted).
@@ -41,14 +56,16 @@ class CourseSettings:
     iterations: int
     every: int
     small_iterations: int
+    run_iterations: int
+    first_iterations: int
     full_size: bool = False
 
     def _size(self, which: str) -> tuple[int, int]:
         if self.quick:  # tiny and deterministic: nothing is timed
             return (64, 48) if which == "run" else (48, 36)
         if which == "first":  # before any timing
-            return (200, 150) if self.full_size else FIRST_PAINTING
-        iterations = (("run", self.iterations), ("small", self.small_iterations))
+            return FIRST_PAINTING
+        iterations = (("run", self.run_iterations), ("small", self.small_iterations))
         return COURSE[which].full_size if self.full_size else fitted_sizes(self.pace, iterations)[which]
 
     small_size = property(lambda self: self._size("small"))
@@ -56,14 +73,22 @@ class CourseSettings:
     first_size = property(lambda self: self._size("first"))
     pace = property(lambda self: None if self.quick else measure())  # this machine's, timed once per kernel
 
-    def forecast(self, which: str, *, runs: int = 1, deepest: Any = None) -> str:
+    def forecast(self, which: str, *, runs: int = 1, deepest: Any = None, done: int = 0) -> str:
         """A line to print before a long cell: how long its runs take here, and at the reference recipe's size.
 
         ``which`` is a cell of :data:`nst_teach.pace.COURSE`; the cell makes ``runs`` runs of the reference recipe's
-        costs, or one run per layer of ``deepest``, VGG-19 cut after that layer.
+        costs, or one run per layer of ``deepest``, VGG-19 cut after that layer.  A run that converges sooner
+        (:mod:`nst_teach.convergence`) takes less.  ``which="reference"``: the rest of the reference recipe's run
+        (Adam, float32) at notebook 05's size, after ``done`` of its iterations.
         """
+        if which == "reference":
+            size, iterations = self.run_size, max(self.iterations - done, 0)
+            if self.quick:
+                return f"quick mode: {iterations} Adam iterations at {size[0]}×{size[1]}"
+            pace = measure("float32")  # the reference recipe computes in float32, whatever this machine offers
+            return pace.forecast(size, iterations, full_size=COURSE["run"].full_size, optimizer="adam")
         size, work = self._size(which), COURSE[which]
-        iterations = self.iterations if which == "run" else self.small_iterations
+        iterations = self.run_iterations if which == "run" else self.small_iterations
         layers = list(deepest) if deepest is not None else [DEEPEST] * runs
         if self.quick:
             return f"quick mode: {len(layers)} run(s) of {iterations} iterations at {size[0]}×{size[1]}"
@@ -86,6 +111,8 @@ def settings(full_size: bool = False) -> CourseSettings:
     True
     """
     if quick_mode():
-        return CourseSettings(quick=True, size=(64, 48), iterations=6, every=2, small_iterations=3)
+        return CourseSettings(quick=True, size=(64, 48), iterations=6, every=2, small_iterations=3, run_iterations=6,
+                              first_iterations=3)  # fmt: skip
     return CourseSettings(quick=False, size=defaults.IMG_SIZE, iterations=defaults.ITERATIONS,
-                          every=defaults.SAVE_EVERY, small_iterations=60, full_size=full_size)  # fmt: skip
+                          every=defaults.SAVE_EVERY, small_iterations=SMALL_ITERATIONS, run_iterations=RUN_ITERATIONS,
+                          first_iterations=FIRST_ITERATIONS, full_size=full_size)  # fmt: skip

@@ -16,6 +16,7 @@ Where each part lives
 ``viz.live``           :class:`LiveFigure` and its kinds, updated in place, rendered to PNG
 ``viz.live_grid``      :class:`LiveLayerGrid`: every style layer's Gram matrices and the content layer's
                        feature maps, one column each (the dashboard's layer grid)
+``viz.race``           :func:`cost_against_seconds`: runs of the same cost side by side, against the seconds
 =====================  ===========================================================================
 
 Introduced in ``notebooks/01_images.ipynb`` (:func:`show_images`) and used in every notebook after it.
@@ -27,12 +28,14 @@ from .live import LiveCosts, LiveFeatureMaps, LiveFigure, LiveGram, LiveImages, 
 from .live_grid import LiveLayerGrid
 from .one_shot import cost_curves, feature_maps, gram_heatmaps, show_images
 from .pieces import COLORMAPS, COST_LABELS, LINE_CYCLE, line_style
+from .race import cost_against_seconds
 
 __all__ = [
     "show_images",
     "feature_maps",
     "gram_heatmaps",
     "cost_curves",
+    "cost_against_seconds",
     "COST_LABELS",
     "COLORMAPS",
     "LINE_CYCLE",

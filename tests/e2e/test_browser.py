@@ -228,12 +228,13 @@ def test_live_notebook_runs_and_its_dashboard_renders(live_page):
 
 
 def test_showing_the_dashboard_in_the_page_keeps_its_settings(live_page):
-    """Drawing the controls must not change the options the next Start uses (the notebook's are the reference recipe's).
+    """Drawing the controls must not change the options the next Start uses (the notebook's are nst-teach's defaults).
 
     A slider that updates continuously snaps its value to its step when the browser draws it, and sends
     the snapped value back to the kernel (β 40 would become 39.81).
     """
-    from nst_teach.defaults import ALPHA, BETA, LEARNING_RATE, NOISE_RATIO, STYLE_LAYERS
+    from nst_teach.defaults import ALPHA, BETA, NOISE_RATIO, STYLE_LAYERS
+    from nst_teach.optimizers import LBFGS_LEARNING_RATE
 
     code = (
         "from nst_teach.widgets import StyleTransferDashboard\n"
@@ -245,7 +246,7 @@ def test_showing_the_dashboard_in_the_page_keeps_its_settings(live_page):
     expected = {
         "alpha": ALPHA,
         "beta": BETA,
-        "learning_rate": LEARNING_RATE,
+        "learning_rate": LBFGS_LEARNING_RATE,  # the dashboard opens on L-BFGS: its step length 1 (Adam's 2 is 2 px)
         "noise_ratio": NOISE_RATIO,
         "style_layers": dict(STYLE_LAYERS),
     }
