@@ -445,7 +445,7 @@ class StyleTransferDashboard(_DashboardControls, _StatusLine):
             spent = time.perf_counter() - c["start"] - c["paused"] if c else 0.0
             why = transfer.message if transfer is not None and transfer.message else f"iteration {k}"
             self._set_status(
-                f"Done, {why[0].upper()}{why[1:]} (this run took {_duration(spent)}). Start continues from "
+                f"Done: {why} (this run took {_duration(spent)}). Start continues from "
                 f"this image; Reset starts over. · {note}",
                 "ok",
             )
