@@ -591,9 +591,8 @@ class StyleTransfer:
         settings = self.options
         yours = f", your functions={list(self.functions.given)}" if self.functions.given else ""
         return (
-            f"StyleTransfer(size={self.size}, optimizer={settings['optimizer']!r}, "
-            f"learning_rate={settings['learning_rate']:g}, "
-            f"precision={self.precision!r}, iteration={self.iteration}{yours})"
+            f"StyleTransfer(size={self.size}, optimizer={settings['optimizer']!r}, learning_rate="
+            f"{settings['learning_rate']:g}, precision={self.precision!r}, iteration={self.iteration}{yours})"
         )
 
 

@@ -218,8 +218,11 @@ def test_my_preprocess_uses_a_written_preprocess_right_or_wrong_and_else_the_pac
     def unwritten(rgb, size):
         raise NotImplementedError("preprocess is not written yet")
 
-    def rgb_order(rgb, size):  # runs, but keeps RGB: used, and the picture shows it
-        return packages(rgb[..., ::-1].copy(), size)
+    def rgb_order(rgb, size):  # runs, but keeps RGB (no BGR swap): used, and the picture shows it
+        import cv2
+
+        resized = cv2.resize(rgb, size, interpolation=cv2.INTER_CUBIC).astype(np.float32)
+        return (resized - np.array([103.939, 116.779, 123.68], np.float32))[np.newaxis]
 
     assert course.my_preprocess({"preprocess": unwritten}) is packages  # notebook 05 of a course not done yet
     assert "the package's preprocess: not written yet" in capsys.readouterr().out
