@@ -29,3 +29,38 @@ def test_benchmark_runs_in_quick_mode(script, tmp_path):
     figures = json.loads(out.read_text())
     assert figures  # the figures were written as JSON
     assert "wrote" in done.stdout
+
+
+@pytest.mark.slow
+def test_bench_convergence_stops_where_the_rule_says_in_quick_mode(tmp_path):
+    from nst_teach.convergence import first_converged
+
+    out = tmp_path / "convergence.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "bench_convergence.py"),
+            "--quick",
+            "--reference",
+            "--precisions",
+            "float32",
+            "--tolerances",
+            "0.5,0.2",
+            "--json",
+            str(out),
+        ],  # fmt: skip
+        env=dict(os.environ, NST_TEACH_OFFLINE="1"),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    print(done.stdout)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (figures,) = json.loads(out.read_text())
+    assert figures["pair"] == "cottage + swirls" and figures["reference_cost"] > 0
+    assert len(figures["totals"]) == 30  # the rule off: every iteration of the quick run
+    for row in figures["rows"]:
+        assert row["iteration"] == first_converged(figures["totals"], row["tolerance"])
+        if row["iteration"] is not None:
+            assert row["cost"] > 0 and row["seconds"] == figures["seconds"][row["iteration"] - 1]
+    assert "CPU:" in done.stdout and "load average" in done.stdout
