@@ -432,7 +432,7 @@ def test_preview_grid_fills_one_thumbnail_per_setting(content, style):
     for (label, _), (image, caption), placeholder in zip(grid.settings, grid.cells, placeholders):
         assert image.value != placeholder
         assert np.array_equal(decode_png(image.value), grid.results[label])
-        assert "J =" in caption.value
+        assert "J =" in caption.value and re.search(r"\(\d+ it\., (converged|limit)\)", caption.value)  # how it ended
     assert not np.array_equal(grid.results["noise_ratio=0.2"], grid.results["noise_ratio=0.8"])
     assert "Done: 2 of 2" in grid.status
 

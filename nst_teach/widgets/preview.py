@@ -208,6 +208,7 @@ class PreviewGrid(_StatusLine):
             last = None
             try:
                 transfer = StyleTransfer(content, style, **{**self._options, **overrides})
+                self._set_status(f"Setting {i + 1}/{len(self.settings)}: {label} · this run is {transfer.recipe}")
                 generator = transfer.steps()
                 try:
                     for step in generator:
@@ -224,7 +225,7 @@ class PreviewGrid(_StatusLine):
                 continue
             self.results[label] = rgb
             image.value = _png(rgb)
-            cost = f"J = {last.total:.3g}" if last is not None else "no iteration"
+            cost = "no iteration" if last is None else f"J = {last.total:.3g} ({last.iteration} it., {transfer.ended})"
             caption.value = _status_html(f"{label}\n{cost}", "ok" if last is not None else "warn")
         failed = f"; {len(self.errors)} could not run (see their captions)" if self.errors else ""
         self._finish(
