@@ -48,8 +48,11 @@ __all__ = [
 #: The iterations over which the rule measures the cost's decrease.
 WINDOW = 10
 
-#: The share of itself the cost must fall by over :data:`WINDOW` iterations for a run of the defaults to go on
-#: (chosen from four pairs of pictures in float32 and bfloat16: ``benchmarks/bench_convergence.py``).
+#: The share of itself the cost must fall by over :data:`WINDOW` iterations for an L-BFGS run (nst-teach's
+#: defaults) to go on: chosen from four pairs of pictures in float32 and bfloat16
+#: (``benchmarks/bench_convergence.py``; ``benchmarks/README.md``, "When a run ends").  Each optimizer of the
+#: registry has its own (:data:`nst_teach.optimizers.TOLERANCES`): Adam's steps of 2 pixels lower the cost far
+#: less per iteration, and 0.5 would stop it after a dozen.
 TOLERANCE = 0.5
 
 

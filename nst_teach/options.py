@@ -43,12 +43,12 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .convergence import TOLERANCE, WINDOW
+from .convergence import WINDOW
 from .defaults import ALPHA, BETA, CONTENT_LAYER, IMG_SIZE, ITERATIONS, LEARNING_RATE, NOISE_RATIO, SEED, STYLE_LAYERS
 from .errors import LayerError, OptionError, option_label
 from .exercises import EXERCISES, Exercise
 from .layers import POOLINGS, layer_name
-from .optimizers import ALIASES, LEARNING_RATES, OPTIMIZERS
+from .optimizers import ALIASES, LEARNING_RATES, OPTIMIZERS, TOLERANCES
 from .precision import DEFAULT_PRECISION, PRECISIONS, resolve_precision
 from .validate import check_choice, check_int, check_number, check_size, did_you_mean, format_size
 
@@ -254,9 +254,10 @@ TABLE: dict[str, Option] = {option.name: option for option in (
     Option("iterations", "count", ITERATIONS,
            "the most iterations a run does (it ends sooner once converged: see tolerance)", minimum=1,
            reference=ITERATIONS),
-    Option("tolerance", "number", TOLERANCE,
+    Option("tolerance", "number", None,
            f"converged: the run ends once the cost falls by less than this share of itself over {WINDOW} "
            "iterations (smaller: a finer run; 0: always run every iteration)", at_most=1.0, reference=0.0,
+           none="the optimizer's own: " + ", ".join(f"{t:g} for {n}" for n, t in TOLERANCES.items()),
            doc="The convergence rule (:mod:`nst_teach.convergence`).  The reference recipe turns it off: its 500 "
                "Adam iterations are the recipe.  ``Result.ended`` and ``Result.message`` say why a run ended."),
     Option("log_dir", "folder", None, "a folder to write TensorBoard summaries into", none="no summaries",
@@ -529,6 +530,8 @@ def resolve_options(
     settings = {name: check_option(name, settings[name]) for name in TABLE}
     if settings["learning_rate"] is None:
         settings["learning_rate"] = LEARNING_RATES[settings["optimizer"]]
+    if settings["tolerance"] is None:
+        settings["tolerance"] = TOLERANCES[settings["optimizer"]]
     settings["precision"] = resolve_precision(settings["precision"])
     return settings
 

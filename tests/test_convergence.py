@@ -16,7 +16,7 @@ import pytest
 from nst_teach.convergence import TOLERANCE, WINDOW, converged, decrease, expected_end, first_converged
 from nst_teach.history import ENDINGS
 from nst_teach.lbfgs import LBFGS
-from nst_teach.optimizers import LBFGS_MAX_BACKTRACKS, LBFGS_RESTARTS
+from nst_teach.optimizers import LBFGS_MAX_BACKTRACKS, LBFGS_RESTARTS, TOLERANCES
 from nst_teach.options import DEFAULTS, REFERENCE_PRESET, resolve_options
 
 SIZE = (48, 36)
@@ -67,7 +67,10 @@ def test_the_forecast_finds_where_a_power_law_decrease_reaches_the_tolerance():
 
 
 def test_the_option_is_in_the_table_and_the_reference_recipe_turns_it_off():
-    assert DEFAULTS["tolerance"] == TOLERANCE > 0
+    assert DEFAULTS["tolerance"] is None  # the optimizer's own, as learning_rate
+    assert resolve_options({})["tolerance"] == TOLERANCE == TOLERANCES["lbfgs"] > TOLERANCES["adam"] > 0
+    assert resolve_options({"optimizer": "adam"})["tolerance"] == TOLERANCES["adam"]
+    assert resolve_options({"optimizer": "adam", "tolerance": 0.3})["tolerance"] == 0.3
     assert REFERENCE_PRESET["tolerance"] == 0 and REFERENCE_PRESET["iterations"] == 500
     assert resolve_options({"preset": "reference"})["tolerance"] == 0
     for bad in (-0.1, float("nan"), 1.5, "small"):

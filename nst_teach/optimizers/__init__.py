@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..convergence import TOLERANCE
 from ..defaults import LEARNING_RATE
 from ..validate import check_choice
 
@@ -53,6 +54,7 @@ __all__ = [
     "ALIASES",
     "LEARNING_RATES",
     "LABELS",
+    "TOLERANCES",
     "LBFGS_LEARNING_RATE",
     "LBFGS_HISTORY",
     "LBFGS_MAX_BACKTRACKS",
@@ -97,6 +99,8 @@ class OptimizerEntry:
         summary: a few words for the option's help (``"is the reference recipe's"``).
         aliases: other spellings (``("l-bfgs",)``).
         takes_train_step: whether each step is a ``train_step`` (Adam's): the student's is used.
+        tolerance: what ``tolerance=None`` means for it: the convergence rule's share
+            (:mod:`nst_teach.convergence`).
         advice: what to try when the cost stops being finite (``{learning_rate}`` is filled in).
     """
 
@@ -109,6 +113,7 @@ class OptimizerEntry:
     aliases: tuple[str, ...] = ()
     takes_train_step: bool = False
     advice: str = "try a smaller learning_rate (now {learning_rate:g})"
+    tolerance: float = 0.01
 
 
 #: How many (s, y) pairs the L-BFGS optimizer remembers (20 reached a given cost in a few
@@ -208,6 +213,10 @@ LEARNING_RATES: Mapping[str, float] = _Column("learning_rate")
 #: What the dashboard's dropdown shows for each optimizer (``"L-BFGS"``).
 LABELS: Mapping[str, str] = _Column("label")
 
+#: What ``tolerance=None`` means, per optimizer: L-BFGS's was measured (:data:`nst_teach.convergence.TOLERANCE`);
+#: Adam's, 1 % over 10 iterations, was not (its steps lower the cost far less per iteration than L-BFGS's).
+TOLERANCES: Mapping[str, float] = _Column("tolerance")
+
 
 def optimizer_entry(name: str) -> OptimizerEntry:
     """The registry's entry ``name`` (any case, or an alias); an OptionError listing the optimizers if none."""
@@ -247,6 +256,7 @@ register(
         evaluations=1.0,
         summary="is the reference recipe's",
         takes_train_step=True,
+        tolerance=0.01,
     )
 )
 register(
@@ -260,5 +270,6 @@ register(
         summary="reaches a given cost in the fewest iterations",
         aliases=("l-bfgs",),
         advice="check the images and the weights, or try optimizer='adam' with a small learning_rate",
+        tolerance=TOLERANCE,
     )
 )

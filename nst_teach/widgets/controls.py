@@ -36,7 +36,7 @@ import traitlets
 from ..defaults import IMG_SIZE
 from ..errors import OptionError
 from ..layers import CONV_LAYERS, VGG19_LAYERS
-from ..optimizers import LABELS, LEARNING_RATES
+from ..optimizers import LABELS, LEARNING_RATES, TOLERANCES
 from ..options import TABLE, Option, defaults, resolve_options
 from ..validate import check_size, format_size
 from ._base import _layer_option, _TitledGridBox
@@ -309,6 +309,8 @@ class _DashboardControls:
         starting = dict(options)
         if starting.get("learning_rate", 0) is None:  # None: the optimizer's own
             starting["learning_rate"] = LEARNING_RATES[starting["optimizer"]]
+        if starting.get("tolerance", 0) is None:
+            starting["tolerance"] = TOLERANCES[starting["optimizer"]]
 
         # {option: its control}, in the order the page shows them.
         self.controls: dict[str, widgets.Widget] = {}
@@ -340,6 +342,8 @@ class _DashboardControls:
             self.optimizer.observe(
                 lambda change: setattr(self.learning_rate, "value", LEARNING_RATES[change["new"]]), "value"
             )
+        if {"optimizer", "tolerance"} <= self.controls.keys():  # ...and its own convergence tolerance
+            self.optimizer.observe(lambda change: setattr(self.tolerance, "value", TOLERANCES[change["new"]]), "value")
 
         self.every = widgets.BoundedIntText(
             min=1,

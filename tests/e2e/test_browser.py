@@ -109,7 +109,8 @@ class Dashboard:
 
     def run_and_watch(self, page: Any, name: str) -> None:
         """Start: the image and the cost plot change while it runs; Stop: the image stays as it is."""
-        self.set_number("iterations", "100000")  # long enough to still be running when we look
+        self.set_number("iterations", "100000")  # long enough to still be running when we look...
+        self.set_number("converged below", "0")  # ...and never ended by the convergence rule
         self.set_number("show every", "1")
         self.start.click()
         wait_until(lambda: self.iteration() >= 2, RUN_TIMEOUT, "the run to reach iteration 2")

@@ -43,7 +43,8 @@ def watch_the_grid(page: Any, dashboard: Dashboard, name: str, scroll: Any) -> N
 
     ``scroll()`` puts the page as a student sees it (typing in the settings below has scrolled it).
     """
-    dashboard.set_number("iterations", "100000")  # long enough to still be running when we look
+    dashboard.set_number("iterations", "100000")  # long enough to still be running when we look...
+    dashboard.set_number("converged below", "0")  # ...and never ended by the convergence rule
     dashboard.set_number("show every", "1")
     dashboard.start.click()
     grid = dashboard.root.locator(".nst-layer-grid")
