@@ -415,8 +415,8 @@ class StyleTransfer:
                     yield step
                     if step.ended is not None:
                         return
-                    if self._scale_totals and converged(self._scale_totals, self.options["tolerance"]):
-                        break  # converged at a coarser scale: on to the next
+                    if not last_scale and converged(self._scale_totals, self.options["tolerance"]):
+                        break  # converged at a coarser scale: on to the next (the last scale's end is _ending's)
             if self._ended is None:  # a coarser scale converged early, so the last did fewer than `end`
                 self._end("limit", f"did every iteration planned at each scale ({self.iteration} in all).")
         finally:

@@ -13,12 +13,11 @@ import pytest
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("script", ["bench_transfer.py", "bench_memory.py", "bench_kernel_memory.py"])
-def test_benchmark_runs_in_quick_mode(script, tmp_path):
+def _quick(script: str, tmp_path: Path, *options: str) -> tuple[object, subprocess.CompletedProcess]:
+    """Runs ``benchmarks/<script> --quick [options]`` offline; returns the figures it wrote as JSON, and the run."""
     out = tmp_path / "figures.json"
     done = subprocess.run(
-        [sys.executable, str(BENCH / script), "--quick", "--json", str(out)],
+        [sys.executable, str(BENCH / script), "--quick", *options, "--json", str(out)],
         env=dict(os.environ, NST_TEACH_OFFLINE="1"),
         capture_output=True,
         text=True,
@@ -26,7 +25,13 @@ def test_benchmark_runs_in_quick_mode(script, tmp_path):
     )
     print(done.stdout)
     assert done.returncode == 0, done.stderr[-3000:]
-    figures = json.loads(out.read_text())
+    return json.loads(out.read_text()), done
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", ["bench_transfer.py", "bench_memory.py", "bench_kernel_memory.py"])
+def test_benchmark_runs_in_quick_mode(script, tmp_path):
+    figures, done = _quick(script, tmp_path)
     assert figures  # the figures were written as JSON
     assert "wrote" in done.stdout
 
@@ -35,28 +40,9 @@ def test_benchmark_runs_in_quick_mode(script, tmp_path):
 def test_bench_convergence_stops_where_the_rule_says_in_quick_mode(tmp_path):
     from nst_teach.convergence import first_converged
 
-    out = tmp_path / "convergence.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "bench_convergence.py"),
-            "--quick",
-            "--reference",
-            "--precisions",
-            "float32",
-            "--tolerances",
-            "0.5,0.2",
-            "--json",
-            str(out),
-        ],  # fmt: skip
-        env=dict(os.environ, NST_TEACH_OFFLINE="1"),
-        capture_output=True,
-        text=True,
-        timeout=1200,
+    (figures,), done = _quick(
+        "bench_convergence.py", tmp_path, "--reference", "--precisions", "float32", "--tolerances", "0.5,0.2"
     )
-    print(done.stdout)
-    assert done.returncode == 0, done.stderr[-3000:]
-    (figures,) = json.loads(out.read_text())
     assert figures["pair"] == "cottage + swirls" and figures["reference_cost"] > 0
     assert len(figures["totals"]) == 30  # the rule off: every iteration of the quick run
     for row in figures["rows"]:
