@@ -24,7 +24,7 @@ from nst_teach import __version__  # the package's one version
 from . import defaults, errors, servers, weights
 from .classroom import unused_path
 from .cli_run import EXIT_INTERRUPTED, GIF_FRAMES, GIF_SECONDS, refuse_overwrite, run_with_progress
-from .course import APP, COURSE_DIR, NOTEBOOKS, copy_course, course_files
+from .course import APP, COURSE_DIR, NOTEBOOKS, copy_course, course_files, instructor_package
 from .errors import NSTError, OptionError
 from .image_io import read_image
 from .layers import layer_table
@@ -473,7 +473,8 @@ def _app(args: argparse.Namespace) -> int:
 def _notebooks(args: argparse.Namespace) -> int:
     if args.dest is None and args.nbgrader is None:
         raise OptionError("name a folder to copy the notebooks into (nst-teach notebooks DEST), or --nbgrader DIR")
-    if args.solutions or args.nbgrader is not None:  # the reference solutions import TensorFlow
+    if args.solutions or args.nbgrader is not None:  # the instructor's package, which imports TensorFlow
+        instructor_package("nst-teach notebooks --solutions" if args.solutions else "nst-teach notebooks --nbgrader")
         from ._quiet import import_tensorflow_quietly  # TensorFlow: only for the solutions
 
         import_tensorflow_quietly()
@@ -482,7 +483,7 @@ def _notebooks(args: argparse.Namespace) -> int:
         for path in copy.written:
             print(path)
     if args.nbgrader is not None:
-        from .instructor.nbgrader import write_course  # the instructor's side loads TensorFlow: only when asked
+        from nst_teach_instructor.nbgrader import write_course  # the instructor's package: only when asked
 
         course = write_course(args.nbgrader, course_files(), NOTEBOOKS, force=args.force)
         for path in course.written:

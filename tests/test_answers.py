@@ -1,4 +1,4 @@
-"""The model answers (nst_teach/instructor/answers.py): one for every open question of every notebook.
+"""The model answers (instructor/nst_teach_instructor/answers.py): one for every open question of every notebook.
 
 The questions are read from the notebooks themselves (the numbered list under "## Exercises" in the
 last markdown cell), so a new question without an answer, or an answer left for a question that is
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from nst_teach import course, layers
-from nst_teach.instructor.answers import ANSWERS, answers_for, notebook_key, questions, with_model_answers
+from nst_teach_instructor.answers import ANSWERS, answers_for, notebook_key, questions, with_model_answers
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 PATHS = sorted(NOTEBOOK_DIR.glob("0*.ipynb"))

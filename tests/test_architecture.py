@@ -61,7 +61,6 @@ TIERS: dict[str, list[str]] = {
         "pace",
         "course",
         "quiz",
-        "instructor",
         "classroom",
     ],
     "what people use": ["widgets", "servers", "cli_run", "cli", "__main__", "__init__"],
@@ -407,3 +406,34 @@ def test_a_planted_uncommented_import_is_found(tmp_path):
         "def silent():\n    from .heavy import x\n"
     )
     assert uncommented_imports_in_functions(package, "planted") == {"planted/user.py:10": "user"}
+
+
+# --------------------------------------------------------------------------- the instructor's package
+
+INSTRUCTOR = PACKAGE.parent / "instructor" / "nst_teach_instructor"
+
+
+def test_the_students_package_imports_the_instructors_only_when_asked():
+    """nst_teach reaches nst_teach_instructor only inside a function (never at import time), in course.files and cli."""
+    found = []
+    for name, path in modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top_level = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            imported = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            imported += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if any(m.split(".")[0] == "nst_teach_instructor" for m in imported):
+                found.append((name, node.lineno, id(node) in top_level))
+    assert found, "the test reads no import of nst_teach_instructor: has the command moved?"
+    assert {name for name, _, _ in found} <= {"course.files", "cli"}, found
+    assert not [f for f in found if f[2]], f"imported at the top of a module: {found}"
+
+
+def test_the_instructors_package_borrows_no_private_name_of_the_students():
+    found = []
+    for path in sorted(INSTRUCTOR.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("nst_teach."):
+                parts = node.module.split(".")[1:] + [alias.name for alias in node.names]
+                found += [f"{path.name}:{node.lineno} takes {node.module}.{p}" for p in parts if p.startswith("_")]
+    assert not found, "the instructor's package uses nst_teach's public interface only: " + "; ".join(found)

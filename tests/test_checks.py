@@ -31,7 +31,7 @@ from nst_teach.checks import (
 )
 from nst_teach.checks.hints import _forget_attempts
 from nst_teach.defaults import STYLE_LAYERS, VGG_MEANS_BGR
-from nst_teach.instructor.solutions import solution
+from nst_teach_instructor.solutions import solution
 
 MEANS = np.array(VGG_MEANS_BGR, np.float32)
 

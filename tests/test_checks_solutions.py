@@ -1,4 +1,4 @@
-"""Tests for nst_teach.exercises and nst_teach.instructor.solutions: the exercise table and the solutions.
+"""Tests for nst_teach.exercises and nst_teach_instructor.solutions: the exercise table and the solutions.
 
 Each solution's code must pass its own check and give the package's results; nothing a student
 imports (``nst_teach``, ``nst_teach.checks``) reaches the solutions.
@@ -20,7 +20,7 @@ from nst_teach import costs
 from nst_teach.checks import EXERCISES, check_content_cost
 from nst_teach.defaults import VGG_MEANS_BGR
 from nst_teach.errors import OptionError
-from nst_teach.instructor.solutions import SOURCES, USES, solution, solution_source
+from nst_teach_instructor.solutions import SOURCES, USES, solution, solution_source
 
 
 def assert_passes(result) -> None:

@@ -14,7 +14,7 @@ import tensorflow as tf
 import nst_teach as nst
 from nst_teach.checks import CheckResult, check_total_cost, check_train_step
 from nst_teach.checks.hints import _forget_attempts
-from nst_teach.instructor.solutions import solution
+from nst_teach_instructor.solutions import solution
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ def test_quick_mode_shrinks_everything(monkeypatch):
 
 
 def test_solve_notebook_replaces_only_exercise_cells():
-    from nst_teach.instructor.solutions import solution_source
+    from nst_teach_instructor.solutions import solution_source
 
     nb = {
         "cells": [
@@ -170,7 +170,7 @@ def test_my_functions_passes_on_written_functions_right_or_wrong():
     from nst_teach import costs
     from nst_teach.checks import check_gram_matrix
     from nst_teach.checks.hints import _ATTEMPTS, _forget_attempts
-    from nst_teach.instructor.solutions import solution
+    from nst_teach_instructor.solutions import solution
 
     def gram_matrix(A):  # well shaped, twice too large: used, and the picture shows it
         return 2 * tf.matmul(A, tf.transpose(A))
@@ -213,7 +213,7 @@ def test_my_preprocess_uses_a_written_preprocess_right_or_wrong_and_else_the_pac
     import numpy as np
 
     from nst_teach.images import preprocess as packages
-    from nst_teach.instructor.solutions import solution
+    from nst_teach_instructor.solutions import solution
 
     def unwritten(rgb, size):
         raise NotImplementedError("preprocess is not written yet")

@@ -1,4 +1,4 @@
-"""The nbgrader course (nst_teach/instructor/nbgrader.py), checked by nbgrader itself.
+"""The nbgrader course (instructor/nst_teach_instructor/nbgrader.py), checked by nbgrader itself.
 
 The fast tests validate every notebook's source version with nbgrader's own metadata validator and
 check what each kind of cell became; the hidden tests are run against the reference solutions and
@@ -26,9 +26,9 @@ from nbgrader.nbgraderformat import MetadataValidator
 from nst_teach import course
 from nst_teach.cli import main
 from nst_teach.errors import NSTError
-from nst_teach.instructor import nbgrader as grader
-from nst_teach.instructor.answers import ANSWERS, questions
-from nst_teach.instructor.solutions import solution, solution_source
+from nst_teach_instructor import nbgrader as grader
+from nst_teach_instructor.answers import ANSWERS, questions
+from nst_teach_instructor.solutions import solution, solution_source
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"

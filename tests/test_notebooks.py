@@ -25,8 +25,8 @@ import pytest
 
 from nst_teach import checks, course
 from nst_teach.cli import main
-from nst_teach.instructor.answers import questions, with_model_answers
-from nst_teach.instructor.solutions import solution_source
+from nst_teach_instructor.answers import questions, with_model_answers
+from nst_teach_instructor.solutions import solution_source
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 START, END = "### START CODE HERE ###", "### END CODE HERE ###"

@@ -1,7 +1,7 @@
-"""The course as slides: every notebook carries the slide types of :mod:`nst_teach.instructor.slides`.
+"""The course as slides: every notebook carries the slide types of :mod:`nst_teach_instructor.slides`.
 
 The committed notebooks must be the rule's output (a cell added without re-running
-``python -m nst_teach.instructor.slides notebooks/0*.ipynb`` fails here); every notebook starts
+``python -m nst_teach_instructor.slides notebooks/0*.ipynb`` fails here); every notebook starts
 with a slide, each section heading starts one, and no (sub-)slide holds more than one big output —
 told here by the cell's source with this file's own patterns, not by the module's.
 The rule itself is checked on small notebooks made here.
@@ -17,8 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nst_teach.instructor import slides
-from nst_teach.instructor.slides import apply_slides, apply_to_file, big_output, heading_level, slide_types, spans
+from nst_teach_instructor import slides
+from nst_teach_instructor.slides import apply_slides, apply_to_file, big_output, heading_level, slide_types, spans
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 COURSE = sorted(path.name for path in NOTEBOOK_DIR.glob("0*.ipynb"))  # 00 … 06, and any notebook added after them
@@ -98,7 +98,7 @@ def test_the_committed_notebook_is_the_rules_output(name):
     expected = copy.deepcopy(committed)
     changed = apply_slides(expected)
     assert not changed and expected == committed, (
-        f"{name}'s slide types are not the rule's: run python -m nst_teach.instructor.slides notebooks/0*.ipynb"
+        f"{name}'s slide types are not the rule's: run python -m nst_teach_instructor.slides notebooks/0*.ipynb"
     )
 
 

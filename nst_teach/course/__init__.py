@@ -25,6 +25,7 @@ from .files import (
     copy_notebooks,
     course_files,
     exercise_name,
+    instructor_package,
     solve_notebook,
 )
 from .functions import MyFunctions, load_exercises, my_functions, my_preprocess
@@ -44,6 +45,7 @@ __all__ = [
     "in_colab",
     "exercise_name",
     "solve_notebook",
+    "instructor_package",
     "copy_notebooks",
     "copy_course",
     "CourseCopy",

@@ -4,7 +4,7 @@ The instructor's path: open the notebook in JupyterLab, press the notebook toolb
 Slideshow" button (``RISE:preview``); the slideshow opens beside it and shows the first slide, the
 notebook's title; the right arrow goes to the second, the first section's heading. No cell is run, and
 nothing is fetched from outside the machine (the notebooks' ``rise`` theme has its fonts bundled).
-The slide types are the ones :mod:`nst_teach.instructor.slides` gave the committed notebook.
+The slide types are the ones :mod:`nst_teach_instructor.slides` gave the committed notebook.
 Screenshots: ``tests/e2e/artifacts/slides-*.png``.
 """
 

@@ -23,7 +23,7 @@ any other cell                                       ``fragment``    the steps f
                                                                      one at a time
 ===================================================  ==============  ===========================================
 
-``python -m nst_teach.instructor.slides notebooks/0*.ipynb`` re-applies the rule to notebook files
+``python -m nst_teach_instructor.slides notebooks/0*.ipynb`` re-applies the rule to notebook files
 (after a cell is added or moved); ``--check`` only says which files it would change.
 ``tests/test_slides.py`` fails when a committed notebook is not the rule's output.
 
@@ -259,9 +259,9 @@ def apply_to_file(path: Path, *, write: bool = True) -> bool:
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    """``python -m nst_teach.instructor.slides NOTEBOOK...``: (re-)applies the slideshow rule to the files."""
+    """``python -m nst_teach_instructor.slides NOTEBOOK...``: (re-)applies the slideshow rule to the files."""
     parser = argparse.ArgumentParser(
-        prog="python -m nst_teach.instructor.slides",
+        prog="python -m nst_teach_instructor.slides",
         description="Give the notebooks' cells the slide types RISE presents them with (one slide per section).",
     )
     parser.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK", help="the .ipynb files to update")

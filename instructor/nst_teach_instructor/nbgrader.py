@@ -7,7 +7,7 @@ writes the course as such a source course, in nbgrader 0.9's own cell metadata
 (``{"nbgrader": {"grade", "solution", "locked", "schema_version": 3, "grade_id", "points", "task"}}``):
 
 * each exercise cell (``nst_teach.exercise``) is an **autograded answer** cell: its function's
-  signature and docstring, then the reference solution (:mod:`nst_teach.instructor.solutions`) between
+  signature and docstring, then the reference solution (:mod:`nst_teach_instructor.solutions`) between
   ``### BEGIN SOLUTION`` and ``### END SOLUTION`` — the release shows ``# YOUR CODE HERE`` there;
 * each ``check_…`` cell is an **autograder test** cell worth :data:`POINTS` ``["check"]``: it shows the
   check's message, as the student's notebook does, asserts that the check passed, and runs a hidden test
@@ -17,7 +17,7 @@ writes the course as such a source course, in nbgrader 0.9's own cell metadata
   line (:func:`nst_teach.quiz.solution_source`), and its ``nst.quiz.check`` cell a test cell worth
   :data:`POINTS` ``["quiz"]`` that asserts ``nst.quiz.correct(id, answer)``;
 * every open question under "## Exercises" gets a **manually graded** markdown answer cell holding its
-  model answer (:mod:`nst_teach.instructor.answers`) as the solution, for the graders;
+  model answer (:mod:`nst_teach_instructor.answers`) as the solution, for the graders;
 * prose and the set-up cell are **read-only** (locked). The other code cells stay editable: the
   exercises ask students to change them ("start from the content itself", "untick a layer").
 
@@ -49,9 +49,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import quiz
-from ..errors import NSTError, OptionError
-from ..exercises import exercise
+from nst_teach import quiz
+from nst_teach.errors import NSTError, OptionError
+from nst_teach.exercises import exercise
+
 from .answers import answers_for, questions
 from .solutions import solution_source
 

@@ -4,7 +4,7 @@ On the instructor's side: nothing a student imports reaches this module —
 not ``nst_teach``, not ``nst_teach.checks`` (whose checks compare with the
 package's own functions, :mod:`nst_teach.costs` and :mod:`nst_teach.images`).
 It is read by ``nst-teach notebooks --solutions``
-(:func:`nst_teach.course.solve_notebook`) and by the tests, which check that
+(:func:`nst_teach_instructor.solve.solve_notebook`) and by the tests, which check that
 each solution passes its own check, i.e. gives the package's results.
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from ..defaults import VGG_MEANS_BGR
-from ..exercises import exercise
+from nst_teach.defaults import VGG_MEANS_BGR
+from nst_teach.exercises import exercise
 
 __all__ = ["SOURCES", "USES", "solution_source", "solution"]
 

@@ -1,8 +1,8 @@
 """Model answers to the open questions that close every notebook ("## Exercises" in its last cell).
 
-On the instructor's side, like :mod:`nst_teach.instructor.solutions`: ``nst-teach notebooks --solutions``
-(:func:`nst_teach.course.solve_notebook`) appends them to the solved copies as a "Model answers" cell,
-and ``nst-teach notebooks --nbgrader`` (:mod:`nst_teach.instructor.nbgrader`) makes each question a
+On the instructor's side, like :mod:`nst_teach_instructor.solutions`: ``nst-teach notebooks --solutions``
+(:func:`nst_teach_instructor.solve.solve_notebook`) appends them to the solved copies as a "Model answers" cell,
+and ``nst-teach notebooks --nbgrader`` (:mod:`nst_teach_instructor.nbgrader`) makes each question a
 manually graded answer cell holding its model answer, for the graders.
 
 An answer says what a student should find and why, in the physics of Gatys et al.'s method, referring
