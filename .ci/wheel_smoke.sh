@@ -3,14 +3,16 @@
 # environment, used from a folder outside the source tree. .ci/run runs it after the build; alone:
 #
 #     python -m build && bash .ci/wheel_smoke.sh            # the newest dist/nst_teach-*.whl
-#     bash .ci/wheel_smoke.sh path/to/nst_teach-X.Y.Z-py3-none-any.whl
+#     bash .ci/wheel_smoke.sh path/to/nst_teach-X.Y.Z-py3-none-any.whl [path/to/nst_teach_instructor-X.Y.Z-...whl]
 #
 # The environment is .venv-wheel (NST_TEACH_WHEEL_VENV to choose another), installed with pip from the
 # same index and pip cache as the test environment (about 3 minutes); NST_TEACH_WHEEL_REUSE=1 keeps an
 # existing one and reinstalls only the wheel (a developer's rerun; CI always starts fresh). Checks: `nst-teach --version` is the wheel's version,
 # the package and its course come from the environment (not the clone), `nst-teach notebooks DIR` writes
 # every notebook as the repository has it, `nst-teach layers` prints the table, and 02_vgg19 runs from
-# that copy in quick mode (nbclient, offline, seeded random weights).
+# that copy in quick mode (nbclient, offline, seeded random weights). With the instructor's wheel as a second
+# argument: `nst-teach notebooks --solutions` first says to install it (a student's install has no solutions),
+# then, with it installed, writes the solved course and the nbgrader course.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -22,6 +24,11 @@ if [ -z "$wheel" ] || [ ! -f "$wheel" ]; then
 fi
 wheel="$(cd "$(dirname "$wheel")" && pwd)/$(basename "$wheel")"
 version="$(basename "$wheel" | cut -d- -f2)"
+instructor_wheel="${2:-}"
+if [ -n "$instructor_wheel" ]; then
+  [ -f "$instructor_wheel" ] || { echo "wheel_smoke: no instructor's wheel $instructor_wheel" >&2; exit 1; }
+  instructor_wheel="$(cd "$(dirname "$instructor_wheel")" && pwd)/$(basename "$instructor_wheel")"
+fi
 venv="${NST_TEACH_WHEEL_VENV:-.venv-wheel}"
 
 start=$SECONDS
@@ -90,4 +97,18 @@ errors = [o for cell in notebook.cells for o in cell.get("outputs", []) if o.get
 assert not errors, errors
 EOF
 echo "wheel_smoke: 02_vgg19.ipynb ran in quick mode in $((SECONDS - start)) s" >&2
+
+if [ -n "$instructor_wheel" ]; then
+  status=0
+  said="$("$venv/bin/nst-teach" notebooks --solutions solved 2>&1)" || status=$?
+  [ "$status" -eq 2 ] && grep -q "pip install nst-teach-instructor" <<<"$said" \
+    || fail "without the instructor's package, --solutions did not say to install it (exit $status): $said"
+  [ ! -e solved ] || fail "without the instructor's package, --solutions wrote solved/"
+  "$venv/bin/python" -m pip install --quiet "$instructor_wheel"
+  "$venv/bin/nst-teach" notebooks --solutions solved >/dev/null
+  grep -q "Reference solution" solved/03_content_cost.ipynb || fail "--solutions wrote no solved 03_content_cost"
+  "$venv/bin/nst-teach" notebooks --nbgrader graded >/dev/null 2>&1 || fail "--nbgrader did not write the course"
+  [ -f graded/nbgrader_config.py ] && [ -d graded/source/07_quiz ] || fail "--nbgrader wrote no nbgrader course"
+  echo "wheel_smoke: $(basename "$instructor_wheel"): --solutions said to install it, then wrote the solved and the nbgrader course" >&2
+fi
 echo "wheel_smoke: OK (nst-teach $version from the wheel, outside the source tree)" >&2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -138,14 +139,19 @@ def test_the_weights_status_and_the_dashboard_say_which_nst_teach_speaks():
 # --- the wheel ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_the_wheel_holds_the_package_its_pictures_the_voila_template_and_every_notebook(tmp_path):
-    """Built with ``python -m build --wheel`` from a copy of the working tree (the clone stays untouched)."""
+@pytest.fixture(scope="module")
+def student_wheel(tmp_path_factory) -> Path:
+    """The student's wheel: the one .ci/run built (``NST_TEACH_STUDENT_WHEEL``), else one built here.
+
+    Built with ``python -m build --wheel`` from a copy of the working tree (the clone stays untouched).
+    """
     import shutil
     import subprocess
-    import zipfile
 
+    if os.environ.get("NST_TEACH_STUDENT_WHEEL"):
+        return Path(os.environ["NST_TEACH_STUDENT_WHEEL"])
     pytest.importorskip("build", reason="build is in the test extra")
+    tmp_path = tmp_path_factory.mktemp("wheel")
     source = tmp_path / "src"
     junk = shutil.ignore_patterns(".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".*_cache",
                                   ".hypothesis", "tests", "benchmarks", "docs", "nst-teach-output")  # fmt: skip
@@ -154,6 +160,14 @@ def test_the_wheel_holds_the_package_its_pictures_the_voila_template_and_every_n
                          capture_output=True, text=True, timeout=600)  # fmt: skip
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     (wheel,) = (tmp_path / "dist").glob("nst_teach-*.whl")
+    return wheel
+
+
+@pytest.mark.slow
+def test_the_wheel_holds_the_package_its_pictures_the_voila_template_and_every_notebook(student_wheel):
+    import zipfile
+
+    wheel = student_wheel
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
@@ -166,3 +180,52 @@ def test_the_wheel_holds_the_package_its_pictures_the_voila_template_and_every_n
     assert any(name.startswith("nst_teach/data/jupyter/voila/templates/nst-teach/") for name in names)
     assert "nst_teach/data/jupyter/labconfig/page_config.json" in names  # no news pop-up in the tutorial
     assert {name.split("/")[0] for name in names} == {"nst_teach", wheel.name.split("-py3")[0] + ".dist-info"}
+
+
+# --- what the student's install holds: no answers -------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_students_wheel_holds_no_model_answer_no_quiz_key_and_no_hidden_test(student_wheel):
+    """Every model answer (sentence by sentence), quiz key and hidden test line of the instructor's package: none."""
+    from nst_teach_instructor.secrets import search, secret_texts
+
+    secrets = secret_texts()
+    sizes = {kind: len(texts) for kind, texts in secrets.items()}
+    assert sizes["model answer"] > 100 and sizes["hidden test"] >= 7 and sizes["quiz key"] >= 8, sizes
+    found = search(student_wheel, secrets)
+    assert not found, f"{student_wheel.name} holds the instructor's texts:\n" + "\n".join(map(str, found))
+
+
+def test_the_search_finds_what_is_planted_however_it_is_written(tmp_path):
+    """The test of the test: a split string constant, a notebook cell's lines, re-indented code are all found."""
+    import json
+    import zipfile
+
+    from nst_teach_instructor.secrets import search, secret_texts
+
+    secrets = secret_texts()
+    answer, test_line, key = secrets["model answer"][5], secrets["hidden test"][0], secrets["quiz key"][0]
+    half = len(answer) // 2
+    planted = tmp_path / "nst_teach-0-py3-none-any.whl"
+    with zipfile.ZipFile(planted, "w") as wheel:
+        wheel.writestr("nst_teach/a.py", f"TEXT = (\n    {answer[:half]!r}\n    {answer[half:]!r}\n)\n")
+        cell = {"cell_type": "code", "source": [w + " " for w in test_line.split(" ")], "metadata": {}}
+        wheel.writestr("nst_teach/data/notebooks/x.ipynb", json.dumps({"cells": [cell]}, indent=1))
+        wheel.writestr("nst_teach/data/b.txt", "\n    ".join(key.split(" ")))
+        wheel.writestr("nst_teach/clean.py", "CLEAN = 'nothing here'\n")
+    found = {(f.kind, f.file) for f in search(planted, secrets)}
+    assert found >= {("model answer", "nst_teach/a.py"), ("hidden test", "nst_teach/data/notebooks/x.ipynb"),
+                     ("quiz key", "nst_teach/data/b.txt")}, found  # fmt: skip
+    assert not [f for f in found if f[1] == "nst_teach/clean.py"]
+
+
+def test_the_instructors_package_is_the_same_version_and_depends_on_the_students():
+    import nst_teach
+    import nst_teach_instructor
+
+    instructor = tomllib.loads((ROOT / "instructor" / "pyproject.toml").read_text())
+    assert nst_teach_instructor.__version__ == nst_teach.__version__
+    assert instructor["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "nst_teach_instructor.__version__"}
+    assert "nst-teach" in [_name(r) for r in instructor["project"]["dependencies"]]
+    assert not any("instructor" in _name(r) for r in _pyproject()["project"]["dependencies"])
