@@ -10,12 +10,13 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from nst_teach import cli, course, servers
-from nst_teach.errors import OptionError
+from nst_teach.errors import NSTError, OptionError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -207,3 +208,32 @@ def test_in_a_clone_tutorial_serves_a_copy_and_the_clone_stays_clean(monkeypatch
         ["git", "check-ignore", "-q", f"{course.COURSE_DIR}/00_welcome.ipynb"], cwd=ROOT, check=False
     ).returncode
     assert ignored in (0, 128), f"{course.COURSE_DIR}/ is not in .gitignore: it would show in git status"  # 128: no git
+
+
+# --- the instructor's side ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flag", ["--solutions", "--nbgrader"])
+def test_without_the_instructors_package_the_command_says_to_install_it_and_writes_nothing(
+    tmp_path, capsys, monkeypatch, flag
+):
+    monkeypatch.setitem(sys.modules, "nst_teach_instructor", None)  # as in a student's install
+    argv = ["notebooks", str(tmp_path / "out"), "--solutions"] if flag == "--solutions" else [
+        "notebooks", "--nbgrader", str(tmp_path / "out")]  # fmt: skip
+    assert cli.main(argv) == cli.EXIT_USAGE
+    said = capsys.readouterr().err
+    assert f"nst-teach notebooks {flag} needs the instructor's package" in said
+    assert "pip install nst-teach-instructor" in said and "pip install ./instructor" in said
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(NSTError, match="needs the instructor's package"):
+        course.copy_course(tmp_path / "out", solutions=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_with_the_instructors_package_the_solved_copy_holds_the_solution(tmp_path):
+    from nst_teach_instructor.solutions import solution_source
+
+    written = course.copy_notebooks(tmp_path, solutions=True)
+    solved = json.loads((tmp_path / "03_content_cost.ipynb").read_text(encoding="utf-8"))
+    code = "".join("".join(cell["source"]) for cell in solved["cells"])
+    assert tmp_path / "03_content_cost.ipynb" in written and solution_source("content_cost").strip() in code
