@@ -12,9 +12,13 @@ import pkgutil
 import pytest
 
 import nst_teach
+import nst_teach_instructor
 
 MODULES = sorted(
-    name for _, name, _ in pkgutil.walk_packages(nst_teach.__path__, "nst_teach.") if not name.endswith("__main__")
+    name
+    for package in (nst_teach, nst_teach_instructor)  # the student's package and the instructor's
+    for _, name, _ in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+    if not name.endswith("__main__")
 )
 
 

@@ -211,3 +211,12 @@ def test_the_glossary_has_the_terms_the_course_needs():
         "quick-mode",
     ):
         assert term in entries, term
+
+
+def test_the_guide_says_what_a_student_can_read_where_in_each_way_of_teaching():
+    section = GUIDE.read_text(encoding="utf-8").split("## What a student can read where", 1)[1].split("\n## ", 1)[0]
+    for place in ("the public repository", "the student's install", "the instructor's package"):
+        assert f"| {place}" in section, place
+    for setting in ("**Self-study**", "**A graded course with nbgrader.**", "**The classroom app**"):
+        assert setting in section, setting
+    assert "pip install ./instructor" in section and "tests/test_packaging.py" in section
