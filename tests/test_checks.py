@@ -9,6 +9,8 @@ the formula, then the code), and the package's own function is not accepted as a
 from __future__ import annotations
 
 import functools
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -34,6 +36,7 @@ from nst_teach.defaults import STYLE_LAYERS, VGG_MEANS_BGR
 from nst_teach_instructor.solutions import solution
 
 MEANS = np.array(VGG_MEANS_BGR, np.float32)
+CHECKS_FOLDER = Path(nst.__file__).parent / "checks"
 
 
 @pytest.fixture(autouse=True)
@@ -145,6 +148,29 @@ def test_content_cost_names_typical_mistakes(fn, mistake, keywords):
     result = check_content_cost(fn)
     assert_fails(result, mistake, *keywords)
     assert "Well done" not in result.message
+
+
+def test_content_cost_names_a_mean_still_divided():
+    """Notebook 03's exercise 1: tf.reduce_sum replaced by tf.reduce_mean, the division kept."""
+
+    def content_cost(a_c, a_g):
+        _, n_H, n_W, n_C = a_g.shape
+        return tf.reduce_mean(tf.square(a_c - a_g)) / (4 * n_H * n_W * n_C)
+
+    result = check_content_cost(content_cost)
+    assert_fails(
+        result,
+        "mean_and_division",
+        "the mean already divides by n_H·n_W·n_C",
+        "The formula sums",
+        "use tf.reduce_sum, then divide by 4·n_H·n_W·n_C",
+    )
+    assert "not one of the typical mistakes" not in result.message
+
+
+def test_layer_style_cost_names_a_mean_still_divided():
+    fn = make_layer_style_cost(square=lambda d: tf.square(d) / d.shape[0] ** 2)  # tf.reduce_mean over G's entries
+    assert_fails(check_layer_style_cost(fn), "mean_and_division", "the mean already divides by n_C²")
 
 
 def test_content_cost_half_and_abs_names_both_mistakes():
@@ -274,15 +300,19 @@ def test_layer_style_cost_reports_a_wrong_gram_matrix_shape_as_an_exception():
 # ------------------------------------------------------------------------ style cost over layers (notebook 04)
 
 
+#: The student's own layer_style_cost, right, that their style_cost calls by name (as in notebook 04).
+layer_style_cost = make_layer_style_cost()
+
+
 def style_ok(a_s_layers, a_g_layers, coefficients):
     j = 0.0
     for name, coefficient in coefficients.items():
-        j += coefficient * costs.layer_style_cost(a_s_layers[name], a_g_layers[name])
+        j += coefficient * layer_style_cost(a_s_layers[name], a_g_layers[name])
     return j
 
 
 def style_ignores_coefficients(a_s_layers, a_g_layers, coefficients):
-    return tf.add_n([costs.layer_style_cost(a_s_layers[n], a_g_layers[n]) for n in coefficients])
+    return tf.add_n([layer_style_cost(a_s_layers[n], a_g_layers[n]) for n in coefficients])
 
 
 def style_average(a_s_layers, a_g_layers, coefficients):
@@ -292,21 +322,21 @@ def style_average(a_s_layers, a_g_layers, coefficients):
 def style_last_layer(a_s_layers, a_g_layers, coefficients):
     j = 0.0
     for name, coefficient in coefficients.items():
-        j = coefficient * costs.layer_style_cost(a_s_layers[name], a_g_layers[name])
+        j = coefficient * layer_style_cost(a_s_layers[name], a_g_layers[name])
     return j
 
 
 def style_global_layers(a_s_layers, a_g_layers, coefficients):
     j = 0.0
     for name, coefficient in STYLE_LAYERS.items():
-        j += coefficient * costs.layer_style_cost(a_s_layers[name], a_g_layers[name])
+        j += coefficient * layer_style_cost(a_s_layers[name], a_g_layers[name])
     return j
 
 
 def style_global_coefficients(a_s_layers, a_g_layers, coefficients):
     j = 0.0
     for name in a_s_layers:
-        j += STYLE_LAYERS[name] * costs.layer_style_cost(a_s_layers[name], a_g_layers[name])
+        j += STYLE_LAYERS[name] * layer_style_cost(a_s_layers[name], a_g_layers[name])
     return j
 
 
@@ -410,6 +440,27 @@ def test_preprocess_accepts_another_interpolation_with_a_note():
     assert "Note" in result.message and "INTER_LINEAR" in result.message
 
 
+@pytest.mark.parametrize("interpolation", ["INTER_NEAREST", "INTER_NEAREST_EXACT"])
+def test_preprocess_names_nearest_neighbour_resizing(interpolation):
+    """Notebook 01's exercise 2: nearest-neighbour resizing is named, not "not one of the typical mistakes"."""
+
+    def preprocess(rgb, size):  # the student's preprocess with its resize line changed, as the exercise asks
+        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+        bgr = cv2.resize(bgr, size, interpolation=getattr(cv2, interpolation))
+        return (bgr.astype(np.float32) - MEANS)[np.newaxis]
+
+    result = check_preprocess(preprocess)
+    assert_fails(
+        result,
+        "nearest_resize",
+        f"resizes with cv2.{interpolation}, nearest-neighbour interpolation",
+        "blocky",
+        "VGG-19 sees those steps as texture",
+        "cv2.INTER_CUBIC",
+    )
+    assert "not one of the typical mistakes" not in result.message
+
+
 @pytest.mark.parametrize(
     "fn, mistake, keywords",
     [
@@ -504,21 +555,61 @@ def test_name_error_hints_at_globals():
     assert_fails(check_content_cost(content_cost), "raised", "NameError", "another cell")
 
 
-# ------------------------------------------------------------------------ the package's function is not an answer
+# ------------------------------------------------------------------------ the package's functions are not an answer
+
+
+class CallsThePackage:
+    """A class with ``__call__`` that hands the work to the package."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, *args):
+        return getattr(nst, self.name)(*args)
+
+
+def handed_on(fn):
+    """A decorator made with functools.wraps, as a student might write one to 'log' calls."""
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return fn(*args)
+
+    return wrapper
 
 
 def _reference_in_disguise(name):
     """The ways a student hands in the package's function instead of writing it."""
     reference = getattr(costs, name)
     alias = reference  # as after `from nst_teach import content_cost as reference_content_cost`
+    traced = tf.function(reference)
+    traced(*CASES[name])  # traced before the check: calling it again runs no Python code
     return {
         "itself": reference,
         "through nst": getattr(nst, name),
         "a tf.function of it": tf.function(reference),
+        "a tf.function of it, traced before the check": traced,
         "a lambda through nst": lambda *args: getattr(nst, name)(*args),
         "a lambda through an alias": lambda *args: alias(*args),
+        "a lambda calling a tf.function of it": lambda *args: tf.function(reference)(*args),
+        "a lambda calling a tf.function of it, traced before the check": lambda *args: traced(*args),
         "a partial": functools.partial(reference),
+        "a class with __call__": CallsThePackage(name),
+        "a functools.wraps decorator": handed_on(reference),
     }
+
+
+#: Arguments each cost takes, to trace a tf.function of it before its check.
+CASES = {
+    "content_cost": (tf.ones((1, 4, 6, 3)), tf.zeros((1, 4, 6, 3))),
+    "gram_matrix": (tf.ones((3, 24)),),
+    "layer_style_cost": (tf.ones((1, 4, 6, 3)), tf.zeros((1, 4, 6, 3))),
+    "style_cost": (
+        {"block1_conv1": tf.ones((1, 4, 6, 3))},
+        {"block1_conv1": tf.zeros((1, 4, 6, 3))},
+        {"block1_conv1": 1.0},
+    ),
+}
 
 
 @pytest.mark.parametrize("name", ["content_cost", "gram_matrix", "layer_style_cost", "style_cost"])
@@ -526,37 +617,201 @@ def test_the_package_function_or_a_wrapper_is_told_to_write_it(name):
     check = CHECKS[name]
     for how, fn in _reference_in_disguise(name).items():
         result = check(fn)
-        assert_fails(result, "uses_reference", "write it yourself", f"nst.costs.{name}")
-        wraps = "calls the package's own" in result.message
-        assert wraps == how.startswith(("a lambda", "a partial")), (how, result.message)
+        assert_fails(
+            result, "uses_reference", "write it yourself", f"nst.costs.{name}", "compare the package with itself"
+        )
+        calls = "calls the package's own" in result.message
+        assert calls == how.startswith(("a lambda", "a partial", "a class", "a functools")), (how, result.message)
+        assert calls != ("is the package's own" in result.message), result.message
+
+
+def test_a_layer_style_cost_built_from_the_package_gram_cost_is_refused():
+    def layer_style_cost(a_S, a_G):
+        _, n_H, n_W, n_C = a_G.shape
+        return nst.gram_cost(nst.gram_matrix(a_S), nst.gram_matrix(a_G), n_H * n_W)
+
+    result = check_layer_style_cost(layer_style_cost)
+    assert_fails(
+        result,
+        "uses_package",
+        "Your layer_style_cost calls the package's own nst.costs.gram_matrix and nst.costs.gram_cost.",
+        "compare the package with itself",
+        "write it yourself",
+        "your own gram_matrix",
+    )
+
+
+def test_a_style_cost_built_from_the_package_weighted_style_cost_is_refused():
+    def style_cost(a_S_layers, a_G_layers, coefficients):
+        layer_costs = [nst.layer_style_cost(a_S_layers[name], a_G_layers[name]) for name in coefficients]
+        return nst.weighted_style_cost(layer_costs, list(coefficients.values()))
+
+    result = check_style_cost(style_cost)
+    assert_fails(
+        result,
+        "uses_package",
+        "calls the package's own nst.costs.layer_style_cost and nst.costs.weighted_style_cost",
+        "compare the package with itself",
+        "your own layer_style_cost",
+    )
+
+
+def test_a_content_cost_through_a_fresh_tf_function_of_the_package_is_refused():
+    result = check_content_cost(lambda a_C, a_G: tf.function(nst.content_cost)(a_C, a_G))
+    assert_fails(result, "uses_reference", "calls the package's own nst.costs.content_cost", "compare the package")
+
+
+def test_a_package_function_called_only_after_the_first_call_is_refused():
+    calls = []
+
+    def content_cost(a_c, a_g):  # right on the first call, the package's from the second on
+        calls.append(1)
+        return content_ok(a_c, a_g) if len(calls) == 1 else nst.content_cost(a_c, a_g)
+
+    assert_fails(check_content_cost(content_cost), "uses_reference", "calls the package's own nst.costs.content_cost")
+
+
+def test_a_package_function_reached_only_inside_tf_function_is_refused():
+    def content_cost(a_c, a_g):  # the package's only where the check runs it in graph mode
+        if tf.executing_eagerly():
+            return content_ok(a_c, a_g)
+        return nst.content_cost(a_c, a_g)
+
+    assert_fails(check_content_cost(content_cost), "uses_reference", "nst.costs.content_cost")
 
 
 def test_the_package_preprocess_or_load_image_is_told_to_write_it():
     from nst_teach import images
 
     assert_fails(check_preprocess(images.preprocess), "uses_reference", "is the package's own nst.images.preprocess")
-    assert_fails(check_preprocess(lambda rgb, size: nst.load_image(rgb, size)), "uses_reference", "calls")
+    assert_fails(
+        check_preprocess(lambda rgb, size: nst.load_image(rgb, size)),
+        "uses_reference",
+        "calls the package's own nst.images.load_image, which runs nst.images.preprocess",
+    )
+    assert_fails(
+        check_preprocess(functools.partial(nst.preprocess)), "uses_reference", "calls", "nst.images.preprocess"
+    )
 
 
-def test_calling_other_package_functions_is_allowed():
-    """A style_cost that uses the package's layer_style_cost is still the student's own sum."""
-    assert_passes(check_style_cost(style_ok))
-    assert_passes(check_layer_style_cost(make_layer_style_cost(gram=costs.gram_matrix)))
+def test_another_package_cost_in_the_students_place_is_refused_by_name():
+    assert_fails(check_content_cost(nst.total_cost), "uses_package", "is the package's own nst.costs.total_cost")
+    assert_fails(
+        check_gram_matrix(lambda A: nst.layer_style_cost(A, A) * 0 + tf.matmul(A, tf.transpose(A))),
+        "uses_package",
+        "calls the package's own nst.costs.layer_style_cost",
+    )
 
 
-# ------------------------------------------------------------------------ hints that escalate
+def test_the_refusal_leaves_tensorflow_as_it_was():
+    check_content_cost(lambda a_C, a_G: nst.content_cost(a_C, a_G))
+    assert_passes(check_content_cost(content_ok))
+    assert not tf.config.functions_run_eagerly()
 
 
-def test_hints_escalate_on_the_same_mistake_what_then_formula_then_code():
+# ------------------------------------------------------------------------ a right function, a wrong helper
+
+
+def wrong_gram_matrix(A):  # the student's own, divided by n_H·n_W: check_gram_matrix names it
+    return tf.matmul(A, tf.transpose(A)) / A.shape[1]
+
+
+def layer_style_with_their_gram(a_s, a_g):
+    """A right layer_style_cost that calls the student's gram_matrix by name, as notebook 04 asks."""
+    _, n_h, n_w, n_c = a_g.shape
+    g_s, g_g = gram_matrix(unroll(a_s)), gram_matrix(unroll(a_g))
+    return tf.reduce_sum(tf.square(g_s - g_g)) / (4 * n_c**2 * (n_h * n_w) ** 2)
+
+
+def style_with_their_layer_cost(a_s_layers, a_g_layers, coefficients):
+    j = 0.0
+    for name, coefficient in coefficients.items():
+        j += coefficient * layer_style_cost(a_s_layers[name], a_g_layers[name])
+    return j
+
+
+gram_matrix = gram_ok  # the name the student's layer_style_cost calls: right, until a test puts a wrong one
+
+
+def test_a_right_layer_style_cost_calling_a_wrong_gram_matrix_points_at_the_gram_matrix(monkeypatch):
+    assert_passes(check_layer_style_cost(layer_style_with_their_gram))
+    monkeypatch.setitem(globals(), "gram_matrix", wrong_gram_matrix)
+    result = check_layer_style_cost(layer_style_with_their_gram)
+    assert_fails(
+        result,
+        "calls_wrong_gram_matrix",
+        "Your layer_style_cost itself is right",
+        "The gram_matrix it calls is what is wrong",
+        "does not pass check_gram_matrix yet: run check_gram_matrix(gram_matrix) first",
+    )
+    assert globals()["gram_matrix"] is wrong_gram_matrix  # the student's own is put back after the try
+    assert_fails(check_gram_matrix(wrong_gram_matrix), "normalised")
+
+
+def test_a_right_style_cost_calling_a_wrong_layer_style_cost_points_at_it(monkeypatch):
+    wrong = make_layer_style_cost(denominator=lambda n, c: c**2 * n**2)
+    monkeypatch.setitem(globals(), "layer_style_cost", wrong)
+    result = check_style_cost(style_with_their_layer_cost)
+    assert_fails(
+        result,
+        "calls_wrong_layer_style_cost",
+        "Your style_cost itself is right",
+        "run check_layer_style_cost(layer_style_cost) first",
+    )
+    assert globals()["layer_style_cost"] is wrong
+
+
+def test_a_wrong_function_with_a_right_helper_is_diagnosed_as_before():
+    def layer_style_missing_4(a_s, a_g):
+        _, n_h, n_w, n_c = a_g.shape
+        g_s, g_g = gram_matrix(unroll(a_s)), gram_matrix(unroll(a_g))
+        return tf.reduce_sum(tf.square(g_s - g_g)) / (n_c**2 * (n_h * n_w) ** 2)
+
+    assert_fails(check_layer_style_cost(layer_style_missing_4), "missing_4", "forgot the 4")
+
+
+# ------------------------------------------------------------------------ hints that escalate, never to the answer
+
+
+def test_hints_escalate_what_then_formula_then_a_skeleton_never_the_line(monkeypatch):
+    monkeypatch.delenv("NST_TEACH_FULL_HINTS", raising=False)
     first, second, third = (check_content_cost(content_reduce_mean) for _ in range(3))
     for result in (first, second, third):
         assert_fails(result, "missing_4", "forgot the 4")
-    assert "Formula:" not in first.message and "The code:" not in first.message
+    assert "Formula:" not in first.message and "____" not in first.message
     assert "the hint will show the formula" in first.message
-    assert "Formula: J_content = 1/(4·n_H·n_W·n_C)" in second.message and "The code:" not in second.message
-    assert "the hint will show the line of code" in second.message
-    assert "Formula:" in third.message and "The code:" in third.message
-    assert "/ (4 * n_H * n_W * n_C)" in third.message and "will show" not in third.message
+    assert "Formula: J_content = 1/(4·n_H·n_W·n_C)" in second.message and "____" not in second.message
+    assert "the hint will show the code with blanks to fill" in second.message
+    assert "Formula:" in third.message and "will show" not in third.message
+    assert "Fill in the blanks (____): _, n_H, n_W, n_C = a_g.shape, then return tf.reduce_sum(____) / (____)" in (
+        third.message
+    )
+    assert "/ (4 * n_H * n_W * n_C)" not in third.message and "NST_TEACH_FULL_HINTS" not in third.message
+
+
+def test_the_complete_line_only_with_the_instructors_variable_and_package(monkeypatch):
+    from nst_teach_instructor.hints import HINTS
+
+    monkeypatch.setenv("NST_TEACH_FULL_HINTS", "1")
+    third = [check_content_cost(content_reduce_mean) for _ in range(3)][-1]
+    assert "return tf.reduce_sum(____) / (____)" in third.message
+    assert f"The code (NST_TEACH_FULL_HINTS=1): {HINTS['content_cost']}" in third.message
+    _forget_attempts()
+    monkeypatch.setitem(sys.modules, "nst_teach_instructor.hints", None)  # as on a student's install
+    third = [check_content_cost(content_reduce_mean) for _ in range(3)][-1]
+    assert HINTS["content_cost"] not in third.message
+    assert "the hint needs the instructor's package, nst-teach-instructor, which is not installed here" in third.message
+
+
+def test_no_complete_line_is_in_the_students_checks():
+    from nst_teach.checks.hints import _SKELETONS
+    from nst_teach_instructor.hints import HINTS, secret_texts
+
+    assert sorted(HINTS) == sorted(_SKELETONS), "every skeleton has its complete line on the instructor's side"
+    sources = {path.name: path.read_text(encoding="utf-8") for path in CHECKS_FOLDER.glob("*.py")}
+    found = [(name, line) for line in secret_texts() for name, text in sources.items() if line in text]
+    assert not found, f"complete lines of code in the student's checks: {found}"
+    assert len(secret_texts()) == len(HINTS) and all(secret_texts())
 
 
 def test_hints_count_each_mistake_of_each_exercise_apart():
@@ -565,10 +820,11 @@ def test_hints_count_each_mistake_of_each_exercise_apart():
     other = check_content_cost(content_abs)  # another mistake: back to the gentlest hint
     assert other.mistake == "abs" and "Formula:" not in other.message
     gram = check_gram_matrix(gram_transposed)  # another exercise
-    assert "Formula:" not in gram.message and "tf.matmul(A, tf.transpose(A))" not in gram.message
+    assert "Formula:" not in gram.message and "tf.matmul(____, ____)" not in gram.message
     gram = check_gram_matrix(gram_transposed)
     gram = check_gram_matrix(gram_transposed)
-    assert "The code: return tf.matmul(A, tf.transpose(A))" in gram.message
+    assert "Fill in the blanks (____): return tf.matmul(____, ____)" in gram.message
+    assert "tf.matmul(A, tf.transpose(A))" not in gram.message
 
 
 def test_an_unknown_mistake_gets_the_formula_at_once():
@@ -578,14 +834,15 @@ def test_an_unknown_mistake_gets_the_formula_at_once():
 
     result = check_content_cost(content_cubed)
     assert_fails(result, None, "not one of the typical mistakes", "Formula:")
-    assert result.mistake is None and "The code:" not in result.message
+    assert result.mistake is None and "____" not in result.message
 
 
-def test_the_unroll_is_not_given_away_before_the_third_try():
+def test_the_unroll_skeleton_is_not_given_before_the_third_try():
     fn = make_layer_style_cost(unroll_fn=reshape_only)
     messages = [check_layer_style_cost(fn).message for _ in range(3)]
-    unroll_code = "tf.transpose(tf.reshape(a_s, (n_H * n_W, n_C)))"
-    assert [unroll_code in m for m in messages] == [False, False, True]
+    unroll_skeleton = "tf.transpose(tf.reshape(a_s, (____, ____)))"
+    assert [unroll_skeleton in m for m in messages] == [False, False, True]
+    assert not any("(n_H * n_W, n_C)" in m for m in messages)
 
 
 # ------------------------------------------------------------------------ CheckResult and check_all

@@ -75,18 +75,27 @@ def test_total_cost_names_typical_mistakes(fn, mistake, keywords):
     assert_fails(check_total_cost(fn), mistake, *keywords)
 
 
-def test_total_cost_hints_escalate_to_the_code():
+def test_total_cost_hints_escalate_to_a_skeleton_never_the_line(monkeypatch):
     def swapped(J_content, J_style, alpha=10, beta=40):
         return beta * J_content + alpha * J_style
 
+    monkeypatch.delenv("NST_TEACH_FULL_HINTS", raising=False)
     messages = [check_total_cost(swapped).message for _ in range(3)]
     assert ["Formula: J = α·J_content + β·J_style" in m for m in messages] == [False, True, True]
-    assert ["return alpha * J_content + beta * J_style" in m for m in messages] == [False, False, True]
+    assert ["return ____ * J_content + ____ * J_style" in m for m in messages] == [False, False, True]
+    assert not any("return alpha * J_content + beta * J_style" in m for m in messages)
 
 
 def test_total_cost_refuses_the_package_function():
     assert_fails(check_total_cost(nst.total_cost), "uses_reference", "nst.costs.total_cost")
     assert_fails(check_total_cost(lambda c, s, alpha=10, beta=40: nst.total_cost(c, s, alpha, beta)), "uses_reference")
+    weighted = lambda c, s, alpha=10, beta=40: nst.weighted_style_cost([c, s], [alpha, beta])  # noqa: E731
+    assert_fails(
+        check_total_cost(weighted),
+        "uses_package",
+        "Your total_cost calls the package's own nst.costs.weighted_style_cost",
+        "compare the package with itself",
+    )
 
 
 # ------------------------------------------------------------------------ train_step
@@ -243,16 +252,82 @@ def test_train_step_names_typical_mistakes(fn, mistake, keywords):
     assert_fails(check_train_step(fn), mistake, *keywords)
 
 
-def test_train_step_hints_escalate_to_the_code():
+def test_train_step_hints_escalate_to_a_skeleton_never_the_line(monkeypatch):
+    monkeypatch.delenv("NST_TEACH_FULL_HINTS", raising=False)
     messages = [check_train_step(step_no_apply).message for _ in range(3)]
     assert ["Formula:" in m for m in messages] == [False, True, True]
-    assert ["optimizer.apply_gradients([(gradient, generated)])" in m for m in messages] == [False, False, True]
+    assert ["optimizer.apply_gradients([(____, ____)])" in m for m in messages] == [False, False, True]
+    assert not any("optimizer.apply_gradients([(gradient, generated)])" in m for m in messages)
+
+
+def test_train_step_shows_the_complete_line_only_to_the_instructor(monkeypatch):
+    from nst_teach_instructor.hints import HINTS
+
+    monkeypatch.setenv("NST_TEACH_FULL_HINTS", "1")
+    third = [check_train_step(step_no_apply).message for _ in range(3)][-1]
+    assert HINTS["train_step_apply"] in third and "optimizer.apply_gradients([(____, ____)])" in third
+
+
+class StepsWithThePackage:
+    def __call__(self, generated, optimizer, cost_fn):
+        return nst.train_step(generated, optimizer, cost_fn)
+
+
+def _package_step_in_disguise():
+    import functools
+
+    import keras
+
+    traced = tf.function(nst.train_step)
+    variable = tf.Variable(tf.zeros((1, 4, 5, 3)))
+    adam = keras.optimizers.Adam(0.5)
+    adam.build([variable])
+    traced(variable, adam, lambda image: tf.reduce_sum(tf.square(image - 1.0)))  # traced before the check
+    return {
+        "a tf.function of it": tf.function(nst.train_step),
+        "a tf.function of it, traced before the check": traced,
+        "a lambda through nst.training": lambda g, o, c: nst.training.train_step(g, o, c),
+        "a lambda calling a tf.function of it": lambda g, o, c: tf.function(nst.train_step)(g, o, c),
+        "a partial": functools.partial(nst.train_step),
+        "a class with __call__": StepsWithThePackage(),
+    }
 
 
 def test_train_step_refuses_the_package_step():
-    assert_fails(check_train_step(nst.train_step), "uses_reference", "nst.training.train_step")
-    wrapper = lambda g, o, c: nst.training.train_step(g, o, c)  # noqa: E731
-    assert_fails(check_train_step(wrapper), "uses_reference", "calls the package's own")
+    assert_fails(check_train_step(nst.train_step), "uses_reference", "is the package's own nst.training.train_step")
+    for how, fn in _package_step_in_disguise().items():
+        result = check_train_step(fn)
+        assert_fails(result, "uses_reference", "nst.training.train_step", "compare the package with itself")
+        assert ("calls the package's own" in result.message) == how.startswith(("a lambda", "a partial", "a class"))
+
+
+def test_the_checks_own_cost_fn_and_references_are_not_refused():
+    """check_train_step's cost_fn and reference step run outside the watch: the right steps pass."""
+    assert_passes(check_train_step(step_ok))
+    assert_passes(check_train_step(tf.function(step_ok)))
+    assert not tf.config.functions_run_eagerly()
+
+
+def test_notebook_05s_exercise_2_done_literally_gets_the_cost_outside_the_tape(tmp_path, monkeypatch):
+    """Exercise 2: move `J = cost_fn(generated)` above the `with` line and write `pass` in its place."""
+    import importlib
+
+    from nst_teach_instructor.solutions import solution_source
+
+    lines = solution_source("train_step").splitlines()
+    cost = next(i for i, line in enumerate(lines) if line.strip() == "J = cost_fn(generated)")
+    tape = next(i for i, line in enumerate(lines) if line.strip() == "with tf.GradientTape() as tape:")
+    indent = lines[tape][: len(lines[tape]) - len(lines[tape].lstrip())]
+    lines[cost] = lines[cost].replace("J = cost_fn(generated)", "pass")
+    lines.insert(tape, indent + "J = cost_fn(generated)")
+    (tmp_path / "exercise_2.py").write_text("import tensorflow as tf\n\n\n" + "\n".join(lines) + "\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    train_step = importlib.import_module("exercise_2").train_step  # with its source, as a notebook cell has it
+    assert_fails(
+        check_train_step(train_step),
+        "taped_outside",
+        "The cost is computed outside the `with tf.GradientTape() as tape:` block",
+    )
 
 
 def test_train_step_explains_what_it_raises():

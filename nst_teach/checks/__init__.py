@@ -32,15 +32,23 @@ The package, one module per idea:
 ``checks.style``                notebook 04: Gram matrix, layer and total style cost
 ``checks.total``                notebook 05: ``check_total_cost``
 ``checks.training``             notebook 05: ``check_train_step``
-``checks.hints``                hints that escalate; the package's function refused
+``checks.hints``                hints that escalate: what, the formula, the code with blanks
+``checks.refusal``              the package's own functions refused in the student's place
 ``checks.exercises``            ``check_all``, over ``nst_teach.exercises``' table
 ==============================  ==================================================
 
 The reference solutions, the short code the solved notebooks show, are not
 reachable from here: they are on the instructor's side
-(``nst-teach notebooks --solutions``).  A check compares the student's
-function with the package's own (:mod:`nst_teach.costs`), and refuses that
-function, or a wrapper of it, in the student's place.
+(``nst-teach notebooks --solutions``).  Nor are the complete lines of code:
+a hint that comes back a third time shows the code with blanks to fill,
+and the complete line only where the instructor sets ``NST_TEACH_FULL_HINTS=1``
+with the instructor's package installed (``nst_teach_instructor.hints``).
+A check compares the student's function with the package's own
+(:mod:`nst_teach.costs`, :mod:`nst_teach.training`, :mod:`nst_teach.images`),
+so it refuses a student's function that is, or calls, one of the package's
+cost functions or the exercise's reference — however it is reached: an
+alias, a lambda, ``functools.partial``, a class, a decorator, a
+``tf.function``.
 
 Introduced in ``notebooks/01_images.ipynb``; used in every notebook with exercises.
 """

@@ -21,6 +21,7 @@ from .diagnosis import (
     _Variant,
 )
 from .feedback import CheckResult, _run
+from .hints import _Code
 
 __all__ = ["check_content_cost"]
 
@@ -30,7 +31,7 @@ __all__ = ["check_content_cost"]
 # --------------------------------------------------------------------------------------------
 
 _CONTENT_FORMULA = "J_content = 1/(4·n_H·n_W·n_C) · Σ (a_c − a_g)²"
-_CONTENT_CODE = "_, n_H, n_W, n_C = a_g.shape, then return tf.reduce_sum(tf.square(a_c - a_g)) / (4 * n_H * n_W * n_C)"
+_CONTENT_CODE = _Code("content_cost", "_, n_H, n_W, n_C = a_g.shape, then return tf.reduce_sum(____) / (____)")
 
 _CONTENT_NORMS: tuple[_Variant, ...] = (
     _Variant("ok", "", lambda h, w, c: 4 * h * w * c),
@@ -45,6 +46,13 @@ _CONTENT_NORMS: tuple[_Variant, ...] = (
         "wrong_normalisation",
         "You divide by 2·n_H·n_W·n_C; the formula has 4·n_H·n_W·n_C.",
         lambda h, w, c: 2 * h * w * c,
+    ),
+    _Variant(
+        "mean_and_division",
+        "You take the mean (tf.reduce_mean) and still divide by 4·n_H·n_W·n_C: the mean already divides by "
+        "n_H·n_W·n_C, so your cost is divided by it twice. The formula sums the squared differences (Σ): "
+        "use tf.reduce_sum, then divide by 4·n_H·n_W·n_C.",
+        lambda h, w, c: 4 * (h * w * c) ** 2,
     ),
     _Variant("wrong_normalisation", "You multiply by 1/2; the formula divides by 4·n_H·n_W·n_C.", lambda h, w, c: 2),
     _Variant("wrong_normalisation", "You divide by 4 only; the formula divides by 4·n_H·n_W·n_C.", lambda h, w, c: 4),
@@ -80,8 +88,9 @@ def check_content_cost(content_cost: Callable[[Any, Any], Any]) -> CheckResult:
     :math:`\frac{1}{4 n_H n_W n_C}\sum (a_c - a_g)^2` for activations of shape
     ``(1, n_H, n_W, n_C)``: 0 for identical inputs, differentiable, and usable
     inside ``tf.function``.  Typical mistakes recognised: missing or wrong
-    normalisation (no 4, 1/2, no n_C), abs instead of square, no square, a square
-    root, a minus sign, a non-scalar result, NumPy.
+    normalisation (no 4, 1/2, no n_C, a mean still divided by 4·n_H·n_W·n_C), abs
+    instead of square, no square, a square root, a minus sign, a non-scalar result,
+    NumPy.
 
     Args:
         content_cost: the student's function (not called: pass the name).

@@ -25,6 +25,8 @@ import numpy as np
 import tensorflow as tf
 
 from .feedback import _NUMPY_HINT, _call, _Fail, _fmt, _shape, _to_array, error_text
+from .hints import _Code, not_counted
+from .refusal import _unwrapped
 
 __all__: list[str] = []
 
@@ -41,7 +43,7 @@ class _Variant:
     key: str
     explanation: str
     compute: Any
-    code: str | None = None  #: the line of code that fixes this mistake, if it has its own
+    code: _Code | None = None  #: the skeleton of the code that fixes this mistake, if it has its own
 
 
 def _close(got: Any, expected: Any, rtol: float = 1e-3) -> bool:
@@ -86,7 +88,7 @@ def _wrong_values(
     describe: Sequence[str],
     mistakes: list[_Variant] | None,
     formula_text: str,
-    code: str | None = None,
+    code: _Code | None = None,
 ) -> _Fail:
     lines = [f"Your {what} gives different values than the formula.", _values_message(got, expected, describe)]
     if mistakes:
@@ -99,8 +101,8 @@ def _wrong_values(
             "formula term by term."
         )
         key = None
-    own = list(dict.fromkeys(m.code for m in mistakes or () if m.code))
-    return _Fail("\n".join(lines), key, formula=formula_text, code="; ".join(own) if own else code)
+    own = tuple(dict.fromkeys(m.code for m in mistakes or () if m.code))
+    return _Fail("\n".join(lines), key, formula=formula_text, code=own or code)
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,6 +143,20 @@ def _not_a_tensor(value: Any, what: str) -> _Fail:
 
 
 @dataclass(frozen=True)
+class _Helper:
+    """The student's function of an earlier exercise that this one calls by name (layer_style_cost → gram_matrix).
+
+    When the student's values are wrong, the check puts ``right`` (the check's own, never the package's) in the
+    helper's place in the function's globals for one more try, and restores it: right values then mean that the
+    function is right and the helper is not.
+    """
+
+    name: str  #: the helper's name, e.g. "gram_matrix"
+    right: Callable[..., Any]  #: a correct helper of the check's own
+    check: Callable[[Callable], Any]  #: the helper's check, e.g. check_gram_matrix
+
+
+@dataclass(frozen=True)
 class _CostSpec:
     """What the generic scalar-cost check needs to know about one exercise."""
 
@@ -156,7 +172,8 @@ class _CostSpec:
     not_zero_hint: str
     success: str
     extra_diagnosis: Callable[[Callable], None] | None = None
-    code: str | None = None  #: the line(s) of code of the formula, the last step of an escalating hint
+    helper: _Helper | None = None  #: the earlier exercise's function it calls, tried in its place when values differ
+    code: _Code | None = None  #: the skeleton of the formula's code, the last step of an escalating hint
 
 
 def _check_cost(fn: Callable, spec: _CostSpec) -> str:
@@ -194,6 +211,7 @@ def _check_cost(fn: Callable, spec: _CostSpec) -> str:
         got.append(_scalar(_call(fn, _tensors(case), ex, f"on {text}"), what, text, spec.input_shape(case)))
     expected = [float(spec.reference(*_tensors(case))) for case in spec.cases]
     if not all(_close(g, e, rtol=1e-4) for g, e in zip(got, expected)):
+        _blame_the_helper(fn, spec, expected)
         mistakes = _find_mistake(got, spec.cases, spec.parts, spec.formula)
         if mistakes is None and spec.extra_diagnosis is not None:
             spec.extra_diagnosis(fn)
@@ -234,7 +252,7 @@ def _check_cost(fn: Callable, spec: _CostSpec) -> str:
 
     # 5. The engine runs the costs inside tf.function.
     case = spec.cases[-1]
-    out = _call(tf.function(fn), _tensors(case), ex, "inside tf.function")
+    out = _call(tf.function(fn), _tensors(case), ex, "inside tf.function", graph=True)
     if not _close(_scalar(out, what, describe[-1], spec.input_shape(case)), expected[-1], rtol=1e-4):
         raise _Fail(
             f"Your {what} gives a different value inside tf.function than outside it — does it depend on Python "
@@ -242,6 +260,43 @@ def _check_cost(fn: Callable, spec: _CostSpec) -> str:
             "tf_function",
         )
     return spec.success
+
+
+def _blame_the_helper(fn: Callable, spec: _CostSpec, expected: Sequence[float]) -> None:
+    """A _Fail if ``fn`` gives the formula's values once the helper it calls is replaced by a correct one."""
+    helper, function = spec.helper, _unwrapped(fn)
+    namespace = getattr(function, "__globals__", None)
+    code = getattr(function, "__code__", None)
+    if helper is None or namespace is None or code is None or helper.name not in code.co_names:
+        return
+    theirs = namespace.get(helper.name)
+    if not callable(theirs) or theirs is helper.right:
+        return
+    namespace[helper.name] = helper.right  # for one more try only: the student's helper is put back below
+    try:
+        got = [_scalar(_call(fn, _tensors(case), spec.exercise, "again"), "", "", None) for case in spec.cases]
+    except _Fail:
+        return
+    finally:
+        namespace[helper.name] = theirs
+    if not all(_close(g, e, rtol=1e-4) for g, e in zip(got, expected)):
+        return
+    check = f"check_{helper.name}"
+    with not_counted():  # the student's helper checked to say so: not an attempt of theirs
+        passes = bool(helper.check(theirs))
+    if passes:
+        status = (
+            f"it passes {check}, yet it gives other values on what your {spec.exercise} passes it: compare what "
+            f"you pass it with what {check} describes"
+        )
+    else:
+        status = f"it does not pass {check} yet: run {check}({helper.name}) first, mend it"
+    raise _Fail(
+        f"Your {spec.exercise} itself is right: with a correct {helper.name} in the place of yours it gives the "
+        f"formula's values on every test. The {helper.name} it calls is what is wrong — {status}, then check "
+        f"{spec.exercise} again.",
+        f"calls_wrong_{helper.name}",
+    )
 
 
 # --------------------------------------------------------------------------------------------

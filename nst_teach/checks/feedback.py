@@ -8,8 +8,8 @@ a failed result.  :func:`_call` runs the student's function; an exception it
 raises becomes an explanation with the line of the student's code and a hint
 for the typical cause (NumPy inside ``tf.function``, a reshape that loses
 values, a name from another cell...).  How much a failure's hint gives away
-grows with repeated failures of the same mistake, and the package's own
-function in the student's place is refused (:mod:`nst_teach.checks.hints`).
+grows with repeated failures of the same mistake (:mod:`nst_teach.checks.hints`), and the package's
+own functions in the student's place are refused (:mod:`nst_teach.checks.refusal`).
 
 Introduced in ``notebooks/01_images.ipynb``.
 """
@@ -29,7 +29,8 @@ import numpy as np
 import tensorflow as tf
 
 from .. import kept_functions
-from .hints import _compose, _is_the_reference, _reference_message, _unwrapped, _watching
+from .hints import _Code, _compose
+from .refusal import _Watch
 
 __all__ = ["CheckResult", "error_text"]
 
@@ -86,12 +87,18 @@ class CheckResult:
 class _Fail(Exception):
     """Raised inside a check to stop at the first problem found; becomes a failed CheckResult.
 
-    ``message`` names what is wrong; ``formula`` (the formula's line) and ``code`` (the line of code
-    that fixes it) are added to it when the same mistake comes back (:func:`hints._compose`).
+    ``message`` names what is wrong; ``formula`` (the formula's line) and ``code`` (the skeleton of the
+    code that fixes it, one :class:`~.hints._Code` or several) are added to it when the same mistake
+    comes back (:func:`hints._compose`).
     """
 
     def __init__(
-        self, message: str, mistake: str | None = None, *, formula: str | None = None, code: str | None = None
+        self,
+        message: str,
+        mistake: str | None = None,
+        *,
+        formula: str | None = None,
+        code: _Code | Sequence[_Code] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -100,14 +107,21 @@ class _Fail(Exception):
         self.code = code
 
 
-#: The reference of the check that is running, while its first call of the student's function is pending.
-_PROBE: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("nst_teach_checks_probe", default=None)
+#: The package's functions the running check refuses (:mod:`.refusal`): every call of the student's function watches.
+_WATCH: contextvars.ContextVar[_Watch | None] = contextvars.ContextVar("nst_teach_checks_watch", default=None)
 
 
-def _run(exercise: str, fn: Any, steps: Callable[[Callable], str], reference: Callable | None = None) -> CheckResult:
+def _run(
+    exercise: str,
+    fn: Any,
+    steps: Callable[[Callable], str],
+    reference: Callable | None = None,
+    also: tuple[Callable, ...] = (),
+) -> CheckResult:
     """Runs a check's steps on ``fn`` and turns the outcome into a CheckResult.
 
-    ``reference`` is the package's function the check compares with: ``fn`` must not be it, nor call it.
+    ``reference`` is the package's function the check compares with: ``fn`` must not be it, nor call it,
+    nor any of the package's cost functions (:data:`.refusal.PACKAGE_FUNCTIONS`) or ``also``.
     """
     if not callable(fn):
         shown = repr(fn)
@@ -119,9 +133,11 @@ def _run(exercise: str, fn: Any, steps: Callable[[Callable], str], reference: Ca
             f"Pass the name without calling it: check_{exercise}({exercise}).",
             "not_callable",
         )
-    if _is_the_reference(fn, reference):
-        return CheckResult(exercise, False, _reference_message(exercise, reference, wraps=False), "uses_reference")
-    token = _PROBE.set([reference, exercise])
+    watch = _Watch(exercise, reference, also)
+    itself = watch.package_function(fn)
+    if itself is not None:
+        return CheckResult(exercise, False, *watch.refusal([itself], calls=False))
+    token = _WATCH.set(watch)
     try:
         passed = CheckResult(exercise, True, steps(fn))
     except _Fail as fail:
@@ -137,7 +153,7 @@ def _run(exercise: str, fn: Any, steps: Callable[[Callable], str], reference: Ca
             "unreadable_output",
         )
     finally:
-        _PROBE.reset(token)
+        _WATCH.reset(token)
     with contextlib.suppress(OSError):  # a home that cannot be written to: the check's verdict stands
         kept_functions.keep(exercise, fn)  # for notebook 05, wherever it runs (nst_teach.kept_functions)
     return passed
@@ -252,25 +268,23 @@ def _explain_exception(exc: BaseException, fn: Callable, exercise: str, where: s
     return "\n".join(lines)
 
 
-def _call(fn: Callable, args: Sequence[Any], exercise: str, where: str) -> Any:
+def _call(fn: Callable, args: Sequence[Any], exercise: str, where: str, *, graph: bool = False) -> Any:
     """Calls the student's function; an exception becomes a _Fail that explains it.
 
-    The first call of a check watches for the package's reference function (see :mod:`.hints`).
+    Inside a check every call is watched for the package's own functions (:mod:`.refusal`): one called
+    fails the check.  ``graph=True`` for a step that runs ``fn`` inside ``tf.function`` on purpose: it keeps
+    graph mode (the other calls run tf.functions eagerly, so that the watch sees their Python code).
     """
-    probe = _PROBE.get()
-    reference = None
-    if probe is not None and probe[0] is not None:
-        reference, probe[0] = probe[0], None  # only the first call is watched: the hook slows Python down
-        fn = _unwrapped(fn)  # a tf.function's Python code, so that AutoGraph does not rename the reference's
-    with _watching(reference) as called:
+    watch = _WATCH.get()
+    with watch.watching(graph=graph) if watch is not None else contextlib.nullcontext([]) as called:
         try:
             result = fn(*args)
         except Exception as exc:
             error: Exception | None = exc
         else:
             error = None
-    if called[0]:
-        raise _Fail(_reference_message(exercise, reference, wraps=True), "uses_reference")
+    if called:
+        raise _Fail(*watch.refusal(called, calls=True))
     if error is None:
         return result
     hint = _hint(error, error_text(error), exercise)

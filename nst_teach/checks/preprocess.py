@@ -17,6 +17,7 @@ import numpy as np
 from ..defaults import VGG_MEANS_BGR
 from .diagnosis import _Variant
 from .feedback import CheckResult, _call, _Fail, _run, _to_array
+from .hints import _Code
 
 __all__ = ["check_preprocess"]
 
@@ -26,8 +27,8 @@ __all__ = ["check_preprocess"]
 # --------------------------------------------------------------------------------------------
 
 _PREPROCESS_FORMULA = (
-    "x = cv2.resize(rgb[:, :, ::-1], (width, height), interpolation=cv2.INTER_CUBIC).astype(np.float32) "
-    "− VGG_MEANS_BGR, then x[np.newaxis] → shape (1, height, width, 3)"
+    "x = (the image in BGR order, resized to (width, height) with bicubic interpolation, as float32) − "
+    "VGG_MEANS_BGR, with a batch axis in front → shape (1, height, width, 3)"
 )
 
 #: (image height, image width) -> size (width, height): one downscale, one upscale, never square, every side
@@ -36,9 +37,13 @@ _PREPROCESS_CASES: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (((45, 
 
 _MEANS = np.array(VGG_MEANS_BGR, np.float64)
 
-_BGR_CODE = "bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)"
-_MEANS_CODE = "x = resized.astype(np.float32) - np.array(VGG_MEANS_BGR, np.float32)"
-_RESIZE_CODE = "resized = cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC)"
+_BGR_CODE = _Code("preprocess_bgr", "bgr = cv2.cvtColor(rgb, ____)")
+_MEANS_CODE = _Code("preprocess_means", "x = resized.astype(____) - np.array(____, np.float32)")
+_RESIZE_CODE = _Code("preprocess_resize", "resized = cv2.resize(bgr, ____, interpolation=____)")
+_BATCH_CODE = _Code("preprocess_batch", "return x[____]")
+
+#: The nearest-neighbour interpolations of OpenCV: a resize with them is refused (blocky edges), not noted.
+_NEAREST = ("INTER_NEAREST", "INTER_NEAREST_EXACT")
 
 _PREPROCESS_PARTS: tuple[tuple[_Variant, ...], ...] = (
     (
@@ -96,7 +101,7 @@ def _preprocess_formula(raw_bgr: np.ndarray, order: str, shift: np.ndarray, scal
     x = x + shift
     if scale == "after":
         x = x / 255.0
-    return x[np.newaxis]
+    return x[None]  # with the batch axis
 
 
 def _smooth_image(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -123,7 +128,7 @@ def _preprocess_shape_problem(shape: tuple[int, ...], size: tuple[int, int], ima
             "np.newaxis (or np.expand_dims).",
             "no_batch",
             formula=_PREPROCESS_FORMULA,
-            code="return x[np.newaxis]",
+            code=_BATCH_CODE,
         )
     if shape in ((1, width, height, 3), (width, height, 3)):
         return _Fail(
@@ -147,12 +152,14 @@ def _preprocess_shape_problem(shape: tuple[int, ...], size: tuple[int, int], ima
     return _Fail(head, "wrong_shape", formula=_PREPROCESS_FORMULA)
 
 
-def _named_interpolation(rgb: np.ndarray, size: tuple[int, int], got: np.ndarray) -> str | None:
-    """The OpenCV interpolation that reproduces ``got``, if one does."""
+def _named_interpolation(
+    rgb: np.ndarray, size: tuple[int, int], got: np.ndarray, names: tuple[str, ...] = ("INTER_LINEAR", "INTER_AREA")
+) -> str | None:
+    """The OpenCV interpolation among ``names`` that reproduces ``got``, if one does."""
     import cv2  # noqa: PLC0415 - OpenCV is only needed by the image exercise
 
     bgr = np.ascontiguousarray(rgb[..., ::-1])
-    for name in ("INTER_LINEAR", "INTER_AREA", "INTER_NEAREST", "INTER_LANCZOS4"):
+    for name in names:
         resized = cv2.resize(bgr, size, interpolation=getattr(cv2, name)).astype(np.float64) - _MEANS
         if np.max(np.abs(resized[np.newaxis] - got)) <= 0.51:  # the same up to rounding
             return f"cv2.{name}"
@@ -194,6 +201,17 @@ def _check_preprocess_steps(fn: Callable) -> str:
         got = got.astype(np.float64)
         if np.max(np.abs(got - expected)) <= 1.01:  # cubic resize on uint8 or float: rounding only
             continue
+        nearest = _named_interpolation(rgb, size, got, _NEAREST)
+        if nearest is not None:
+            raise _Fail(
+                f"Your preprocess resizes with {nearest}, nearest-neighbour interpolation: each new pixel copies the "
+                "one nearest old pixel, so edges come out blocky, in stair steps. VGG-19 sees those steps as texture, "
+                "and style transfer would paint them into the picture. Resize with bicubic interpolation, "
+                "cv2.INTER_CUBIC, as the recipe does (section 1): it blends a 4×4 neighbourhood.",
+                "nearest_resize",
+                formula=_PREPROCESS_FORMULA,
+                code=_RESIZE_CODE,
+            )
         raw_bgr = expected[0] + _MEANS
         scored = []
         for combo in itertools.product(*_PREPROCESS_PARTS):
@@ -202,7 +220,7 @@ def _check_preprocess_steps(fn: Callable) -> str:
         distance, combo = min(scored, key=lambda item: item[0])
         mistakes = [v for v in combo if v.key != "ok"]
         if distance <= 3.0 and not mistakes:
-            named = _named_interpolation(rgb, size, got)
+            named = _named_interpolation(rgb, size, got, ("INTER_LINEAR", "INTER_AREA", "INTER_LANCZOS4"))
             how = f"you resize with {named}" if named else "your resizing differs slightly"
             notes.append(
                 f"Note: {how} — on average {distance:.2g} (out of 255) from cv2.INTER_CUBIC, the package's choice. "
@@ -222,8 +240,8 @@ def _check_preprocess_steps(fn: Callable) -> str:
         else:
             lines.append("This is not one of the typical mistakes the checker knows.")
             key = None
-        codes = list(dict.fromkeys(m.code for m in mistakes if m.code)) if key else []
-        raise _Fail("\n".join(lines), key, formula=_PREPROCESS_FORMULA, code="; ".join(codes) or None)
+        codes = tuple(dict.fromkeys(m.code for m in mistakes if m.code)) if key else ()
+        raise _Fail("\n".join(lines), key, formula=_PREPROCESS_FORMULA, code=codes)
     success = (
         "Well done — preprocess is right: BGR channel order, resized to (width, height), float32, the ImageNet "
         "means subtracted, and a batch axis.\n"
@@ -239,8 +257,11 @@ def check_preprocess(preprocess: Callable[[np.ndarray, tuple[int, int]], Any]) -
 
     ``rgb`` is a uint8 RGB image ``(H, W, 3)`` and ``size`` a ``(width, height)``
     tuple; the function must return float32 ``(1, height, width, 3)``: BGR,
-    resized with ``cv2.INTER_CUBIC``, ``VGG_MEANS_BGR`` subtracted.  Another
-    interpolation passes with a note.  Typical mistakes recognised: RGB order,
+    resized with ``cv2.INTER_CUBIC``, ``VGG_MEANS_BGR`` subtracted.  A smooth
+    interpolation close to bicubic (``cv2.INTER_LINEAR``, ``INTER_AREA``,
+    ``INTER_LANCZOS4``) passes with a note naming it; nearest-neighbour
+    (``cv2.INTER_NEAREST``, ``INTER_NEAREST_EXACT``) fails, named: its blocky edges
+    are texture to VGG-19.  Typical mistakes recognised: RGB order,
     means missing, added or in RGB order, values scaled to 0–1, no batch axis,
     width and height swapped, no resize, uint8 or float64 output, an input
     changed in place.
@@ -253,6 +274,8 @@ def check_preprocess(preprocess: Callable[[np.ndarray, tuple[int, int]], Any]) -
 
     Introduced in ``notebooks/01_images.ipynb``.
     """
-    from ..images import preprocess as reference  # noqa: PLC0415 - images.py loads OpenCV; import on demand
+    # images.py loads OpenCV: imported on demand (load_image is preprocess after read_image: refused too)
+    from ..images import load_image
+    from ..images import preprocess as reference
 
-    return _run("preprocess", preprocess, _check_preprocess_steps, reference)
+    return _run("preprocess", preprocess, _check_preprocess_steps, reference, also=(load_image,))

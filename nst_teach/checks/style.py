@@ -21,6 +21,7 @@ from .diagnosis import (
     _CostSpec,
     _describe_activations,
     _find_mistake,
+    _Helper,
     _not_a_tensor,
     _numerators,
     _scalar,
@@ -28,6 +29,7 @@ from .diagnosis import (
     _Variant,
 )
 from .feedback import _NUMPY_HINT, CheckResult, _call, _Fail, _fmt, _run, _shape, _to_array
+from .hints import _Code
 
 __all__ = ["check_gram_matrix", "check_layer_style_cost", "check_style_cost"]
 
@@ -37,7 +39,7 @@ __all__ = ["check_gram_matrix", "check_layer_style_cost", "check_style_cost"]
 # --------------------------------------------------------------------------------------------
 
 _GRAM_FORMULA = "G = A·Aᵀ, with A of shape (n_C, n_H·n_W): G has shape (n_C, n_C), G[i, j] = Σ_k A[i, k]·A[j, k]"
-_GRAM_CODE = "return tf.matmul(A, tf.transpose(A))"
+_GRAM_CODE = _Code("gram_matrix", "return tf.matmul(____, ____)")
 
 #: Unrolled activations A (n_C, n_H·n_W) for the Gram check: never square, 1 and several channels.
 _GRAM_SHAPES: tuple[tuple[int, int], ...] = ((3, 24), (1, 15), (8, 21))
@@ -173,7 +175,7 @@ def _check_gram_steps(fn: Callable) -> str:
 
 
 def _array_in_tf_function(fn: Callable, args: Sequence[Any], exercise: str) -> np.ndarray:
-    return _to_array(_call(tf.function(fn), args, exercise, "inside tf.function"))
+    return _to_array(_call(tf.function(fn), args, exercise, "inside tf.function", graph=True))
 
 
 def check_gram_matrix(gram_matrix: Callable[[Any], Any]) -> CheckResult:
@@ -203,8 +205,8 @@ _LAYER_STYLE_FORMULA = (
     "J_style[l] = 1/(4·n_C²·(n_H·n_W)²) · Σ_ij (G_S[i, j] − G_G[i, j])², with G = A·Aᵀ and A the activations "
     "unrolled to (n_C, n_H·n_W), one row per channel"
 )
-_UNROLL_CODE = "A_s = tf.transpose(tf.reshape(a_s, (n_H * n_W, n_C))), and the same for a_g"
-_LAYER_STYLE_CODE = "return tf.reduce_sum(tf.square(G_s - G_g)) / (4 * n_C**2 * (n_H * n_W) ** 2)"
+_UNROLL_CODE = _Code("unroll", "A_s = tf.transpose(tf.reshape(a_s, (____, ____))), and the same for a_g")
+_LAYER_STYLE_CODE = _Code("layer_style_cost", "return tf.reduce_sum(____) / (4 * ____**2 * (____) ** 2)")
 
 
 def _gram_of(a: np.ndarray) -> np.ndarray:
@@ -284,6 +286,13 @@ _STYLE_NORMS: tuple[_Variant, ...] = (
         "You divide by 2·n_C²·(n_H·n_W)²; the formula has a 4.",
         lambda n_hw, n_c: 2 * n_c**2 * n_hw**2,
     ),
+    _Variant(
+        "mean_and_division",
+        "You take the mean (tf.reduce_mean) of the squared differences and still divide by 4·n_C²·(n_H·n_W)²: the "
+        "mean already divides by n_C², the number of entries of a Gram matrix, so your cost is divided by it twice. "
+        "The formula sums (Σ_ij): use tf.reduce_sum.",
+        lambda n_hw, n_c: 4 * n_c**4 * n_hw**2,
+    ),
     _Variant("wrong_normalisation", "You divide by 4·(n_H·n_W)²: n_C² is missing.", lambda n_hw, n_c: 4 * n_hw**2),
     _Variant("wrong_normalisation", "You divide by 4·n_C²: (n_H·n_W)² is missing.", lambda n_hw, n_c: 4 * n_c**2),
 )
@@ -306,6 +315,19 @@ _LAYER_STYLE_SUCCESS = (
 )
 
 
+def _right_gram_matrix(A: tf.Tensor) -> tf.Tensor:
+    """A·Aᵀ, the check's own: tried in the place of the student's gram_matrix that a layer_style_cost calls."""
+    return tf.linalg.matmul(A, A, transpose_b=True)
+
+
+def _right_layer_style_cost(a_s: tf.Tensor, a_g: tf.Tensor) -> tf.Tensor:
+    """J_style[l], the check's own: tried in the place of the student's layer_style_cost that a style_cost calls."""
+    _, n_h, n_w, n_c = a_s.shape
+    by_position = [tf.reshape(a, (n_h * n_w, n_c)) for a in (a_s, a_g)]  # Fᵀ·F = A·Aᵀ for A = Fᵀ
+    grams = [tf.linalg.matmul(f, f, transpose_a=True) for f in by_position]
+    return tf.reduce_sum((grams[0] - grams[1]) ** 2) / float(4 * n_c**2 * (n_h * n_w) ** 2)
+
+
 def check_layer_style_cost(layer_style_cost: Callable[[Any, Any], Any]) -> CheckResult:
     r"""Checks a student's ``layer_style_cost(a_s, a_g)`` against :func:`nst_teach.costs.layer_style_cost`.
 
@@ -313,8 +335,9 @@ def check_layer_style_cost(layer_style_cost: Callable[[Any, Any], Any]) -> Check
     :math:`\frac{1}{4 n_C^2 (n_H n_W)^2}\sum_{ij}(G^{(S)}_{ij} - G^{(G)}_{ij})^2`.
     Typical mistakes recognised: unrolling with a plain reshape to ``(n_C, -1)``
     (channels scrambled), a Gram matrix of positions, comparing activations
-    instead of Gram matrices, a missing 4 or a missing square, abs, NumPy —
-    and combinations of them.
+    instead of Gram matrices, a missing 4 or a missing square, a mean still divided
+    by the formula's denominator, abs, NumPy — and combinations of them; and a right
+    function whose ``gram_matrix`` (the student's, called by that name) is wrong.
 
     Args:
         layer_style_cost: the student's function (not called: pass the name).
@@ -338,6 +361,7 @@ def check_layer_style_cost(layer_style_cost: Callable[[Any, Any], Any]) -> Check
         not_zero_hint="The cost should depend only on the difference of the two Gram matrices, G_S − G_G.",
         success=_LAYER_STYLE_SUCCESS,
         code=_LAYER_STYLE_CODE,
+        helper=_Helper("gram_matrix", _right_gram_matrix, check_gram_matrix),
     )
     return _run("layer_style_cost", layer_style_cost, lambda fn: _check_cost(fn, spec), costs.layer_style_cost)
 
@@ -347,9 +371,10 @@ def check_layer_style_cost(layer_style_cost: Callable[[Any, Any], Any]) -> Check
 # --------------------------------------------------------------------------------------------
 
 _STYLE_FORMULA = "J_style = Σ_l λ_l · J_style[l], the sum over the layers of coefficient × layer style cost"
-_STYLE_CODE = (
-    "for name, coefficient in coefficients.items(): J_style += coefficient * layer_style_cost(a_s_layers[name], "
-    "a_g_layers[name])  (start from J_style = 0.0, return it after the loop)"
+_STYLE_CODE = _Code(
+    "style_cost",
+    "J_style = 0.0, then for name, coefficient in coefficients.items(): J_style += ____ * layer_style_cost(____, "
+    "____)  (return J_style after the loop)",
 )
 
 _STYLE_CASES: tuple[dict[str, tuple[tuple[int, int, int, int], float]], ...] = (
@@ -475,7 +500,8 @@ def check_style_cost(style_cost: Callable[[Any, Any, Any], Any]) -> CheckResult:
     :math:`\sum_l \lambda_l J^{[l]}_{style}`.  Typical mistakes recognised:
     coefficients ignored, an average instead of a sum, only the last (or first)
     layer counted, the global ``STYLE_LAYERS`` used instead of the argument, a
-    wrong per-layer cost.
+    wrong per-layer cost (the student's ``layer_style_cost``, called by that name,
+    is pointed at: its own check first).
 
     Args:
         style_cost: the student's function (not called: pass the name).
@@ -501,5 +527,6 @@ def check_style_cost(style_cost: Callable[[Any, Any, Any], Any]) -> CheckResult:
         success=_STYLE_SUCCESS,
         extra_diagnosis=_style_single_layer_probe,
         code=_STYLE_CODE,
+        helper=_Helper("layer_style_cost", _right_layer_style_cost, check_layer_style_cost),
     )
     return _run("style_cost", style_cost, lambda fn: _check_cost(fn, spec), costs.style_cost)

@@ -18,7 +18,8 @@ import tensorflow as tf
 from .. import costs
 from .diagnosis import _close, _find_mistake, _not_a_tensor, _scalar, _Variant, _wrong_values
 from .feedback import _NUMPY_HINT, CheckResult, _call, _Fail, _fmt, _run
-from .hints import _unwrapped
+from .hints import _Code
+from .refusal import _unwrapped
 
 __all__ = ["check_total_cost"]
 
@@ -28,7 +29,7 @@ __all__ = ["check_total_cost"]
 # --------------------------------------------------------------------------------------------
 
 _TOTAL_FORMULA = "J = α·J_content + β·J_style"
-_TOTAL_CODE = "return alpha * J_content + beta * J_style"
+_TOTAL_CODE = _Code("total_cost", "return ____ * J_content + ____ * J_style")
 
 #: (J_content, J_style, α, β): α ≠ β everywhere and never the reference recipe's 10 and 40 together, so that swapped or
 #: ignored weights give other numbers.
@@ -140,7 +141,7 @@ def _check_total_steps(fn: Callable) -> str:
         )
 
     case = _TOTAL_CASES[2]
-    inside = _call(tf.function(fn), _total_args(case), "total_cost", "inside tf.function")
+    inside = _call(tf.function(fn), _total_args(case), "total_cost", "inside tf.function", graph=True)
     if not _close(_scalar(inside, "total_cost", describe[2], None), expected[2], rtol=1e-5):
         raise _Fail(
             "Your total_cost gives a different value inside tf.function than outside it — does it depend on Python "

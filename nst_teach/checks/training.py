@@ -24,7 +24,8 @@ import tensorflow as tf
 from ..training import train_step as reference_train_step
 from .diagnosis import _close
 from .feedback import _NUMPY_HINT, CheckResult, _call, _Fail, _fmt, _run, _shape
-from .hints import _unwrapped
+from .hints import _Code
+from .refusal import _unwrapped
 
 __all__ = ["check_train_step"]
 
@@ -37,13 +38,15 @@ _STEP_FORMULA = (
     "inside `with tf.GradientTape() as tape:` compute J = cost_fn(generated); then gradient = ∂J/∂generated "
     "from the tape; then the optimizer moves generated against it (apply_gradients); return J"
 )
-_STEP_CODE = (
-    "with tf.GradientTape() as tape: J = cost_fn(generated) — then gradient = tape.gradient(J, generated); "
-    "optimizer.apply_gradients([(gradient, generated)]); return J"
+_STEP_CODE = _Code(
+    "train_step",
+    "with tf.GradientTape() as tape: J = ____(generated) — then gradient = tape.gradient(____, ____); "
+    "optimizer.apply_gradients([(____, ____)]); return ____",
 )
-_TAPE_CODE = "with tf.GradientTape() as tape:\n        J = cost_fn(generated)   # inside the with block"
-_GRADIENT_CODE = "gradient = tape.gradient(J, generated)"
-_APPLY_CODE = "optimizer.apply_gradients([(gradient, generated)])"
+_TAPE_CODE = _Code("train_step_tape", "with tf.GradientTape() as tape:\n        J = ____   # inside the with block")
+_GRADIENT_CODE = _Code("train_step_gradient", "gradient = tape.gradient(____, ____)")
+_APPLY_CODE = _Code("train_step_apply", "optimizer.apply_gradients([(____, ____)])")
+_RETURN_CODE = _Code("train_step_return", "return ____   # the cost the tape recorded")
 
 _IMAGE_SHAPE = (1, 4, 5, 3)
 _LEARNING_RATE = 0.5
@@ -300,7 +303,7 @@ def _check_returned(out: Any, setting: _Setting) -> None:
         raise _Fail(
             "Your train_step makes the right step but returns None: return the cost J, which the run reports.",
             "returned_none",
-            code="return J",
+            code=_RETURN_CODE,
         )
     if not isinstance(out, (tf.Tensor, tf.Variable, np.ndarray, float, np.floating)):
         raise _Fail(f"Your train_step returns a {type(out).__name__}; return the cost J (one number).", "wrong_return")
@@ -317,7 +320,7 @@ def _check_returned(out: Any, setting: _Setting) -> None:
             "run reports at each iteration.",
             key,
             formula=_STEP_FORMULA,
-            code="return J",
+            code=_RETURN_CODE,
         )
     if value.size != 1:
         raise _Fail(f"Your train_step returns shape {value.shape}; return the cost J, one number.", "wrong_return")
@@ -326,7 +329,7 @@ def _check_returned(out: Any, setting: _Setting) -> None:
             f"Your train_step returns {_fmt(float(value.reshape(())))}, but the cost of the image it started from is "
             f"{_fmt(setting.cost)}: return the J computed inside the tape (not a cost computed again after the step).",
             "wrong_return",
-            code="return J",
+            code=_RETURN_CODE,
         )
 
 
@@ -380,7 +383,7 @@ def _check_train_step_steps(fn: Callable) -> str:
     # 2. Inside tf.function, as the run calls it: the same step.
     setting = _Setting()
     traced = tf.function(lambda: fn(setting.generated, setting.optimizer, setting.cost_fn), input_signature=[])
-    out = _call(traced, (), "train_step", "inside tf.function")
+    out = _call(traced, (), "train_step", "inside tf.function", graph=True)
     if not _close(setting.generated.numpy(), setting.reference_after(), rtol=1e-5):
         raise _Fail(
             "Inside tf.function your train_step makes another step than outside it — does it depend on Python state "
