@@ -24,18 +24,23 @@ activations as ``(1, n_H, n_W, n_C)`` or ``(n_H, n_W, n_C)``, or the dict
 :mod:`nst_teach.viz.arrays` turns them into NumPy arrays.
 
 Introduced in ``notebooks/01_images.ipynb`` (:func:`show_images`),
-``notebooks/02_vgg19.ipynb`` (:func:`feature_maps`),
-``notebooks/04_gram_and_style_cost.ipynb`` (:func:`gram_heatmaps`) and
+``notebooks/02_vgg19.ipynb`` (:func:`feature_maps`, :func:`receptive_field_bars`),
+``notebooks/04_gram_and_style_cost.ipynb`` (:func:`gram_heatmaps`, :func:`cost_shares`) and
 ``notebooks/05_style_transfer_live.ipynb`` (:func:`cost_curves`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
+from ..defaults import CONTENT_LAYER, IMG_SIZE, STYLE_LAYERS
+from ..errors import OptionError
+from ..layers import VGG19_LAYERS
+from ..validate import check_size
 from .arrays import (
     activation,
     check_channels,
@@ -60,7 +65,17 @@ from .pieces import (
     new_figure,
 )
 
-__all__ = ["show_images", "feature_maps", "gram_heatmaps", "cost_curves", "COST_LABELS", "LINE_CYCLE", "line_style"]
+__all__ = [
+    "show_images",
+    "feature_maps",
+    "gram_heatmaps",
+    "cost_curves",
+    "receptive_field_bars",
+    "cost_shares",
+    "COST_LABELS",
+    "LINE_CYCLE",
+    "line_style",
+]
 
 
 def show_images(
@@ -230,4 +245,105 @@ def cost_curves(history: Any, per_layer: bool = True, log: bool = True, *, fig: 
     main, layers = cost_series(history)
     fig = new_figure(fig, (11.0, 3.8) if per_layer else (6.0, 3.8))
     CostPlot(fig, per_layer, log).show(main, layers)
+    return fig
+
+
+#: The looks of the receptive-field bars, per kind of layer: (colour, hatching) — told apart without colour too.
+LAYER_LOOKS: dict[str, tuple[str, str]] = {
+    "content layer": ("#D55E00", "xx"),
+    "style layers": ("#0072B2", "//"),
+    "other layers": ("lightgray", ""),
+}
+
+
+def receptive_field_bars(
+    fields: Sequence[int] | None = None,
+    size: tuple[int, int] = IMG_SIZE,
+    *,
+    content_layer: str = CONTENT_LAYER,
+    style_layers: Iterable[str] = tuple(STYLE_LAYERS),
+    fig: Figure | None = None,
+) -> Figure:
+    """Draws each layer's receptive field as a bar, the content and style layers marked, beside the image's height.
+
+    Args:
+        fields: one receptive field per layer after the input, in pixels (the 21 a notebook computed
+            with the recurrence); None: the layer table's.
+        size: the image's (width, height): a dashed line marks its height.
+        content_layer, style_layers: the layers marked (the reference recipe's by default).
+        fig: a figure to draw into (it is cleared first); a new one if None.
+
+    Returns:
+        The figure: one bar per layer, labelled with its name, hatched by its kind.
+
+    Introduced in ``notebooks/02_vgg19.ipynb``.
+
+    >>> [round(bar.get_height()) for bar in receptive_field_bars().axes[0].patches[:3]]
+    [3, 5, 6]
+    """
+    layers = VGG19_LAYERS[1:]
+    heights = [layer.receptive_field for layer in layers] if fields is None else [float(f) for f in fields]
+    if len(heights) != len(layers):
+        wanted = f"{len(layers)} receptive fields, one per layer after the input"
+        raise OptionError(f"fields: give {wanted}; got {len(heights)}.")
+    _, height = check_size(size, "size")
+    styles = set(style_layers)
+    kinds = [
+        "content layer" if layer.name == content_layer else "style layers" if layer.name in styles else "other layers"
+        for layer in layers
+    ]
+    fig = new_figure(fig, (11.0, 3.4))
+    ax = fig.subplots()
+    names = [layer.name for layer in layers]
+    colours, hatches = [LAYER_LOOKS[k][0] for k in kinds], [LAYER_LOOKS[k][1] for k in kinds]
+    ax.bar(names, heights, color=colours, hatch=hatches, edgecolor="white")
+    line = ax.axhline(height, color="k", ls="--", lw=0.8, label=f"image height ({height} px)")
+    ax.set_ylabel("receptive field (px)")
+    ax.set_title("how much of the picture one activation sees")
+    ax.tick_params(axis="x", rotation=90)
+    shown = [Patch(facecolor=c, hatch=h, edgecolor="white", label=kind) for kind, (c, h) in LAYER_LOOKS.items()]
+    ax.legend(handles=[*shown, line])
+    return fig
+
+
+def cost_shares(
+    pictures: Mapping[str, Any],
+    costs: Mapping[tuple[str, str], tuple[float, float]],
+    yardstick: tuple[float, float],
+    *,
+    height: float = 2.0,
+    fig: Figure | None = None,
+) -> Figure:
+    """Shows pictures side by side, each compared one titled with its style and content cost as shares of a yardstick.
+
+    Args:
+        pictures: ``{name: image}``, in the order to show them.
+        costs: ``{(first, second): (style cost, content cost)}`` between two of the pictures; the second's
+            title gets the shares.
+        yardstick: ``(style cost, content cost)`` between two unrelated pictures: what 100 % means.
+        height: each picture's height, in inches.
+        fig: a figure to draw into (it is cleared first); a new one if None.
+
+    Returns:
+        The figure (as :func:`show_images`'), with a title that says what the shares are of.
+
+    Introduced in ``notebooks/04_gram_and_style_cost.ipynb``.
+
+    >>> import numpy as np
+    >>> black = np.zeros((30, 40, 3), np.uint8)
+    >>> fig = cost_shares({"a": black, "b": black}, {("a", "b"): (1.0, 50.0)}, (100.0, 100.0))
+    >>> fig.axes[1].get_title()
+    'b\\nstyle 1.0%, content 50%'
+    """
+    style_scale, content_scale = (float(v) for v in yardstick)
+    if not (style_scale > 0 and content_scale > 0):
+        raise OptionError(f"yardstick: both costs must be > 0 to be 100 %, got {yardstick!r}")
+    titles = {name: name for name in pictures}
+    for (first, second), (j_style, j_content) in costs.items():
+        for name in (first, second):
+            if name not in pictures:
+                raise OptionError(f"costs: {name!r} is not one of the pictures ({', '.join(pictures)})")
+        titles[second] = f"{second}\nstyle {j_style / style_scale:.1%}, content {j_content / content_scale:.0%}"
+    fig = show_images({titles[name]: image for name, image in pictures.items()}, height=height, fig=fig)
+    fig.suptitle("each cost as a share of the same cost between two unrelated pictures", fontsize="medium")
     return fig

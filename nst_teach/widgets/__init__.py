@@ -1,12 +1,15 @@
 """Interactive ipywidgets for the notebooks: pick images, look inside VGG-19, run style transfer live.
 
-Five widgets, one per notebook that introduces it:
+The widgets, each with the notebook that introduces it (and :class:`SampleView`, notebook 00's
+captioned picture of a bundled sample):
 
 * :class:`ImagePicker` (``notebooks/01_images.ipynb``) — a bundled sample, an
   uploaded file or a web address, and what :func:`nst_teach.images.preprocess`
   does to it.
 * :class:`LayerExplorer` (``notebooks/02_vgg19.ipynb``) — the VGG-19 layer table,
   one layer's feature maps and their statistics.
+* :class:`LayerRebuilder` (``notebooks/03_content_cost.ipynb``) — a button that
+  rebuilds the photo from one layer alone, with a function the notebook wrote.
 * :class:`GramExplorer` (``notebooks/04_gram_and_style_cost.ipynb``) — Gram
   matrices and the parts of one layer's style cost.
 * :class:`StyleTransferDashboard` (``notebooks/05_style_transfer_live.ipynb``) —
@@ -38,8 +41,8 @@ ends a cell (its ``root`` box is what is shown).
 Where each part lives
 ---------------------
 ========================  ==========================================================
-``widgets.picker``        :class:`ImagePicker`, and image arguments that may be pickers
-``widgets.explorers``     :class:`LayerExplorer`, :class:`GramExplorer`
+``widgets.picker``        :class:`ImagePicker`, :class:`SampleView`, and image arguments that may be pickers
+``widgets.explorers``     :class:`LayerExplorer`, :class:`GramExplorer`, :class:`LayerRebuilder`
 ``widgets.controls``      the dashboard's option controls (what Start runs)
 ``widgets.dashboard``     :class:`StyleTransferDashboard`: the run, and its live view as a list of panels
 ``widgets.panels``        a panel's interface; the generated image and the cost curves
@@ -58,14 +61,16 @@ from __future__ import annotations
 from ._runs import running, stop_all
 from .controls import SIZES
 from .dashboard import StyleTransferDashboard
-from .explorers import GramExplorer, LayerExplorer
-from .picker import ImagePicker
+from .explorers import GramExplorer, LayerExplorer, LayerRebuilder
+from .picker import ImagePicker, SampleView
 from .preview import PREVIEW_SIZE, PreviewGrid
 
 __all__ = [
     "ImagePicker",
+    "SampleView",
     "LayerExplorer",
     "GramExplorer",
+    "LayerRebuilder",
     "StyleTransferDashboard",
     "PreviewGrid",
     "running",

@@ -20,10 +20,22 @@ from ..errors import NSTError, OptionError
 from ..layers import CONV_LAYERS, VGG19_LAYERS, Layer, layer_table
 from ..precision import DEFAULT_PRECISION
 from ..validate import check_size
-from ._base import _batch_at, _Explorer, _figure_png, _fmt, _layer_option, _Picture, _read, _status_html
+from ._base import (
+    _batch_at,
+    _Explorer,
+    _figure_png,
+    _fmt,
+    _layer_option,
+    _Picture,
+    _png,
+    _read,
+    _safe,
+    _status_html,
+    _StatusLine,
+)
 from .picker import ImagePicker, _value_of
 
-__all__ = ["LayerExplorer", "GramExplorer"]
+__all__ = ["LayerExplorer", "GramExplorer", "LayerRebuilder"]
 
 
 def _layer_record(name: str) -> Layer:
@@ -326,3 +338,75 @@ class GramExplorer(_Explorer):
         )
         self.image_widget.tooltip = f"Gram matrices of {name}: {pictures}."
         self.image_widget.value = _figure_png(fig)
+
+
+# ----------------------------------------------------------------------------------------------
+# LayerRebuilder
+# ----------------------------------------------------------------------------------------------
+
+
+class LayerRebuilder(_StatusLine):
+    """Rebuilds a picture from one layer alone, when its button is pressed: notebook 03's *Try it*.
+
+    The widget only calls ``rebuild(layer, iterations)`` — a function the notebook wrote, which runs
+    the optimisation and returns its :class:`~nst_teach.history.Result` — and shows the result's
+    picture with a caption, and how far the content cost fell, in its status line.
+
+    Args:
+        rebuild: ``rebuild(layer, iterations)`` -> a result with ``image``, ``iterations_done`` and
+            ``history.content`` (what :meth:`nst_teach.engine.StyleTransfer.run` returns).
+        image: the picture shown before the first rebuild (RGB, or a preprocessed batch).
+        layer: the convolution chosen at first.
+        iterations: the number of iterations chosen at first; ``max_iterations`` the slider's end.
+
+    Attributes:
+        layer (Dropdown), iterations (IntSlider), button (Button): the controls; ``picture`` (Image),
+            ``caption`` (Label) and ``status`` the outputs; ``result`` the last rebuild's result (None before).
+
+    Introduced in ``notebooks/03_content_cost.ipynb``.
+    """
+
+    def __init__(
+        self,
+        rebuild: Callable[[str, int], Any],
+        image: Any,
+        *,
+        layer: str = "block3_conv2",
+        iterations: int = 50,
+        max_iterations: int = 300,
+    ) -> None:
+        if not callable(rebuild):
+            raise OptionError(f"rebuild must be a function rebuild(layer, iterations), got {type(rebuild).__name__}")
+        names = [conv.name for conv in CONV_LAYERS]
+        self.rebuild = rebuild
+        self.result: Any = None
+        self.layer = widgets.Dropdown(options=names, value=_layer_option(layer, "layer", names), description="layer")
+        self.iterations = widgets.IntSlider(
+            value=min(iterations, max_iterations), min=1, max=max_iterations, description="iterations"
+        )
+        self.button = widgets.Button(description="Rebuild", button_style="success", icon="play")
+        self.picture = _Picture(value=_png(_rgb(image)), layout=widgets.Layout(width="400px"))
+        self.picture.tooltip = "the content photo, before any rebuilding"
+        self.caption = widgets.Label(self.picture.tooltip)  # what the picture shows, in words
+        self.button.on_click(_safe(self, self._rebuild))
+        controls = widgets.HBox([self.layer, self.iterations, self.button])
+        self.root = widgets.VBox([controls, self._make_status_line(), self.picture, self.caption])
+        self._set_status("Choose a layer and a number of iterations, then press Rebuild.")
+
+    def _rebuild(self) -> None:
+        layer, iterations = self.layer.value, self.iterations.value
+        self._set_status(f"rebuilding from {layer} ({iterations} iterations) ...")
+        result = self.rebuild(layer, iterations)
+        self.result = result
+        self.picture.value = _png(_rgb(result.image))
+        text = f"the photo rebuilt from {layer} alone, {result.iterations_done} iterations"
+        self.caption.value = self.picture.tooltip = text
+        content = result.history.content
+        self._set_status(
+            f"{layer}: J_content {content[0]:.4g} -> {content[-1]:.4g} in {result.iterations_done} iterations", "ok"
+        )
+
+
+def _rgb(image: Any) -> np.ndarray:
+    """A picture as uint8 RGB, to show: a preprocessed batch is turned back (:func:`nst_teach.images.to_rgb`)."""
+    return viz.arrays.rgb(image, "image")

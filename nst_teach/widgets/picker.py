@@ -26,7 +26,7 @@ from ..samples import SAMPLES, load_sample, sample_names, thumbnail
 from ..validate import check_size, did_you_mean
 from ._base import _figure_png, _lines_html, _Picture, _read, _safe, _StatusLine
 
-__all__ = ["ImagePicker"]
+__all__ = ["ImagePicker", "SampleView"]
 
 
 class ImagePicker(traitlets.HasTraits, _StatusLine):
@@ -323,3 +323,39 @@ def _refuse_overwriting_an_input(target: Path, inputs: Sequence[Any]) -> None:
             raise OptionError(
                 f"Save: {target} is one of the input images and saving would overwrite it; choose another file name."
             )
+
+
+class SampleView:
+    """A bundled sample's picture with a caption that names it: what notebook 00's drop-downs show.
+
+    ``show(name)`` puts another sample in; the caption and the picture's tooltip (what a screen reader
+    reads: an ``Image`` widget has no alt text) say which.
+
+    Args:
+        name: the sample shown at first (``"cottage"``...).
+        role: what the picture is for, at the start of the caption (``"content"``, ``"style"``).
+        width: the thumbnail's width in pixels.
+
+    Attributes:
+        picture (Image), caption (Label): the widgets; ``root`` the box that holds them; ``name`` the sample shown.
+
+    Introduced in ``notebooks/00_welcome.ipynb``.
+    """
+
+    def __init__(self, name: str, role: str, width: int = 256) -> None:
+        self.role, self.width = role, width
+        self.picture = _Picture()
+        self.caption = widgets.Label()
+        self.root = widgets.VBox([self.picture, self.caption])
+        self.name = ""
+        self.show(name)
+
+    def show(self, name: str) -> None:
+        """Shows the sample ``name`` and names it in the caption."""
+        self.picture.value = thumbnail(name, self.width)
+        self.name = name
+        self.caption.value = f"{self.role}: {name}"
+        self.picture.tooltip = f"the {self.role} picture, the sample {name!r}: {SAMPLES[name].description}"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.root._repr_mimebundle_(**kwargs)
