@@ -1,96 +1,106 @@
-"""The end-of-course quiz: eight questions on the ideas of the course, answered with immediate feedback.
+"""The end-of-course quiz (notebook 07): the questions, checked against hashes, one graded try per choice.
 
-Each question is one :class:`Question` record in :data:`QUESTIONS` (``"q1"`` … ``"q8"``): its text, its
-choices (``"a"`` … ``"d"``, each with why it is right or wrong) or, for a numeric question, the number
-and the tolerance, the correct answer, a short explanation and the notebook that teaches it.  The
-numbers a question quotes (the content layer, α and β, the receptive fields) come from
-:mod:`nst_teach.defaults` and :mod:`nst_teach.layers`, so the quiz cannot drift from the course.
+The questions come from ``nst_teach/data/quiz.json``, which the instructor's package writes
+(``python -m nst_teach_instructor.quiz``); the keys are not in nst-teach. For each question the file holds
+its text, its choices (``"a"`` … ``"d"``) or the resolution of its numeric answer, a random-looking
+*salt*, the SHA-256 hash of the right answer (:func:`tag`) and *sealed* texts: the explanation and, for
+each choice, why it is wrong, each XOR-ed with a keystream that only the answer it belongs to gives
+(:func:`seal`, SHAKE-256). An answer is hashed the same way: if its hash is the right answer's, it is
+right, and the texts it opens are shown. A number is first rounded to the question's resolution
+(:func:`canonical`), and the numbers that a typical mistake gives open a hint of their own.
 
-A student answers in two ways.  The widget (:func:`quiz_widget`, or :func:`quiz` for all eight)
-gives radio buttons or a number box, a **Check** button and the feedback under it, at once.  The
-answer cell (``q1 = "b"``) is what is graded: :func:`check` says whether it is right and why, and
-``nst-teach notebooks --nbgrader`` grades those cells with :func:`correct`.  A wrong choice gets the
-reason it is wrong, not the right answer, so the student can try again.
+What this hides, and what it cannot: a hash keeps a number out of sight, not out of reach (a program
+that tries every number at the resolution finds it), and with four choices anyone who tries every
+letter finds the right one. So a multiple-choice question has **one graded try**: the first answer
+given, with the widget or with :func:`check`, is recorded, in the kernel and in ``quiz_answers.json``
+under ``$NST_TEACH_HOME`` (``~/.nst-teach`` by default, :mod:`nst_teach.kept_functions`), and then the
+explanation is shown; a later try gets the graded one back with the explanation, never a new verdict.
+A numeric question can be tried again; its explanation opens when the answer is right. In a course
+graded with nbgrader none of this is the grade: the assignment's hidden tests grade the answer cells
+with the instructor's keys.
 
->>> correct("q1", "b"), correct("q1", "a")
-(True, False)
->>> solution_source("q7")
-'q7 = 100'
+>>> question("q2").kind, question("q2").keys
+('application', ('a', 'b', 'c', 'd'))
+>>> canonical(" (B) "), canonical(-53.94, 0.1), canonical("98", 0.1), canonical("ninety", 0.1)
+('b', '-53.9', '98.0', None)
 
 Introduced in ``notebooks/07_quiz.ipynb``.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime
+import hashlib
 import html
+import json
 import math
-from collections.abc import Callable
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from . import defaults, layers
+from . import kept_functions
 from .errors import OptionError
 from .validate import did_you_mean
 
 __all__ = [
-    "Choice",
+    "DATA_FILE",
+    "TRIES_FILE",
     "Question",
     "QUESTIONS",
     "QuizResult",
     "question",
-    "correct",
-    "feedback",
+    "canonical",
+    "tag",
+    "seal",
+    "unseal",
+    "tries_path",
+    "graded_tries",
     "check",
-    "solution_source",
     "answer_source",
     "question_markdown",
     "quiz_widget",
     "quiz",
 ]
 
+#: The quiz's questions, hashes and sealed texts, written by ``python -m nst_teach_instructor.quiz``.
+DATA_FILE: Path = Path(__file__).resolve().with_name("data") / "quiz.json"
 
-@dataclass(frozen=True)
-class Choice:
-    """One answer of a multiple-choice question.
-
-    Attributes:
-        key: the letter the student gives, ``"a"`` … ``"d"``.
-        text: the answer as the student reads it.
-        why: why it is right (for the correct choice) or why it is wrong.
-    """
-
-    key: str
-    text: str
-    why: str
+#: The file, in nst-teach's home folder, that keeps each multiple-choice question's graded try.
+TRIES_FILE = "quiz_answers.json"
 
 
 @dataclass(frozen=True)
 class Question:
-    """One question of the quiz.
+    """One question as the student's package knows it: no key, only hashes and sealed texts.
 
     Attributes:
-        id: ``"q1"`` … ``"q8"``: the name of the answer's variable in the notebook.
+        id: ``"q1"`` … : the name of the answer's variable in the notebook.
         title: a few words for the heading.
         text: the question.
-        answer: the correct choice's letter, or the correct number.
-        explanation: why the answer is right, shown when it is given.
         notebook: the notebook that teaches it, e.g. ``"04_gram_and_style_cost"``.
-        choices: the choices of a multiple-choice question; empty for a numeric one.
-        tolerance: a numeric answer within ``tolerance`` of ``answer`` is correct.
-        on_number: for a numeric question, what a wrong number means (given the number).
-        unit: what the number is, for the widget's label (numeric questions).
+        kind: ``"application"`` (a number to compute, a picture to predict, a line to choose) or ``"recall"``.
+        choices: ``(letter, text)`` of each choice; empty for a numeric question.
+        resolution: what a numeric answer is rounded to before it is hashed (0 for a choice).
+        unit: the number box's label (numeric questions).
+        salt: this question's salt (hex).
+        answer: the hash of the right answer (:func:`tag`).
+        sealed: the sealed texts, by the hash of the answer that opens them.
     """
 
     id: str
     title: str
     text: str
-    answer: str | float
-    explanation: str
     notebook: str
-    choices: tuple[Choice, ...] = ()
-    tolerance: float = 0.0
-    on_number: Callable[[float], str] | None = field(default=None, compare=False)
-    unit: str = ""
+    kind: str
+    choices: tuple[tuple[str, str], ...]
+    resolution: float
+    unit: str
+    salt: str
+    answer: str
+    sealed: dict[str, str] = field(repr=False)
 
     @property
     def numeric(self) -> bool:
@@ -100,250 +110,38 @@ class Question:
     @property
     def keys(self) -> tuple[str, ...]:
         """The choices' letters, ``("a", "b", "c", "d")``; empty for a numeric question."""
-        return tuple(choice.key for choice in self.choices)
-
-    def choice(self, key: str) -> Choice:
-        """The choice with this letter."""
-        return next(choice for choice in self.choices if choice.key == key)
+        return tuple(key for key, _ in self.choices)
 
 
-def _choices(*entries: tuple[str, str]) -> tuple[Choice, ...]:
-    return tuple(Choice("abcd"[i], text, why) for i, (text, why) in enumerate(entries))
+def _load(path: Path = DATA_FILE) -> dict[str, Question]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    questions = {}
+    for record in data["questions"]:
+        fields = {name: record[name] for name in ("id", "title", "text", "notebook", "kind", "unit", "salt", "answer")}
+        fields["choices"] = tuple((choice["key"], choice["text"]) for choice in record["choices"])
+        fields["resolution"] = float(record["resolution"] or 0.0)
+        questions[record["id"]] = Question(**fields, sealed=dict(record["sealed"]))
+    return questions
 
-
-_CONTENT = defaults.CONTENT_LAYER
-_DEEP = layers.VGG19_LAYERS[layers.layer_index(_CONTENT)]
-_SHALLOW = layers.VGG19_LAYERS[layers.layer_index("block1_conv1")]
-_RATIO = defaults.ALPHA / defaults.BETA
-_NEW_BETA = 10 * defaults.BETA
-
-
-def _alpha_feedback(alpha: float) -> str:
-    """What a wrong α in question 7 does to the balance of the reference recipe's costs."""
-    if alpha <= 0:
-        return "With α ≤ 0 the content no longer counts (or is pushed away): only the painting's texture is left."
-    ratio = alpha / _NEW_BETA
-    leaning = "the photo" if ratio > _RATIO else "the painting's texture"
-    return (
-        f"With α = {alpha:g} and β = {_NEW_BETA:g} the ratio α/β is {ratio:.3g}, the reference recipe's is "
-        f"{defaults.ALPHA:g}/{defaults.BETA:g} = {_RATIO:g}: the balance tips towards {leaning}."
-    )
-
-
-_QUESTIONS: tuple[Question, ...] = (
-    Question(
-        "q1",
-        "The Gram matrix's shape",
-        "A style layer has n_C channels on a grid of n_H × n_W positions. "
-        "What is the shape of its Gram matrix G = A·Aᵀ (A the unrolled activations)?",
-        "b",
-        "A has shape (n_C, n_H·n_W), one row per channel; A·Aᵀ multiplies every channel's row with every "
-        "other's, so G is n_C × n_C whatever the picture's size: 64 × 64 at block1_conv1, 512 × 512 at "
-        "block5_conv1. Its entries are channel correlations summed over every position.",
-        "04_gram_and_style_cost",
-        _choices(
-            (
-                "(n_H·n_W, n_H·n_W)",
-                "That is Aᵀ·A, a matrix of positions whose size grows with the picture; the Gram matrix "
-                "correlates channels and sums over the positions.",
-            ),
-            ("(n_C, n_C)", ""),
-            ("(n_C, n_H·n_W)", "That is the unrolled activation matrix A itself, before the product."),
-            ("(1, n_H, n_W, n_C)", "That is the shape of a layer's activations, with their batch axis."),
-        ),
-    ),
-    Question(
-        "q2",
-        "The content layer",
-        "From which layer does the reference recipe read the content of the photo?",
-        "c",
-        f"{_CONTENT} is deep enough to keep the layout and the objects — what is where — while leaving the exact "
-        f"colours and fine detail free for the style to fill in (notebook 03's rebuilds). Each of its "
-        f"activations sees {_DEEP.receptive_field} × {_DEEP.receptive_field} px of the input.",
-        "03_content_cost",
-        _choices(
-            (
-                "block1_conv1",
-                f"A shallow layer (it sees {_SHALLOW.receptive_field} px) gives the photo back almost pixel for "
-                "pixel: it would pin every pixel down and leave no room for the style.",
-            ),
-            (
-                "block1_conv1 … block5_conv1, all five",
-                "Those are the style layers: their Gram matrices, not their activations where they are, are "
-                "compared with the painting's.",
-            ),
-            (_CONTENT, ""),
-            (
-                "the classifier's output, the name of the object",
-                "The classifier is cut off (notebook 02): a class name says nothing about where things are in "
-                "the picture.",
-            ),
-        ),
-    ),
-    Question(
-        "q3",
-        "The content cost's normalisation",
-        "What does the factor 1/(4·n_H·n_W·n_C) in J_content do?",
-        "a",
-        "Multiplying a cost by a positive number does not move its minimum: the same G minimises J_content with "
-        "or without it. It makes the cost a quarter of the mean squared difference, so its size does not grow "
-        "with the layer; once the style cost is added, it sets how strongly the content counts against it.",
-        "03_content_cost",
-        _choices(
-            ("It only scales the cost: it changes how much content counts against style, not the best G.", ""),
-            (
-                "It moves the minimum of J_content, so a different picture is rebuilt.",
-                "A positive factor scales every value of the cost alike, so the G with the smallest J_content "
-                "is the same with or without it.",
-            ),
-            (
-                "It keeps the pixels between 0 and 255.",
-                "It divides the cost, one number; it does not touch the pixels. Nothing in J keeps a pixel in "
-                "range: saving a picture clips it (notebook 06).",
-            ),
-            (
-                "It gives the activations mean 0 and variance 1 before they are compared.",
-                "The activations are compared as VGG-19 computes them; the factor divides the sum of their "
-                "squared differences.",
-            ),
-        ),
-    ),
-    Question(
-        "q4",
-        "What the optimisation changes",
-        "In Neural Style Transfer, what does gradient descent change, step after step?",
-        "d",
-        "No network is trained. The cost compares what a frozen VGG-19 sees in G with what it sees in C and S; "
-        "TensorFlow's gradient of that cost with respect to every pixel of G says which way to move each "
-        "pixel (notebook 03's gradient descent on pixels).",
-        "03_content_cost",
-        _choices(
-            (
-                "VGG-19's filters, trained on the photo and the painting",
-                "VGG-19 stays frozen: its ImageNet filters are the eyes that measure content and style. "
-                "Trained on two pictures they would learn nothing about the world.",
-            ),
-            (
-                "The weights α and β",
-                "α and β are settings you choose (notebook 06); the optimiser never changes them.",
-            ),
-            (
-                "The content photo C, until it looks like the painting",
-                "C and S stay as they are: their activations and Gram matrices are the targets, computed once.",
-            ),
-            ("The pixels of the generated image G", ""),
-        ),
-    ),
-    Question(
-        "q5",
-        "Average pools",
-        "Why does style transfer replace VGG-19's max pools with average pools?",
-        "b",
-        "In each 2×2 window a max pool sends the gradient back to one input, the winner, and an average pool "
-        "a quarter of it to all four; through the network the average-pool gradient is spread more evenly over "
-        "the pixels (notebook 02's plot), and Gatys et al. report slightly more appealing results.",
-        "02_vgg19",
-        _choices(
-            (
-                "VGG-19 was trained with average pools.",
-                "It was trained with max pools (notebook 02); the swap is Gatys et al.'s choice, made after training.",
-            ),
-            ("An average pool passes the gradient to all four inputs of a window, a max pool to one.", ""),
-            (
-                "A max pool has no gradient, so the pixels could not move.",
-                "A max pool has a gradient: all of it to the window's winner, 0 to the others. The pixels move "
-                "with both pools; notebook 06 runs both.",
-            ),
-            (
-                "Average pools make VGG-19 much faster.",
-                "The pools are a tiny part of VGG-19's work next to its convolutions, and both kinds cost about "
-                "the same; the reason is where the gradient goes.",
-            ),
-        ),
-    ),
-    Question(
-        "q6",
-        "What a deep layer keeps",
-        f"Compared with block1_conv1, what does a feature map of {_CONTENT} keep of the picture?",
-        "c",
-        f"Each {_CONTENT} activation sees {_DEEP.receptive_field} px (block1_conv1's: {_SHALLOW.receptive_field} "
-        f"px) on a grid {_DEEP.scale} times coarser: with the ImageNet filters it fires on parts of objects, so "
-        "its maps keep the layout and the objects, not the exact colours and fine detail.",
-        "02_vgg19",
-        _choices(
-            (
-                "Every pixel's exact colour, at full resolution",
-                f"That is closer to block1_conv1. After three pools {_CONTENT}'s maps have 1/{_DEEP.scale} of the "
-                "width and of the height, and rebuilds from it lose the exact colours (notebook 03).",
-            ),
-            (
-                "The texture of the whole picture, without positions",
-                "That is what a Gram matrix keeps: it sums over the positions (notebook 04). A feature map is "
-                "still a picture of where its filter fires.",
-            ),
-            ("The layout and the objects — what is where — on a coarser grid", ""),
-            (
-                "Nothing: deep layers are noise",
-                "With random filters they look like noise; with the ImageNet filters deep maps respond to parts "
-                "of objects (notebook 02's feature maps).",
-            ),
-        ),
-    ),
-    Question(
-        "q7",
-        "The α/β balance",
-        f"The reference recipe uses α = {defaults.ALPHA:g} and β = {defaults.BETA:g}. You set β = {_NEW_BETA:g}. "
-        "Which α keeps the reference recipe's balance between content and style?",
-        _NEW_BETA * _RATIO,
-        f"Only the ratio α/β matters: multiplying the whole cost J by a number does not move its minimum. Keep "
-        f"α/β at {defaults.ALPHA:g}/{defaults.BETA:g} = {_RATIO:g}: α = {_RATIO:g} × {_NEW_BETA:g} = "
-        f"{_NEW_BETA * _RATIO:g}.",
-        "06_experiments",
-        tolerance=0.5,
-        on_number=_alpha_feedback,
-        unit="α =",
-    ),
-    Question(
-        "q8",
-        "L-BFGS and Adam",
-        "Why does L-BFGS usually reach a lower cost than Adam in the same number of iterations?",
-        "a",
-        "L-BFGS keeps the last few steps and their gradients to estimate the curvature of J, and a line search "
-        "chooses how far to go along its direction; Adam takes steps of a set size per pixel, scaled by running "
-        "averages of the gradient (notebook 06 plots both).",
-        "06_experiments",
-        _choices(
-            ("It estimates the curvature of J from its last steps and picks each step's length by a line search.", ""),
-            (
-                "It uses a larger learning rate.",
-                "L-BFGS has no learning rate: a line search chooses the length of each step.",
-            ),
-            (
-                "It trains VGG-19's weights as well as the pixels.",
-                "Neither optimiser touches VGG-19: both move only the pixels of G.",
-            ),
-            (
-                "It computes in bfloat16.",
-                "The number format is a setting of its own (precision) that both optimisers share; the costs and "
-                "the image stay float32 either way.",
-            ),
-        ),
-    ),
-)
 
 #: The quiz, by question id, in order.
-QUESTIONS: dict[str, Question] = {q.id: q for q in _QUESTIONS}
+QUESTIONS: dict[str, Question] = _load()
 
 
 def question(qid: str) -> Question:
     """``QUESTIONS[qid]``, or an OptionError that lists the ids (and suggests the closest).
 
-    >>> question("q2").answer
-    'c'
+    >>> question("q1").numeric
+    True
     """
     if qid not in QUESTIONS:
         raise OptionError(f"qid must be one of {list(QUESTIONS)}, got {qid!r}.{did_you_mean(str(qid), QUESTIONS)}")
     return QUESTIONS[qid]
+
+
+# --------------------------------------------------------------------------------------------------
+# Hashes and sealed texts
+# --------------------------------------------------------------------------------------------------
 
 
 def _number(value: Any) -> float | None:
@@ -357,65 +155,143 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _letter(value: Any) -> str | None:
-    """``"b"``, ``" B "`` and ``"(b)"`` as ``"b"``; anything that is not a string as None."""
-    return value.strip().strip("()").strip().lower() if isinstance(value, str) else None
-
-
-def correct(qid: str, value: Any) -> bool:
-    """Whether ``value`` answers question ``qid``: the right letter, or a number within the tolerance.
+def canonical(value: Any, resolution: float | None = None) -> str | None:
+    """An answer as the quiz hashes it: a letter, or a number rounded to ``resolution``; None if it is neither.
 
     Args:
-        qid: the question, ``"q1"`` … ``"q8"``.
-        value: the student's answer: a letter (``"b"``, also ``"B"`` or ``"(b)"``) or a number.
+        value: the student's answer: a letter (``"b"``, also ``"B"`` or ``"(b)"``) or a number (or its text).
+        resolution: a numeric question's resolution (``0.1``: tenths); None or 0 for a choice.
 
-    >>> correct("q7", 100.3), correct("q7", 10), correct("q7", None)
-    (True, False, False)
+    >>> canonical(100.4, 1), canonical(0.505, 0.01), canonical(-0.02, 0.1)
+    ('100', '0.51', '0.0')
     """
-    q = question(qid)
-    if q.numeric:
-        number = _number(value)
-        return number is not None and abs(number - float(q.answer)) <= q.tolerance
-    return _letter(value) == q.answer
+    if not resolution:
+        if not isinstance(value, str):
+            return None
+        return value.strip().strip("()").strip().lower() or None
+    number = _number(value)
+    if number is None:
+        return None
+    try:
+        steps = math.floor(number / resolution + 0.5 + 1e-9)  # half-way rounds up, despite 0.505/0.01 = 50.4999…
+    except OverflowError:
+        return None
+    return f"{steps * resolution:.{_decimals(resolution)}f}"
 
 
-def _expected(q: Question) -> str:
-    if q.numeric:
-        return "a number"
-    return "one of " + ", ".join(f'"{key}"' for key in q.keys)
+def _decimals(resolution: float) -> int:
+    return max(0, -math.floor(math.log10(resolution) + 1e-9))
 
 
-def feedback(qid: str, value: Any) -> str:
-    """What to tell a student who answered ``value``: right and why, or why not, without the answer.
+def _material(salt: str, qid: str, answer: str) -> bytes:
+    return bytes.fromhex(salt) + f"{qid}\0{answer}".encode()
 
-    >>> print(feedback("q1", "c"))
-    ✘ q1: not (c). That is the unrolled activation matrix A itself, before the product. Try another answer.
+
+def tag(salt: str, qid: str, answer: str) -> str:
+    """The hash an answer is compared by: SHA-256 of the salt, the question and the canonical answer (hex)."""
+    return hashlib.sha256(b"nst-teach quiz tag\0" + _material(salt, qid, answer)).hexdigest()
+
+
+def _keystream(salt: str, qid: str, answer: str, size: int) -> bytes:
+    return hashlib.shake_256(b"nst-teach quiz seal\0" + _material(salt, qid, answer)).digest(size)
+
+
+def seal(text: str, salt: str, qid: str, answer: str) -> str:
+    """``text`` sealed under ``answer``: XOR-ed with SHAKE-256's keystream of the salt, question and answer (base64).
+
+    >>> unseal(seal("why", "00ff", "q1", "c"), "00ff", "q1", "c")
+    'why'
     """
-    q = question(qid)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return f"✘ {qid}: not answered yet. Set {qid} to {_expected(q)} and run the cell again."
-    if correct(qid, value):
-        return f"✔ {qid}: correct. {q.explanation}"
-    if q.numeric:
-        number = _number(value)
-        if number is None:
-            return f"✘ {qid}: {value!r} is not a number. Set {qid} to a number, e.g. {qid} = 1.5."
-        why = q.on_number(number) if q.on_number else ""
-        return f"✘ {qid}: not {number:g}. {why} Try again.".replace("  ", " ")
-    letter = _letter(value)
-    if letter not in q.keys:
-        return f"✘ {qid}: {value!r} is not one of the choices. Set {qid} to {_expected(q)}."
-    return f"✘ {qid}: not ({letter}). {q.choice(letter).why} Try another answer."
+    data = text.encode("utf-8")
+    stream = _keystream(salt, qid, answer, len(data))
+    return base64.b64encode(bytes(a ^ b for a, b in zip(data, stream))).decode("ascii")
+
+
+def unseal(sealed: str, salt: str, qid: str, answer: str) -> str:
+    """The text :func:`seal` sealed under ``answer``; with another answer, bytes that mean nothing (replaced)."""
+    data = base64.b64decode(sealed)
+    stream = _keystream(salt, qid, answer, len(data))
+    return bytes(a ^ b for a, b in zip(data, stream)).decode("utf-8", errors="replace")
+
+
+def _opens(q: Question, answer: str) -> str | None:
+    """The text sealed under ``answer`` (canonical), or None when it opens none."""
+    sealed = q.sealed.get(tag(q.salt, q.id, answer))
+    return None if sealed is None else unseal(sealed, q.salt, q.id, answer)
+
+
+def _right(q: Question, answer: str | None) -> bool:
+    return answer is not None and tag(q.salt, q.id, answer) == q.answer
+
+
+def _key(q: Question) -> str:
+    """A multiple-choice question's right letter: the one of four whose hash matches (why a choice cannot be hidden)."""
+    return next(key for key in q.keys if _right(q, key))
+
+
+# --------------------------------------------------------------------------------------------------
+# The graded tries
+# --------------------------------------------------------------------------------------------------
+
+_KERNEL_TRIES: dict[str, dict[str, str]] = {}  # this kernel's graded tries, by the file they are kept in
+
+
+def tries_path() -> Path:
+    """Where the graded tries are kept: ``quiz_answers.json`` in ``$NST_TEACH_HOME`` (``~/.nst-teach`` by default)."""
+    return kept_functions.folder().parent / TRIES_FILE
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    """The tries file's entries, ``{"q2": {"answer": "b", "when": …}}``; nothing if it is missing or broken."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {qid: entry for qid, entry in data.items() if isinstance(entry, dict) and "answer" in entry}
+
+
+def _read_tries(path: Path) -> dict[str, str]:
+    return {qid: str(entry["answer"]) for qid, entry in _read_file(path).items()}
+
+
+def graded_tries() -> dict[str, str]:
+    """Each multiple-choice question's graded try, ``{"q2": "b"}``: this kernel's, else :func:`tries_path`'s."""
+    path = tries_path()
+    return {**_read_tries(path), **_KERNEL_TRIES.get(str(path), {})}
+
+
+def _record(qid: str, answer: str) -> str:
+    """Keeps ``answer`` as ``qid``'s graded try; returns a note when the file could not be written."""
+    path = tries_path()
+    _KERNEL_TRIES.setdefault(str(path), {})[qid] = answer
+    try:
+        data = _read_file(path)
+        data.setdefault(qid, {"answer": answer, "when": f"{datetime.datetime.now():%Y-%m-%d %H:%M}"})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=".quiz.", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(data, file, indent=1)
+        os.replace(partial, path)
+    except OSError as error:
+        return f" (Kept in this kernel only: {path} could not be written: {error}.)"
+    return ""
+
+
+# --------------------------------------------------------------------------------------------------
+# Checking an answer
+# --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, repr=False)
 class QuizResult:
-    """The verdict on one answer: true when right, shown as its feedback (text, or a coloured box).
+    """The verdict on an answer: true when right, shown as its message (text, or a coloured box).
 
     Attributes:
         qid: the question.
-        passed: whether the answer is right.
-        message: the feedback (:func:`feedback`).
+        passed: whether the answer is right (for a multiple-choice question: the graded try).
+        message: what to tell the student.
     """
 
     qid: str
@@ -438,43 +314,99 @@ class QuizResult:
         )
 
 
+def _expected(q: Question) -> str:
+    if q.numeric:
+        decimals = _decimals(q.resolution)
+        return f"a number to {decimals} decimal place{'s' * (decimals > 1)}" if decimals else "a whole number"
+    return "one of " + ", ".join(f'"{key}"' for key in q.keys)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _graded(q: Question, answer: str, *, again: bool, note: str = "") -> QuizResult:
+    """The message of a multiple-choice question's graded try: its verdict (first time), its reason, the explanation."""
+    key = _key(q)
+    explanation = _opens(q, key) or ""
+    if again:
+        verdict = "the right answer" if answer == key else f"not the right answer, which is ({key})"
+        head = (
+            f"{'✔' if answer == key else '✘'} {q.id}: your graded try was ({answer}), {verdict}; it stays your answer."
+        )
+    elif answer == key:
+        head = f"✔ {q.id}: right, ({answer}). This was your graded try."
+    else:
+        head = f"✘ {q.id}: not ({answer}). This was your graded try; the right answer is ({key})."
+    why = "" if answer == key else f" Why not ({answer}): {_opens(q, answer) or ''}"
+    return QuizResult(q.id, answer == key, f"{head}{note}{why} Explanation: {explanation}".replace("  ", " "))
+
+
+def _check_choice(q: Question, value: Any) -> QuizResult:
+    graded = graded_tries().get(q.id)
+    if graded is not None:
+        return _graded(q, graded, again=True)
+    if _blank(value):
+        return QuizResult(q.id, False, f"✘ {q.id}: not answered yet. Set {q.id} to {_expected(q)}: your first "
+                          "answer is your graded try.")  # fmt: skip
+    answer = canonical(value)
+    if answer not in q.keys:
+        return QuizResult(q.id, False, f"✘ {q.id}: {value!r} is not one of the choices. Set {q.id} to {_expected(q)}.")
+    return _graded(q, answer, again=False, note=_record(q.id, answer))
+
+
+def _check_number(q: Question, value: Any) -> QuizResult:
+    if _blank(value):
+        return QuizResult(q.id, False, f"✘ {q.id}: not answered yet. Set {q.id} to {_expected(q)}.")
+    answer = canonical(value, q.resolution)
+    if answer is None:
+        return QuizResult(q.id, False, f"✘ {q.id}: {value!r} is not a number. Set {q.id} to {_expected(q)}.")
+    said = _opens(q, answer)
+    if _right(q, answer):
+        return QuizResult(q.id, True, f"✔ {q.id}: right, {answer}. {said}")
+    hint = f" {said}" if said else ""
+    return QuizResult(q.id, False, f"✘ {q.id}: not {answer}.{hint} Try again.")
+
+
 def check(qid: str, value: Any) -> QuizResult:
-    """Checks the answer cell's value: the result shows the feedback, and is true when the answer is right.
+    """Checks an answer: the result shows what to tell the student, and is true when the answer is right.
 
-    The check cell after each answer cell of ``notebooks/07_quiz.ipynb`` is ``nst.quiz.check("q1", q1)``;
-    it never raises because of the answer, so the notebook runs top to bottom unanswered.
+    A multiple-choice question's first answer is its graded try (recorded, :func:`graded_tries`); from then on
+    the result is that try's verdict, whatever ``value`` is. A number is checked each time. Nothing about the
+    answer makes it raise, so notebook 07 runs top to bottom unanswered.
 
-    >>> bool(check("q4", "d")), bool(check("q4", None))
-    (True, False)
-    """
-    return QuizResult(qid, correct(qid, value), feedback(qid, value))
+    Args:
+        qid: the question, ``"q1"`` … .
+        value: the answer: a letter (``"b"``, ``"B"``, ``"(b)"``) or a number.
 
-
-def solution_source(qid: str) -> str:
-    """The answer cell, answered: ``q1 = "b"`` (what solved and graded copies hold).
-
-    >>> solution_source("q1")
-    'q1 = "b"'
+    >>> bool(check("q1", None)), bool(check("q1", "a hundred"))
+    (False, False)
     """
     q = question(qid)
-    return f"{qid} = {float(q.answer):g}" if q.numeric else f'{qid} = "{q.answer}"'
+    return _check_number(q, value) if q.numeric else _check_choice(q, value)
 
 
 def answer_source(qid: str) -> str:
     """The answer cell as the student gets it: ``q1 = None`` and what to write.
 
-    >>> answer_source("q1")
-    'q1 = None  # your answer: one of "a", "b", "c", "d"'
+    >>> answer_source("q2")
+    'q2 = None  # your answer: one of "a", "b", "c", "d" (your first answer is your graded try)'
     """
-    return f"{qid} = None  # your answer: {_expected(question(qid))}"
+    q = question(qid)
+    graded = "" if q.numeric else " (your first answer is your graded try)"
+    return f"{qid} = None  # your answer: {_expected(q)}{graded}"
 
 
 def question_markdown(qid: str, number: int | None = None) -> str:
-    """The question as the notebook's markdown cell shows it: heading, text, choices, where it is taught."""
+    """The question as notebook 07's markdown cell shows it: heading, text, choices, how it is checked, its notebook."""
     q = question(qid)
     number = number if number is not None else list(QUESTIONS).index(qid) + 1
     lines = [f"## {number}. {q.title}", "", q.text, ""]
-    lines += [f"* **({c.key})** {c.text}" for c in q.choices] or [f"*Give a number ({qid} = …).*"]
+    if q.numeric:
+        lines += [f"*Answer with {_expected(q)} ({qid} = …); try as often as you need.*"]
+    else:
+        lines += [f"* **({key})** {text}" for key, text in q.choices]
+        lines += ["", "*One graded try: your first answer counts.*"]
     lines += ["", f"*Taught in notebook {q.notebook.split('_')[0]} (`{q.notebook}`).*"]
     return "\n".join(lines)
 
@@ -485,15 +417,17 @@ def question_markdown(qid: str, number: int | None = None) -> str:
 
 
 def quiz_widget(qid: str, *, with_text: bool = False) -> Any:
-    """One question as widgets: radio buttons (or a number box), a **Check** button, the feedback under it.
+    """One question as widgets: radio buttons (or a number box), a **Check** button, the message under it.
+
+    A multiple-choice widget is disabled once the question has its graded try (then it shows that try).
 
     Args:
-        qid: the question, ``"q1"`` … ``"q8"``.
+        qid: the question, ``"q1"`` … .
         with_text: show the question's text above the choices (the notebook has it in markdown).
 
     Returns:
         An ``ipywidgets.VBox``; its ``answer`` is the input widget, ``button`` the Check button and
-        ``output`` the Output the feedback is written into.
+        ``output`` the Output the message is written into.
 
     Introduced in ``notebooks/07_quiz.ipynb``.
     """
@@ -504,19 +438,25 @@ def quiz_widget(qid: str, *, with_text: bool = False) -> Any:
         answer = widgets.FloatText(value=0.0, description=q.unit or qid)
     else:
         answer = widgets.RadioButtons(
-            options=[(f"({c.key}) {c.text}", c.key) for c in q.choices],
+            options=[(f"({key}) {text}", key) for key, text in q.choices],
             value=None,
             description=qid,
             layout=widgets.Layout(width="max-content"),
         )
-    button = widgets.Button(description="Check", tooltip=f"check your answer to {qid}", button_style="primary")
+    tooltip = f"check your answer to {qid}" + ("" if q.numeric else ": your first answer is your graded try")
+    button = widgets.Button(description="Check", tooltip=tooltip, button_style="primary")
     output = widgets.Output()
 
-    def on_click(_: Any) -> None:
+    def show(result: QuizResult) -> None:
         output.outputs = ()
-        output.append_stdout(feedback(qid, answer.value) + "\n")
+        output.append_stdout(str(result) + "\n")
+        if not q.numeric and qid in graded_tries():
+            answer.value = graded_tries()[qid]
+            answer.disabled = button.disabled = True
 
-    button.on_click(on_click)
+    button.on_click(lambda _: show(check(qid, answer.value)))
+    if not q.numeric and qid in graded_tries():
+        show(check(qid, None))
     children = [answer, button, output]
     if with_text:
         children.insert(0, widgets.HTML(f"<b>{html.escape(q.title)}.</b> {html.escape(q.text)}"))

@@ -11,6 +11,8 @@ untouched release.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -27,6 +29,7 @@ from nst_teach import course
 from nst_teach.cli import main
 from nst_teach.errors import NSTError
 from nst_teach_instructor import nbgrader as grader
+from nst_teach_instructor import quiz as keys
 from nst_teach_instructor.answers import ANSWERS, questions
 from nst_teach_instructor.solutions import solution, solution_source
 
@@ -90,9 +93,7 @@ def test_each_kind_of_cell_becomes_what_nbgrader_expects(name: str) -> None:
         assert all(line in region for line in _body(exercise))
         assert f"def {exercise}(" in _text(cell).split(BEGIN)[0]
     for quiz_id in quizzes:
-        from nst_teach import quiz
-
-        assert quiz.solution_source(quiz_id) in _text(answers[quiz_id]).split(BEGIN)[1].split(END)[0]
+        assert keys.solution_source(quiz_id) in _text(answers[quiz_id]).split(BEGIN)[1].split(END)[0]
     # Autograder tests: one per check cell, locked, with points, asserting that the check passed.
     assert len(tests) == len(checks) == len(exercises) + len(quizzes)
     for exercise in exercises:
@@ -100,9 +101,15 @@ def test_each_kind_of_cell_becomes_what_nbgrader_expects(name: str) -> None:
         assert meta["locked"] and meta["points"] == grader.POINTS["check"]
         assert f"nst.checks.check_{exercise}({exercise})" in text and re.search(r"^assert \w+\.passed", text, re.M)
         assert grader.HIDDEN_TESTS[exercise] in text.split("### BEGIN HIDDEN TESTS")[1]
-    for quiz_id in quizzes:
-        assert f'assert nst.quiz.correct("{quiz_id}", {quiz_id})' in _text(tests[f"check_{quiz_id}"])
+    for quiz_id in quizzes:  # no verdict in sight: the hidden test grades with the instructor's keys
+        shown, hidden = _text(tests[f"check_{quiz_id}"]).split("### BEGIN HIDDEN TESTS")
+        assert "is recorded" in shown and not re.search(r"correct|nst\.quiz|assert", shown)
+        assert "from nst_teach_instructor.quiz import correct" in hidden
+        assert f"assert _correct({quiz_id!r}, {quiz_id})" in hidden
         assert _nbgrader(tests[f"check_{quiz_id}"])["points"] == grader.POINTS["quiz"]
+    widgets = [c for c in raw["cells"] if c["cell_type"] == "code" and "nst.quiz.quiz_widget(" in _text(c)]
+    notes = [c for c in source["cells"] if c["cell_type"] == "markdown" and _text(c) == grader.QUIZ_WIDGET_NOTE]
+    assert len(widgets) == len(notes) == len(quizzes) and [c["id"] for c in widgets] == [c["id"] for c in notes]
     # Manually graded: each open question, the model answer as its solution.
     asked = questions(raw)
     for number, question in asked.items():
@@ -120,7 +127,11 @@ def test_each_kind_of_cell_becomes_what_nbgrader_expects(name: str) -> None:
             assert not _nbgrader(cell)
     marked = {"exercise", "check", "quiz", "setup"}
     untouched = [
-        c for c in raw["cells"] if c["cell_type"] == "code" and not marked & set(c["metadata"].get("tags", []))
+        c
+        for c in raw["cells"]
+        if c["cell_type"] == "code"
+        and not marked & set(c["metadata"].get("tags", []))
+        and "nst.quiz.quiz_widget(" not in _text(c)  # a note in a graded course (above)
     ]
     assert [_text(c) for c in untouched] == [_text(c) for c in others if c["cell_type"] == "code" and not _nbgrader(c)]
     assert len(source["cells"]) == len(raw["cells"]) + (len(asked) + 1 if asked else 0)
@@ -172,6 +183,44 @@ def test_a_check_cell_in_another_form_is_named() -> None:
     }
     with pytest.raises(NSTError, match="check = nst.checks.check_NAME"):
         grader.source_notebook(nb)
+
+
+def _holds_no_key_and_no_verdict(release: nbformat.NotebookNode) -> None:
+    """The quiz as a student gets it in a graded course: no key, no text that gives one away, no verdict.
+
+    Every released test cell runs, with the right answer and with a wrong one, and says the same thing but
+    the answer it shows.
+    """
+    text = "\n".join(cell.source for cell in release.cells)
+    leaked = [secret for secret in keys.secret_texts() if secret in text]
+    assert not leaked, f"the released quiz gives away {leaked}"
+    code = "\n".join(cell.source for cell in release.cells if cell.cell_type == "code")
+    for said in ("nst.quiz.check", "quiz_widget", "correct(", "_correct", "_feedback", "HIDDEN", "SOLUTION"):
+        assert said not in code, f"the released quiz runs {said!r}"
+    tests = [cell for cell in release.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+    assert len(tests) == len(keys.QUESTIONS)
+    for cell in tests:
+        qid = cell.metadata["nbgrader"]["grade_id"].removeprefix("check_")
+        q = keys.QUESTIONS[qid]
+        solved: dict = {}
+        exec(keys.solution_source(qid), solved)  # noqa: S102 - the solved line
+        wrong = next(c.key for c in q.choices if c.key != q.answer) if q.choices else q.answer + 1000
+        said = {}
+        for value in (solved[qid], wrong):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                exec(cell.source, {qid: value})  # noqa: S102 - the released cell: print only
+            said[value] = out.getvalue().replace(repr(value), "…")
+        assert len(set(said.values())) == 1 and "is recorded" in next(iter(said.values())), said
+
+
+def test_the_released_quiz_holds_no_key_and_gives_no_verdict() -> None:
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+    release = nbformat.reads(json.dumps(grader.source_notebook(_raw("07_quiz.ipynb"))), as_version=4)
+    for clear in (ClearSolutions(), ClearHiddenTests()):  # what `nbgrader generate_assignment` strips
+        release, _ = clear.preprocess(release, {})
+    _holds_no_key_and_no_verdict(release)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -304,12 +353,8 @@ def test_nbgrader_generates_the_release_and_autogrades_the_submissions(tmp_path:
             assert not [line for line in grader.HIDDEN_TESTS[exercise].splitlines() if line in text]
         for answer in ANSWERS.get(Path(name).stem, {}).values():
             assert answer not in text
-        if "quiz" in text:
-            from nst_teach import quiz
-
-            assert not [
-                q for q in quiz.QUESTIONS if quiz.solution_source(q) in text and quiz.solution_source(q) not in shown
-            ]
+        if name == "07_quiz.ipynb":
+            _holds_no_key_and_no_verdict(release)
 
     # Two students: one hands in the solutions, one the release untouched.
     for name in GRADED:

@@ -14,8 +14,12 @@ writes the course as such a source course, in nbgrader 0.9's own cell metadata
   (``### BEGIN HIDDEN TESTS``: a case the check never shows, e.g. another shape), kept out of the release
   and put back by ``nbgrader autograde``;
 * each quiz answer cell (``nst_teach.quiz``, notebook 07) is an autograded answer cell with its solved
-  line (:func:`nst_teach.quiz.solution_source`), and its ``nst.quiz.check`` cell a test cell worth
-  :data:`POINTS` ``["quiz"]`` that asserts ``nst.quiz.correct(id, answer)``;
+  line (:func:`nst_teach_instructor.quiz.solution_source`), and its ``nst.quiz.check`` cell a test cell
+  worth :data:`POINTS` ``["quiz"]`` that gives no verdict before grading: it only says the answer is
+  recorded, and its hidden test asserts :func:`nst_teach_instructor.quiz.correct` (the instructor's
+  package is installed where nbgrader grades) and prints the explanation, which the student reads in the
+  feedback. The quiz's widgets, which would give the one graded try and its explanation at once, become a
+  read-only line saying so;
 * every open question under "## Exercises" gets a **manually graded** markdown answer cell holding its
   model answer (:mod:`nst_teach_instructor.answers`) as the solution, for the graders;
 * prose and the set-up cell are **read-only** (locked). The other code cells stay editable: the
@@ -49,11 +53,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nst_teach import quiz
 from nst_teach.errors import NSTError, OptionError
 from nst_teach.exercises import exercise
 
 from .answers import answers_for, questions
+from .quiz import solution_source as quiz_solution_source
 from .solutions import solution_source
 
 __all__ = ["POINTS", "CONFIG", "HIDDEN_TESTS", "assignment_name", "source_notebook", "write_course", "NbgraderCourse"]
@@ -138,6 +142,13 @@ del _keras, _np, _tf, _image, _J""",
 
 _CHECK = re.compile(r"^(\w+)\s*=\s*nst\.checks\.check_(\w+)\((\w+)\)\s*$", re.M)
 _QUIZ_CHECK = re.compile(r"nst\.quiz\.check\(\s*[\"'](\w+)[\"']\s*,\s*(\w+)\s*\)")
+_QUIZ_WIDGET = re.compile(r"^\s*nst\.quiz\.quiz_widget\(\s*[\"'](\w+)[\"']\s*\)\s*$")
+
+#: What a quiz widget's cell becomes in the assignment: in a graded course the answer cell is the only try.
+QUIZ_WIDGET_NOTE = (
+    "*Graded assignment: write your answer in the answer cell below. Nothing says whether it is right before the "
+    "assignment is graded; the explanation comes with your feedback.*"
+)
 
 
 def assignment_name(notebook_file: str) -> str:
@@ -212,25 +223,31 @@ def _test_source(cell_source: str) -> tuple[str, str]:
 
 
 def _quiz_test_source(quiz_id: str, variable: str) -> str:
-    """The autograder test of a quiz answer: the quiz's feedback, as in the student's notebook, and the verdict."""
+    """The autograder test of a quiz answer: no verdict in the release; the hidden test grades and explains."""
     return "\n".join(
         [
-            f'display(nst.quiz.check("{quiz_id}", {variable}))  # the feedback, as in the student\'s notebook',
-            f'assert nst.quiz.correct("{quiz_id}", {variable}), "{quiz_id} is not answered right yet"',
+            f'print(f"{quiz_id} = {{{variable}!r}} is recorded: it is graded with the assignment.")',
+            "### BEGIN HIDDEN TESTS",
+            "from nst_teach_instructor.quiz import correct as _correct, feedback as _feedback",
+            f"print(_feedback({quiz_id!r}, {variable}))  # read in the feedback, after grading",
+            f'assert _correct({quiz_id!r}, {variable}), "{quiz_id} is not the right answer"',
+            "del _correct, _feedback",
+            "### END HIDDEN TESTS",
         ]
     )
 
 
 def _quiz_answer_source(cell_source: str, quiz_id: str) -> tuple[str, str]:
     """A quiz answer cell, answered between the solution markers: (its source, the variable it sets)."""
-    solved = quiz.solution_source(quiz_id).strip("\n")
+    solved = quiz_solution_source(quiz_id).strip("\n")
     assigned = re.match(r"\s*(\w+)\s*=", solved)
     variable = assigned.group(1) if assigned else quiz_id
     lines = []
     for line in cell_source.splitlines():
         placeholder = re.match(rf"\s*{re.escape(variable)}\s*=[^#]*(?:#\s*(.*))?$", line)
         if placeholder:  # `q1 = None  # your answer: …` -> what to write, as a comment above the stub
-            lines.append(f"# {variable} = …" + (f"  ({placeholder.group(1)})" if placeholder.group(1) else ""))
+            hint = re.sub(r"\s*\(your first answer is your graded try\)", "", placeholder.group(1) or "")
+            lines.append(f"# {variable} = …" + (f"  ({hint})" if hint else ""))  # graded here: by hidden tests
         else:
             lines.append(line)
     return "\n".join([*lines, "### BEGIN SOLUTION", solved, "### END SOLUTION"]), variable
@@ -288,6 +305,10 @@ def source_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
         elif kind == "code" and "check" in tags:
             name, test = _test_source(_source(cell))
             out.append(_with(cell, test, grade_id=f"check_{name}", grade=True, locked=True, points=POINTS["check"]))
+        elif kind == "code" and _QUIZ_WIDGET.match(_source(cell)):
+            note = {key: cell[key] for key in ("id", "metadata") if key in cell}
+            note.update(cell_type="markdown", source=QUIZ_WIDGET_NOTE)
+            out.append(_with(note, grade_id=f"locked_{cell_id}", locked=True))
         elif kind == "code" and ours.get("quiz"):
             quiz_id = str(ours["quiz"])
             answer, variable = _quiz_answer_source(_source(cell), quiz_id)
