@@ -2,8 +2,8 @@
 
 The questions come from ``nst_teach/data/quiz.json``, which the instructor's package writes
 (``python -m nst_teach_instructor.quiz``); the keys are not in nst-teach. For each question the file holds
-its text, its choices (``"a"`` … ``"d"``) or the resolution of its numeric answer, a random-looking
-*salt*, the SHA-256 hash of the right answer (:func:`tag`) and *sealed* texts: the explanation and, for
+its text, its choices (``"a"`` … ``"d"``) or the resolution of its numeric answer, a *salt* of its
+own, the SHA-256 hash of the right answer (:func:`tag`) and *sealed* texts: the explanation and, for
 each choice, why it is wrong, each XOR-ed with a keystream that only the answer it belongs to gives
 (:func:`seal`, SHAKE-256). An answer is hashed the same way: if its hash is the right answer's, it is
 right, and the texts it opens are shown. A number is first rounded to the question's resolution
@@ -21,8 +21,8 @@ with the instructor's keys.
 
 >>> question("q2").kind, question("q2").keys
 ('application', ('a', 'b', 'c', 'd'))
->>> canonical(" (B) "), canonical(-53.94, 0.1), canonical("98", 0.1), canonical("ninety", 0.1)
-('b', '-53.9', '98.0', None)
+>>> canonical(" (B) "), canonical(-12.34, 0.1), canonical("7", 0.1), canonical("ninety", 0.1)
+('b', '-12.3', '7.0', None)
 
 Introduced in ``notebooks/07_quiz.ipynb``.
 """
@@ -162,8 +162,8 @@ def canonical(value: Any, resolution: float | None = None) -> str | None:
         value: the student's answer: a letter (``"b"``, also ``"B"`` or ``"(b)"``) or a number (or its text).
         resolution: a numeric question's resolution (``0.1``: tenths); None or 0 for a choice.
 
-    >>> canonical(100.4, 1), canonical(0.505, 0.01), canonical(-0.02, 0.1)
-    ('100', '0.51', '0.0')
+    >>> canonical(12.4, 1), canonical(0.305, 0.01), canonical(-0.02, 0.1)
+    ('12', '0.31', '0.0')
     """
     if not resolution:
         if not isinstance(value, str):
@@ -199,7 +199,7 @@ def _keystream(salt: str, qid: str, answer: str, size: int) -> bytes:
 def seal(text: str, salt: str, qid: str, answer: str) -> str:
     """``text`` sealed under ``answer``: XOR-ed with SHAKE-256's keystream of the salt, question and answer (base64).
 
-    >>> unseal(seal("why", "00ff", "q1", "c"), "00ff", "q1", "c")
+    >>> unseal(seal("why", "00ff", "q0", "x"), "00ff", "q0", "x")
     'why'
     """
     data = text.encode("utf-8")

@@ -363,6 +363,16 @@ def test_no_example_in_the_students_module_answers_a_question():
             assert not keys.correct(qid, shown), f"nst_teach/quiz.py answers {qid} with {value}"
 
 
+def test_no_docstring_example_of_the_students_module_shows_a_key():
+    import doctest
+
+    examples = [e for test in doctest.DocTestFinder().find(quiz) for e in test.examples]
+    assert len(examples) >= 5
+    shown = "\n".join(e.source + e.want for e in examples)
+    for qid in NUMERIC:
+        assert not re.search(rf"(?<![\w.]){re.escape(_key(qid))}(?![\w.])", shown), f"an example shows {qid}'s key"
+
+
 def test_the_data_file_is_what_the_instructors_source_writes_now(capsys):
     assert keys.main(["--check"]) == 0, "run: python -m nst_teach_instructor.quiz"
     assert "is current" in capsys.readouterr().out
