@@ -9,7 +9,11 @@ values on every test input: "you forgot the 4" rather than "wrong value".
 :func:`_check_cost` is the recipe the three scalar costs share: one number,
 0 for identical inputs, the reference's values on every case, the
 reference's gradient, and the same value inside ``tf.function``.  The
-reference is the package's own function (:mod:`nst_teach.costs`).
+reference is the package's own function (:mod:`nst_teach.costs`).  When the
+values differ and the student's function calls their own function of an
+earlier exercise by name (``gram_matrix``, ``layer_style_cost``), a correct
+one is tried in its place first (:func:`_blame_the_helper`): "your function is
+right, the helper it calls is not" points at the helper's check.
 
 Introduced in ``notebooks/03_content_cost.ipynb``.
 """
