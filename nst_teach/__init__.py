@@ -35,7 +35,7 @@ below lives in the module that owns its idea:
 ``nst_teach.checks``             the exercises' checks and their feedback
 ``nst_teach.kept_functions``     the student's functions that passed their checks, kept for notebook 05
 ``nst_teach.course``             the course: notebook settings, Colab set-up, solved copies
-``nst_teach.quiz``               the end-of-course quiz: questions, answers, feedback, its widgets
+``nst_teach.quiz``               the end-of-course quiz: questions, answers checked by hash, its widgets
 ``nst_teach.classroom``          the classroom app's rules: Save, the URL box, uploads
 ``nst_teach.servers``            starting and stopping JupyterLab and the Voila classroom app
 ``nst_teach.cli``                the ``nst-teach`` command line

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HOME_ENV", "Kept", "folder", "keep", "kept", "load_kept"]
+__all__ = ["HOME_ENV", "Kept", "home", "folder", "keep", "kept", "load_kept"]
 
 #: The folder nst-teach keeps a student's things in (default ``~/.nst-teach``); the functions go in ``functions/``.
 HOME_ENV = "NST_TEACH_HOME"
@@ -41,9 +41,14 @@ class Kept:
     passed: str  #: "passed check_content_cost on 2026-12-05 14:03 (03_content_cost.ipynb)"
 
 
+def home() -> Path:
+    """The folder nst-teach keeps a student's things in: ``$NST_TEACH_HOME``, or ``~/.nst-teach``."""
+    return Path(os.environ.get(HOME_ENV) or Path.home() / ".nst-teach").expanduser()
+
+
 def folder() -> Path:
     """Where the kept functions are: ``$NST_TEACH_HOME/functions``, or ``~/.nst-teach/functions``."""
-    return Path(os.environ.get(HOME_ENV) or Path.home() / ".nst-teach").expanduser() / "functions"
+    return home() / "functions"
 
 
 def keep(name: str, fn: Any) -> Path | None:

@@ -238,7 +238,7 @@ _KERNEL_TRIES: dict[str, dict[str, str]] = {}  # this kernel's graded tries, by 
 
 def tries_path() -> Path:
     """Where the graded tries are kept: ``quiz_answers.json`` in ``$NST_TEACH_HOME`` (``~/.nst-teach`` by default)."""
-    return kept_functions.folder().parent / TRIES_FILE
+    return kept_functions.home() / TRIES_FILE
 
 
 def _read_file(path: Path) -> dict[str, Any]:

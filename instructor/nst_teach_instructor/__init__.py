@@ -8,6 +8,9 @@ grades them. This package holds what would give the answers away:
 ``answers``                     the model answers to the open questions that close every notebook
 ``solve``                       the solved copies of the course (``nst-teach notebooks --solutions``)
 ``nbgrader``                    the course as an nbgrader course, with its hidden tests (``--nbgrader``)
+``quiz``                        the quiz's keys and explanations; writes the student's sealed ``quiz.json``
+``hints``                       the complete lines of code the checks' hints hold back (``NST_TEACH_FULL_HINTS``)
+``secrets``                     what must never be in a student's install, and a search of a wheel for it
 ``slides``                      the slide types of the notebooks (presenting with RISE)
 ==============================  ==================================================================
 
