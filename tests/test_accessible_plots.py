@@ -185,7 +185,7 @@ def stand_ins(notebook: str) -> dict[str, object]:
 
 #: The notebooks whose cells draw lines, histograms or bars themselves (a new one must be added here).
 PLOTTING = re.compile(r"\.(plot|hist|bar|step|scatter|errorbar|fill_between)\(")
-DRAWN_BY_HAND = {"01_images", "02_vgg19", "06_experiments"}
+DRAWN_BY_HAND = {"01_images", "06_experiments"}  # 02's receptive fields are nst.viz.receptive_field_bars now
 
 
 def plotting_cells() -> list[tuple[str, str, str]]:

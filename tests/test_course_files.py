@@ -126,7 +126,7 @@ def test_only_the_notebooks_named_and_the_folders_it_refuses(package, tmp_path):
 
 def test_nst_teach_notebooks_says_what_it_kept_and_force_replaces_it(tmp_path, capsys):
     assert cli.main(["notebooks", str(tmp_path)]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == len(course.NOTEBOOKS) + 1  # the paths written
+    assert len(capsys.readouterr().out.splitlines()) == len(course.NOTEBOOKS) + 2  # written: the app and glossary too
     (tmp_path / "03_content_cost.ipynb").write_text("my answers")
     assert cli.main(["notebooks", str(tmp_path)]) == 0  # stdin is no terminal here: nothing is asked
     out, err = capsys.readouterr()
@@ -171,7 +171,9 @@ def test_tutorial_opens_a_copy_in_the_current_folder(tmp_path, monkeypatch, serv
     assert f"--ServerApp.root_dir={folder.resolve()}" in served[0].argv
     assert "/lab/tree/00_welcome.ipynb?token=" in served[0].url
     count = len(course.NOTEBOOKS) + 1  # and the app
-    assert f"the course is in nst-teach-course/: {count} notebooks ({count} copied)" in capsys.readouterr().err
+    said = f"the course is in nst-teach-course/: {count} notebooks and the glossary ({count + 1} copied)"
+    assert said in capsys.readouterr().err
+    assert (folder / course.GLOSSARY).is_file()  # the notebooks' glossary links work in the copy
 
     (folder / "00_welcome.ipynb").write_text("my notes")
     assert cli.main(["tutorial", "--no-browser", "--ip", "127.0.0.1"]) == 0

@@ -6,8 +6,10 @@ and ``nst-teach notebooks --nbgrader`` (:mod:`nst_teach_instructor.nbgrader`) ma
 manually graded answer cell holding its model answer, for the graders.
 
 An answer says what a student should find and why, in the physics of Gatys et al.'s method, referring
-to what the notebook shows; where the picture depends on VGG-19's ImageNet filters it says so, and what
-random filters (the fallback offline, and in the tests) change. :data:`ANSWERS` is keyed by the
+to what the notebook shows; where the picture depends on VGG-19's ImageNet filters it starts with
+*Needs the ImageNet weights.* and says what random filters (the fallback offline, and in the tests) show
+instead (``tests/test_notebook_cells.py``; ``benchmarks/check_imagenet_claims.py`` prints the figures on a
+machine with the real weights). :data:`ANSWERS` is keyed by the
 notebook's file name without ``.ipynb`` and by the question's number; :func:`questions` reads a
 notebook's list, and ``tests/test_answers.py`` checks that every question has exactly one answer.
 """
@@ -91,7 +93,8 @@ ANSWERS: dict[str, dict[int, str]] = {
         "through that one layer only. Every iteration of style transfer pays for the depth of the deepest "
         "layer it reads: that is why reconstructions from shallow layers are quick and the style cost up to "
         "`block5_conv1` is the expensive part.",
-        4: "With the ImageNet weights there are several: `block1_conv1`'s filters are largely colour and "
+        4: "*Needs the ImageNet weights.* "
+        "With the ImageNet weights there are several: `block1_conv1`'s filters are largely colour and "
         "colour-opponent edge detectors, so some channels light up on one hue only (a blue sky, green foliage) "
         "and stay dark elsewhere — compare a channel's map with the picture. With random filters (the fallback) "
         "you will not find a clean one: each random filter mixes the three channels at random and responds to a "
@@ -111,13 +114,14 @@ ANSWERS: dict[str, dict[int, str]] = {
         "averages of it stay 0, and so does every update: the picture cannot move. It is already at the global "
         "minimum J_content = 0; noise is what gives the optimisation something to do — with `noise_ratio=1.0` "
         "the loop rebuilds the photo from nothing.",
-        3: "The cost falls further, but the picture does not become the photo. `block5_conv2`'s activations lie "
+        3: "*Needs the ImageNet weights.* "
+        "The cost falls further, but the picture does not become the photo. `block5_conv2`'s activations lie "
         "16 pixels apart and each sees 188 pixels: they keep which objects are roughly where and discard exact "
         "colours, edges and fine texture. Many different images have nearly the same `block5_conv2` "
         "activations; the optimiser finds one of them, not the photo. More iterations sharpen some structure, "
         "but colour and detail stay wrong: that information is not in the layer. With random filters a deep "
         "layer is not tuned to objects, so its rebuild stays noise-like and says little about the trained "
-        "network.",
+        "network (notebook 03's offline runs show it: `block5_conv2` gives back mostly coloured noise).",
         4: "J = α·J_content + β·J_style, so scaling J_content by a constant is the same as scaling α: the factor "
         "sets how much the content counts against the style — where the minimum of the sum lies, i.e. the "
         "picture. Because it divides by the number of activations, J_content is a mean: it does not grow with "
@@ -141,7 +145,8 @@ ANSWERS: dict[str, dict[int, str]] = {
         "pieces cut apart and hard seams at every tile border, patterns the painting does not have, and its "
         "Gram matrix changes; at 400×300, 16×16 tiles are 25×19 px. The shallow layers notice only when the "
         "tiles are a few pixels wide.",
-        3: "`block5_conv1` alone constrains how its 512 channels co-occur on a coarse grid (16 px apart, each "
+        3: "*Needs the ImageNet weights.* "
+        "`block5_conv1` alone constrains how its 512 channels co-occur on a coarse grid (16 px apart, each "
         "seeing 156 px): large-scale structure, not pixels. With the ImageNet weights the rebuild from noise "
         "shows blotches of the painting's texture at a coarse scale, but the colours and fine strokes, which "
         "the shallow layers carry, are not constrained: colours drift, much of the start's noise stays and "
@@ -167,26 +172,32 @@ ANSWERS: dict[str, dict[int, str]] = {
         "image; compute `J = cost_fn(generated)` inside `with tf.GradientTape() as tape:`. A tape records only "
         "the operations run inside its `with` block: a J computed before it is a constant to the tape, "
         "`tape.gradient` returns None, and `apply_gradients` has nothing to apply.",
-        3: "With the reference recipe's Adam (learning rate 2, in pixel units) each pixel moves about 2 per step "
+        3: "*Needs the ImageNet weights.* "
+        "With the reference recipe's Adam (learning rate 2, in pixel units) each pixel moves about 2 per step "
         "at most, so "
         "the first tens of iterations change the picture most: the start's noise goes and the colours shift "
         "towards the painting; by 50 the texture is there. Between 50 and 200 it sharpens slowly, and after "
         "about 200 the changes are hard to see while the cost still falls (read the cost curves on their log "
         "scale). The exact point depends on size, α/β and the pictures; with random filters the picture "
         "settles too, but into a texture that is not the painting's.",
-        4: "With β = 0 only α·J_content is left: the style no longer counts, so the optimisation only makes "
+        4: "*Needs the ImageNet weights.* "
+        "With β = 0 only α·J_content is left: the style no longer counts, so the optimisation only makes "
         "`block4_conv2`'s activations of G equal to the photo's. From the start 0.4·photo + noise it removes the "
         "noise and drifts back towards the photo — a content reconstruction as in notebook 03. Nothing pulls "
         "the style layers' Gram matrices towards the painting's any more: in the grid their differences stay "
         "coloured, or grow as the picture returns to the photo. Because `block4_conv2` does not pin the pixels, "
-        "some noise and colour shifts may remain.",
-        5: "With `block5_conv1` alone the texture comes at one coarse scale: broad bands and swirls of the "
+        "some noise and colour shifts may remain. With random filters the same happens — which costs act does not "
+        "depend on what the filters learned — but the photo comes back noisier: random filters at `block4_conv2` "
+        "keep less of it.",
+        5: "*Needs the ImageNet weights.* "
+        "With `block5_conv1` alone the texture comes at one coarse scale: broad bands and swirls of the "
         "painting's colours in large blotches. The fine brush strokes and sharp colour boundaries, which the "
         "shallow layers carry, are missing, and where the coarse correlations say nothing the bridge keeps its "
         "photo texture: compared with all five layers the picture looks smoother at small scales and less "
         "painted. Offline, `picture` gives the bundled stand-ins, and with random filters the 'texture' is that "
         "of untrained features.",
-        6: "It is usually a deep layer — `block4_conv1` or `block5_conv1` with the ImageNet weights. Its "
+        6: "*Needs the ImageNet weights.* "
+        "It is usually a deep layer — `block4_conv1` or `block5_conv1` with the ImageNet weights. Its "
         "activations see large patches, its Gram matrix depends on the whole composition, and `block4_conv1` "
         "sits beside the content layer `block4_conv2`, which pulls the same features towards the photo: two "
         "costs compete there. Unticking it removes a competing term: the other layers' differences fade sooner "

@@ -18,6 +18,7 @@ from __future__ import annotations
 from .files import (
     APP,
     COURSE_DIR,
+    GLOSSARY,
     NOTEBOOKS,
     RECORD,
     CourseCopy,
@@ -52,6 +53,7 @@ __all__ = [
     "course_files",
     "COURSE_DIR",
     "APP",
+    "GLOSSARY",
     "RECORD",
     "friendly_errors",
     "NOTEBOOKS",

@@ -1,7 +1,7 @@
 """The course's files: the notebooks inside the package, copied into a folder the student owns, or solved.
 
-:func:`copy_course` copies the notebooks (``nst-teach tutorial``, ``nst-teach app``) and never loses a
-student's changes.  Exercise cells are marked in the notebooks' metadata
+:func:`copy_course` copies the notebooks and the glossary they link to (``nst-teach tutorial``,
+``nst-teach app``) and never loses a student's changes.  Exercise cells are marked in the notebooks' metadata
 (``{"nst_teach": {"exercise": "content_cost"}}``); :func:`solve_notebook` replaces each with the
 reference solution from the instructor's package (``nst-teach-instructor``, which a student's install does
 not hold), so solved copies for instructors are generated, never maintained by hand.
@@ -28,6 +28,7 @@ __all__ = [
     "NOTEBOOKS",
     "COURSE_DIR",
     "APP",
+    "GLOSSARY",
     "RECORD",
     "course_files",
     "CourseCopy",
@@ -91,6 +92,10 @@ COURSE_DIR = "nst-teach-course"
 #: The classroom app, served by ``nst-teach app``; copied with the course.
 APP = "app.ipynb"
 
+#: The glossary the notebooks link to (``[Gram matrix](glossary.md#gram-matrix)``): copied with them, so the
+#: links work in the student's folder, offline.
+GLOSSARY = "glossary.md"
+
 #: In a course folder: what nst-teach wrote there, so that a student's edits are told from an older copy.
 RECORD = ".nst-teach-course.json"
 
@@ -147,9 +152,11 @@ class CourseCopy:
         ]
         counts = {"copied": self.copied, "updated": self.updated, "up to date": self.current, "kept": self.kept,
                   "replaced": self.replaced}  # fmt: skip
-        total = sum(map(len, counts.values()))
+        files = [Path(path).name for paths in counts.values() for path in paths]
+        notebooks = sum(name.endswith(".ipynb") for name in files)
+        held = f"{notebooks} notebook{'s' * (notebooks != 1)}" + (" and the glossary" if GLOSSARY in files else "")
         done = ", ".join(f"{len(paths)} {what}" for what, paths in counts.items() if paths)
-        lines.append(f"the course is in {self.folder}{os.sep}: {total} notebook{'s' * (total != 1)} ({done})")
+        lines.append(f"the course is in {self.folder}{os.sep}: {held} ({done})")
         return lines
 
 
@@ -186,7 +193,7 @@ def copy_course(
 
     Args:
         dest: the folder (created if needed). It must not be the source folder.
-        names: the notebooks to copy (default: :data:`NOTEBOOKS` and :data:`APP`).
+        names: the files to copy (default: :data:`NOTEBOOKS`, :data:`APP` and :data:`GLOSSARY`).
         solutions: write each exercise solved (:func:`solve_notebook`), for instructors.
         replace_edited: True to replace every changed notebook, or a function asked for each
             (``nst-teach``'s prompt); False keeps them.
@@ -216,11 +223,11 @@ def copy_course(
     except (OSError, ValueError, KeyError, TypeError):
         record = {}
     done = CourseCopy(dest)
-    for name in names or (*NOTEBOOKS, APP):
+    for name in names or (*NOTEBOOKS, APP, GLOSSARY):
         if not (source / name).is_file():
             continue
         data = (source / name).read_bytes()
-        if solutions:
+        if solutions and name.endswith(".ipynb"):
             solved = solve_notebook(json.loads(data.decode("utf-8")))
             data = (json.dumps(solved, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
         target = dest / name

@@ -290,8 +290,8 @@ def pipeline_diagram(
                        for layer in styles)  # fmt: skip
     alt = (
         f"Diagram of Neural Style Transfer at {width}×{height} pixels. The content image C, the style image S and "
-        f"the generated image G (at first a noisy copy of C), each {height}×{width}×3, go through the same VGG-19, "
-        f"whose 16 convolutions in 5 blocks are followed by a pool each. The style cost J_style reads the "
+        f"the generated image G (at first C itself or a noisy copy of it), each {height}×{width}×3, go through the "
+        f"same VGG-19, whose 16 convolutions in 5 blocks are followed by a pool each. The style cost J_style reads the "
         f"{len(styles)} style layers of S and G and compares their Gram matrices: {shapes}. The content cost "
         f"J_content compares the activations of C and G at the content layer {content.name} "
         f"({shape_text(content, size, pooling)}). Both make the total cost J = α·J_content + β·J_style. A dashed "
