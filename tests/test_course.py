@@ -184,7 +184,9 @@ def test_my_functions_passes_on_written_functions_right_or_wrong():
         "gram_matrix": gram_matrix,
         "train_step": train_step,
         "content_cost": costs.content_cost,  # the package's own: not the student's
-        "style_cost": "not a function",
+        "style_cost": lambda a_s, a_g, coefficients: costs.weighted_style_cost(
+            [costs.layer_style_cost(a_s[n], a_g[n]) for n in coefficients], list(coefficients.values())
+        ),  # the package's arithmetic inside: not the student's either
     }
     mine = course.my_functions(namespace)
     assert dict(mine) == {"gram_matrix": gram_matrix, "total_cost": namespace["total_cost"]}
@@ -200,6 +202,7 @@ def test_my_functions_passes_on_written_functions_right_or_wrong():
     assert mine.verdicts["gram_matrix"][0] and "not correct" in mine.verdicts["gram_matrix"][1]
     assert mine.verdicts["train_step"] == (False, "not written yet (or it calls a function that is not)")
     assert mine.verdicts["content_cost"] == (False, "it is the package's own")
+    assert mine.verdicts["style_cost"] == (False, "it calls the package's own cost functions")
     assert mine.verdicts["layer_style_cost"] == (False, "not defined here")
     assert str(mine).startswith("The run paints with your gram_matrix, total_cost.")
     assert "<table>" in mine._repr_html_()

@@ -63,8 +63,9 @@ ANSWERS: dict[str, dict[int, str]] = {
         "blocky, jagged edges. The check compares with the package's cubic `preprocess`: bilinear and area "
         "resizing come within its tolerance and pass with a note naming the interpolation, but nearest-neighbour "
         "is on average about 4.7 (out of 255) from cubic on the check's smooth test picture, over its tolerance "
-        "of 3, so it says 'not yet': the values differ (the per-channel means barely do) and it is not one of "
-        "the typical mistakes it knows. Order, means and batch axis are right; only the resizing differs. Style "
+        "of 3, and the check names it: nearest-neighbour resizing, refused because its blocky edges are texture "
+        "to VGG-19 (the per-channel means barely differ). Order, means and batch axis are right; only the "
+        "resizing differs. Style "
         "transfer would still work, but the jagged edges are texture the network sees.",
         3: "Preprocessing subtracts the ImageNet means in BGR order: (0, 0, 0) becomes (−103.939, −116.779, "
         "−123.68) and (255, 255, 255) becomes (151.061, 138.221, 131.32), for B, G, R. So every input lies "
@@ -104,9 +105,9 @@ ANSWERS: dict[str, dict[int, str]] = {
     "03_content_cost": {
         1: "Kept with the division, `reduce_mean` divides by n_H·n_W·n_C a second time, so the values are "
         "n_H·n_W·n_C times too small (72 times for the check's (1, 4, 6, 3) case: 0.00352 instead of 0.254). "
-        "The check says 'not yet', lists the expected and your values for each shape, and says it is not one of "
-        "the typical mistakes it knows. Written `tf.reduce_mean(tf.square(a_c - a_g))` alone, the check names "
-        "it: the 4 is missing, since `reduce_mean` divides by n_H·n_W·n_C only; `tf.reduce_mean(...) / 4` is "
+        "The check says 'not yet' and names it: the mean already divides by n_H·n_W·n_C, the formula sums, so "
+        "use `tf.reduce_sum` before the division. Written `tf.reduce_mean(tf.square(a_c - a_g))` alone, the check "
+        "names it: the 4 is missing, since `reduce_mean` divides by n_H·n_W·n_C only; `tf.reduce_mean(...) / 4` is "
         "correct, the same number. The ratios in the check's table tell which: a factor that changes with the "
         "shape is a size, a constant one a number.",
         2: "Exactly 0: the start is the content itself, VGG-19 computes the same activations, a^(G) = a^(C), and "

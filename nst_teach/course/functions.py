@@ -192,6 +192,8 @@ def _verdict(name: str, fn: Any) -> tuple[bool, str]:
         return False, "not written yet (or it calls a function that is not)"
     if result.mistake == "uses_reference":
         return False, "it is the package's own"
+    if result.mistake == "uses_package":
+        return False, "it calls the package's own cost functions"
     if result.passed:
         return True, "correct"
     return True, f"✘ not correct ({result.mistake or 'see its check'}): the picture will show it"
