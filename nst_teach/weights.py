@@ -58,6 +58,7 @@ __all__ = [
     "check_weights_file",
     "download_weights",
     "keras_cache_path",
+    "where_looked",
     "WEIGHTS_URL",
     "WEIGHTS_FILENAME",
     "WEIGHTS_ENV",
@@ -187,11 +188,47 @@ def keras_cache_path() -> Path:
 def _how_to_get_weights() -> str:
     return (
         "How to get the real weights (80 MB, once):\n"
-        "  * online:  run `nst-teach weights --download` (or keras.applications.VGG19(weights='imagenet')).\n"
+        "  * online:  run `nst-teach weights --download` (or, in Python,\n"
+        "    keras.applications.VGG19(include_top=False, weights='imagenet'): the same file. Without\n"
+        "    include_top=False Keras fetches another one, 549 MB with the classifier, which nst-teach does not read).\n"
         f"  * offline: download {WEIGHTS_URL}\n"
         "    on a machine with internet, then either copy it to\n"
         f"      {keras_cache_path()}\n"
         f"    or set {WEIGHTS_ENV}=/path/to/{WEIGHTS_FILENAME}"
+    )
+
+
+def _cache_places() -> list[Path]:
+    """Every place Keras' cache may hold the ImageNet file: its home, and its fallback where that is read-only."""
+    places = [Path(_keras_home()) / "models" / WEIGHTS_FILENAME, _download_target()]
+    return [place for i, place in enumerate(places) if place not in places[:i]]
+
+
+def where_looked(download: str | None = None) -> str:
+    """The places ``weights="auto"`` looks for the weights, in its order, and what it found in each.
+
+    Args:
+        download: what became of the download, the last place (``"NST_TEACH_OFFLINE is set"``...);
+            None: not tried (:func:`weights_status` never downloads).
+
+    Introduced in ``notebooks/00_welcome.ipynb`` (``nst-teach weights`` prints it).
+    """
+    env = os.environ.get(WEIGHTS_ENV, "").strip()
+    lines = [f"nst-teach reads {WEIGHTS_FILENAME} (VGG-19 without its classifier) and looked in:"]
+    lines.append(f"  1. ${WEIGHTS_ENV}: " + (f"set to {env}" if env else "not set"))
+    for i, place in enumerate(_cache_places(), start=2):
+        what = "Keras' cache" if i == 2 else "Keras' cache where its home is read-only"
+        lines.append(f"  {i}. {what}: {place} ({'there' if place.exists() else 'not there'})")
+    lines.append(f"  {len(lines)}. a download from {WEIGHTS_URL}: {download or 'not tried here'}")
+    return "\n".join(lines)
+
+
+def _where_looked_in_one_line() -> str:
+    env = os.environ.get(WEIGHTS_ENV, "").strip()
+    places = " nor ".join(str(place) for place in _cache_places())
+    return (
+        f"{WEIGHTS_FILENAME} is not in ${WEIGHTS_ENV} ({'set to ' + env if env else 'not set'}) nor in Keras' cache "
+        f"({places})"
     )
 
 
@@ -204,19 +241,19 @@ def _random_warning(reason: str) -> str:
     """The one-line warning of the random fallback: what happened, why, and what to do."""
     return (
         "VGG-19 is using RANDOM filters, not the ImageNet weights, so the results will not look like the paintings. "
-        f"Why: {reason.rstrip('.')}. Get the real weights (80 MB, once) with `nst-teach weights --download`; "
-        f"{_on_purpose()}."
+        f"Why: {reason.rstrip('.')}; {_where_looked_in_one_line()}. Get the real weights (80 MB, once) with "
+        f"`nst-teach weights --download`; {_on_purpose()}."
     )
 
 
-def _random_status(seed: int, why: str | None = None) -> WeightsStatus:
+def _random_status(seed: int, why: str | None = None, download: str | None = None) -> WeightsStatus:
     if why is None:
         message = "Random filters chosen on purpose: the code runs, the pictures will not look like art."
     else:  # several lines for `nst-teach weights`; the detail line above them already says "random filters"
         message = (
             "These are RANDOM filters, not the ImageNet weights: everything runs, but the results will not look like\n"
             "the paintings (random filters do not know edges, textures or objects).\n"
-            f"Why: {why}\n{_how_to_get_weights()}\n  * {_on_purpose()}."
+            f"Why: {why}\n{where_looked(download)}\n{_how_to_get_weights()}\n  * {_on_purpose()}."
         )
     return WeightsStatus(
         kind="random",
@@ -417,15 +454,16 @@ def weights_status(weights: WeightsSource = "auto", seed: int = SEED) -> Weights
                 "imagenet",
                 cached,
                 "ImageNet weights not downloaded (offline)",
-                f"{OFFLINE_ENV} is set: {spell_option('weights', 'imagenet')} would fail.\n{_how_to_get_weights()}",
+                f"{OFFLINE_ENV} is set: {spell_option('weights', 'imagenet')} would fail.\n"
+                f"{where_looked(f'{OFFLINE_ENV} is set')}\n{_how_to_get_weights()}",
             )
-        return _random_status(seed, f"no weights file found and {OFFLINE_ENV} is set.")
+        return _random_status(seed, f"no weights file found and {OFFLINE_ENV} is set.", f"{OFFLINE_ENV} is set")
     fallback = "; if that fails, random filters (with a warning)" if weights == "auto" else ""
     return _unavailable(
         "imagenet",
         cached,
         f"ImageNet weights not downloaded yet: would download {WEIGHTS_URL} (80 MB){fallback}",
-        f"They will be saved as {cached}.\n{_how_to_get_weights()}",  # the line above already says what happens
+        f"They will be saved as {cached}.\n{where_looked()}\n{_how_to_get_weights()}",  # the line above: what happens
     )
 
 
@@ -513,7 +551,7 @@ def load_weight_arrays(weights: WeightsSource = "auto", seed: int = SEED) -> tup
                     f"{spell_option('weights', 'imagenet')}: the ImageNet weights are not in Keras' cache "
                     f"({keras_cache_path()}) and could not be downloaded: {exc}\n{_how_to_get_weights()}"
                 ) from None
-            status = _random_status(seed, f"no weights file found, and {exc}")
+            status = _random_status(seed, f"no weights file found, and {exc}", str(exc).rstrip("."))
             if seed not in _WARNED_RANDOM:  # loud once per process; weights_status() tells it any time
                 _WARNED_RANDOM.add(seed)
                 warn(_random_warning(f"no weights file found, and {exc}"), WeightsWarning)

@@ -49,6 +49,10 @@ __all__ = [
 #: Name of Keras' VGG-19 ImageNet weights file without the classifier ("notop").
 WEIGHTS_FILENAME = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 
+#: Keras' other VGG-19 file, with the classifier (549 MB): what ``keras.applications.VGG19(weights="imagenet")``
+#: fetches without ``include_top=False``. nst-teach does not read it, and says so when given it.
+WITH_TOP_FILENAME = "vgg19_weights_tf_dim_ordering_tf_kernels.h5"
+
 #: Where Keras downloads it from (the URL ``keras.applications.VGG19`` uses).
 WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/" + WEIGHTS_FILENAME
 
@@ -244,6 +248,14 @@ def read_weights_file(path: str | os.PathLike[str], load: bool = True) -> FileCo
                         f"VGG-19's {layer.name!r} needs {list(shapes)} (kernel, bias). Is it another model "
                         f"(VGG-16?) or the file with the classifier? Use Keras' {WEIGHTS_FILENAME}."
                     )
+            extra = [name for name, _ in with_weights[len(CONV_LAYERS) :]]
+            if {"fc1", "fc2", "predictions"} & set(extra):
+                raise WeightsError(
+                    f"weights file {str(path)!r} is VGG-19 *with* its classifier ({', '.join(extra)}): Keras' "
+                    f"{WITH_TOP_FILENAME} (549 MB), what keras.applications.VGG19(weights='imagenet') fetches. "
+                    f"nst-teach reads the 80 MB {WEIGHTS_FILENAME}: run `nst-teach weights --download`, or "
+                    "keras.applications.VGG19(include_top=False, weights='imagenet')."
+                )
             if len(with_weights) != len(CONV_LAYERS):
                 raise WeightsError(
                     f"weights file {str(path)!r} has {len(with_weights)} layers with weights; VGG-19 without "

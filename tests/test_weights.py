@@ -277,3 +277,45 @@ def test_download_weights_failure_explains(monkeypatch):
     with pytest.raises(WeightsError, match="no network") as info:
         download_weights()
     assert "NST_TEACH_WEIGHTS" in str(info.value)
+
+
+# --------------------------------------------------------------------------- where it looked (issue 26)
+
+
+def test_the_status_names_the_file_and_every_place_it_looked_for_it(monkeypatch, tmp_path):
+    text = str(weights_status())  # offline, empty Keras cache: random filters
+    assert f"nst-teach reads {WEIGHTS_FILENAME}" in text
+    assert "1. $NST_TEACH_WEIGHTS: not set" in text
+    assert f"2. Keras' cache: {keras_cache_path()} (not there)" in text
+    assert f"3. a download from {WEIGHTS_URL}: NST_TEACH_OFFLINE is set" in text
+    # The Python way fetches the notop file only with include_top=False; the guide's old advice fetched the other one.
+    assert "keras.applications.VGG19(include_top=False, weights='imagenet')" in text and "549 MB" in text
+    elsewhere = tmp_path / "fallback" / "models" / WEIGHTS_FILENAME  # Keras' home read-only: its /tmp fallback too
+    monkeypatch.setattr(weights_module, "_download_target", lambda: elsewhere)
+    monkeypatch.setenv("NST_TEACH_WEIGHTS", "")
+    places = weights_module.where_looked("no network")
+    assert f"3. Keras' cache where its home is read-only: {elsewhere} (not there)" in places
+    assert places.endswith(f"4. a download from {WEIGHTS_URL}: no network")
+
+
+def test_the_fallback_warning_names_the_file_and_where_it_is_not():
+    with pytest.warns(WeightsWarning) as record:
+        build_extractor("block1_conv1", weights="auto")
+    message = str(record[0].message)
+    assert "\n" not in message
+    missing = f"{WEIGHTS_FILENAME} is not in $NST_TEACH_WEIGHTS (not set) nor in Keras' cache ({keras_cache_path()})"
+    assert missing in message
+    assert str(weights_status("imagenet")).count(WEIGHTS_FILENAME) >= 2  # what is missing, and where it would go
+
+
+def test_the_file_with_the_classifier_is_named_and_the_right_one_asked_for(tmp_path):
+    """VGG19(weights="imagenet") without include_top=False fetches this file: say which one nst-teach reads."""
+    arrays, _ = load_weight_arrays("random", seed=0)
+    convs = [(layer.name, arrays[2 * i : 2 * i + 2]) for i, layer in enumerate(CONV_LAYERS)]
+    top = [(name, [np.zeros((2, 2), np.float32), np.zeros(2, np.float32)]) for name in ("fc1", "fc2", "predictions")]
+    path = _write_legacy_h5(tmp_path / weights_file.WITH_TOP_FILENAME, convs + top)
+    with pytest.raises(WeightsError) as info:
+        check_weights_file(path)
+    message = str(info.value)
+    assert "with* its classifier (fc1, fc2, predictions)" in message and "549 MB" in message
+    assert WEIGHTS_FILENAME in message and "include_top=False" in message and "nst-teach weights --download" in message
