@@ -253,3 +253,4 @@ def test_the_guide_says_what_a_student_can_read_where_in_each_way_of_teaching():
     for setting in ("**Self-study**", "**A graded course with nbgrader.**", "**The classroom app**"):
         assert setting in section, setting
     assert "pip install ./instructor" in section and "tests/test_packaging.py" in section
+    assert "NST_TEACH_FULL_HINTS=1" in section and "one graded try" in section
