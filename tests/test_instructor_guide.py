@@ -254,3 +254,88 @@ def test_the_guide_says_what_a_student_can_read_where_in_each_way_of_teaching():
         assert setting in section, setting
     assert "pip install ./instructor" in section and "tests/test_packaging.py" in section
     assert "NST_TEACH_FULL_HINTS=1" in section and "one graded try" in section
+
+
+# --------------------------------------------------------------------------------------------------
+# The lesson plans, and teaching with them (issue 26)
+# --------------------------------------------------------------------------------------------------
+
+
+def _section(heading: str) -> str:
+    """The text of the guide's section under ``heading`` (up to the next heading of the same level or above)."""
+    text = GUIDE.read_text(encoding="utf-8")
+    level = heading.split(" ", 1)[0]
+    body = text.split(f"\n{heading}\n", 1)[1]
+    return re.split(rf"\n#{{1,{len(level)}}} ", body, maxsplit=1)[0]
+
+
+def _plan(heading: str) -> list[tuple[str, int, int, str]]:
+    """A plan's table as (session, start, end, what): the minutes of each row."""
+    rows = []
+    for line in _section(heading).splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        minutes = next((c for c in cells if re.fullmatch(r"\d+–\d+", c)), None)
+        if line.startswith("|") and minutes:
+            start, end = map(int, minutes.split("–"))
+            session = cells[0] if cells[0] != minutes else "1"
+            rows.append((session, start, end, " ".join(cells[cells.index(minutes) + 1 :])))
+    return rows
+
+
+@pytest.mark.parametrize("heading", ["### One 90-minute lesson", "### Two sessions of 90 minutes"])
+def test_each_plan_fills_its_90_minutes_without_gaps_and_starts_with_the_set_up(heading):
+    rows = _plan(heading)
+    for session in sorted({row[0] for row in rows}):
+        mine = [row for row in rows if row[0] == session]
+        assert mine[0][1] == 0 and mine[-1][2] == 90, f"{heading}, session {session}: not 0–90"
+        assert all(a[2] == b[1] for a, b in zip(mine, mine[1:])), f"{heading}, session {session}: a gap or overlap"
+        assert "set-up" in mine[0][3], f"{heading}, session {session}: no set-up time first"
+        assert all(end - start <= 30 for _, start, end, _ in mine), "a block over 30 minutes"
+
+
+def test_the_90_minute_lesson_has_at_most_one_exercise_per_block_and_quotes_the_measured_times():
+    rows = _plan("### One 90-minute lesson")
+    for _, start, end, what in rows:
+        written = re.findall(r"write `(\w+)`(?: and `(\w+)`)?", what)
+        assert sum(len([w for w in pair if w]) for pair in written) <= 1, f"{start}–{end}: two exercises at once"
+    seconds = re.findall(r"\[(\d+) s", _section("### One 90-minute lesson"))
+    assert seconds and all(int(s) <= 40 for s in seconds), "the compute times quoted should be the measured ones"
+
+
+def test_the_two_sessions_paint_with_the_students_functions_and_close_with_the_quiz():
+    rows = _plan("### Two sessions of 90 minutes")
+    written = {name for *_, what in rows for name in re.findall(r"`(\w+)`", what)}
+    assert {"preprocess", "content_cost", "gram_matrix", "layer_style_cost", "style_cost"} <= written
+    assert {"total_cost", "train_step"} <= written
+    assert any("05" in what and "their functions paint" in what for *_, what in rows)
+    last_taught = [what for *_, what in rows if re.match(r"0\d:", what)][-1]
+    assert last_taught.startswith("07:"), "the quiz closes the course"
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["## Misconceptions to expect", "## Discussion prompts", "## Before class: check what the ImageNet weights show"],
+)
+def test_the_guide_has_the_sections_for_teaching(heading):
+    assert heading in GUIDE.read_text(encoding="utf-8").splitlines(), heading
+
+
+@pytest.mark.parametrize("heading", ["## Misconceptions to expect", "## Discussion prompts"])
+def test_misconceptions_and_prompts_cover_every_notebook(heading):
+    section = _section(heading)
+    for name in course.NOTEBOOKS:
+        assert f"- **{name[:2]}" in section, f"{heading}: nothing for {name}"
+
+
+def test_the_misconceptions_name_every_exercise_and_what_its_check_catches():
+    section = _section("## Misconceptions to expect")
+    for name in checks.EXERCISES:
+        assert f"`{name}`" in section, name
+    for mistake in ("BGR", "batch axis", "reduce_mean", "transpose", "+=", "swapped", "apply_gradients"):
+        assert mistake in section, mistake
+
+
+def test_the_guide_tells_the_instructor_to_check_the_imagenet_claims_before_class():
+    section = _section("## Before class: check what the ImageNet weights show")
+    assert "python benchmarks/check_imagenet_claims.py" in section and "nst-teach weights --download" in section
+    assert (BENCHMARKS / "check_imagenet_claims.py").is_file()
