@@ -229,3 +229,19 @@ def test_the_instructors_package_is_the_same_version_and_depends_on_the_students
     assert instructor["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "nst_teach_instructor.__version__"}
     assert "nst-teach" in [_name(r) for r in instructor["project"]["dependencies"]]
     assert not any("instructor" in _name(r) for r in _pyproject()["project"]["dependencies"])
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_glossary_and_every_notebook_s_glossary_link_finds_it(student_wheel, tmp_path):
+    """The notebooks link to glossary.md beside them (issue 26): the wheel's course folder must hold it."""
+    import zipfile
+
+    from test_notebook_cells import broken_glossary_links
+
+    with zipfile.ZipFile(student_wheel) as archive:
+        inside = [n for n in archive.namelist() if n.startswith("nst_teach/data/notebooks/")]
+        assert "nst_teach/data/notebooks/glossary.md" in inside, "the glossary is not in the wheel"
+        for name in inside:
+            (tmp_path / Path(name).name).write_bytes(archive.read(name))
+    assert (tmp_path / "glossary.md").read_bytes() == (ROOT / "notebooks" / "glossary.md").read_bytes()
+    assert broken_glossary_links(tmp_path) == {}
