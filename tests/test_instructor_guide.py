@@ -32,9 +32,6 @@ OLD_GLOSSARY = ROOT / "docs" / "glossary.md"
 PAGES = [ROOT / "README.md", GUIDE, GLOSSARY, OLD_GLOSSARY]
 #: How the notebooks link to the glossary: relatively, so that the link works in the student's copy, offline.
 GLOSSARY_LINK = "glossary.md"
-#: How they linked to it before it moved beside them (the repository's address); still read until 01, 05 and 07
-#: are moved to the relative link (tests/test_notebook_cells.py fails for a notebook that keeps it).
-GLOSSARY_URL = "https://github.com/nst-teach/nst-teach/blob/main/docs/glossary.md"
 PENDING = "TIMINGS: pending bench_course"
 TIMINGS_SECTION = "the-course-on-a-students-cpu"
 LINK = re.compile(r"\[(?:[^\[\]]|\[[^\]]*\])*\]\(([^)\s]+)\)")
@@ -162,8 +159,7 @@ def _glossary_links() -> dict[str, list[str]]:
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         text = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
-        where = f"(?:{re.escape(GLOSSARY_LINK)}|{re.escape(GLOSSARY_URL)})"
-        found[path.name] = re.findall(rf"\]\({where}(?:#([^)\s]*))?\)", text)
+        found[path.name] = re.findall(rf"\]\({re.escape(GLOSSARY_LINK)}(?:#([^)\s]*))?\)", text)
     return found
 
 
@@ -175,7 +171,7 @@ def test_every_glossary_link_in_the_notebooks_finds_its_entry():
         for anchor in targets:
             assert anchor == "" or anchor in entries, f"{name} links to {GLOSSARY_LINK}#{anchor}: no such entry"
     raw = "\n".join((ROOT / "notebooks" / name).read_text(encoding="utf-8") for name in linked)
-    others = re.sub(rf"\]\((?:{re.escape(GLOSSARY_URL)}|{re.escape(GLOSSARY_LINK)})", "", raw)
+    others = re.sub(rf"\]\({re.escape(GLOSSARY_LINK)}", "", raw)
     assert "glossary.md" not in others, "a notebook links the glossary another way"
 
 

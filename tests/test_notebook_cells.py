@@ -48,7 +48,7 @@ MAX_IDEA_CELL = 1000
 
 #: A relative link to the glossary, as the notebooks write it: ``[Gram matrix](glossary.md#gram-matrix)``.
 GLOSSARY_LINK = re.compile(r"\]\((glossary\.md)(?:#([^)\s]*))?\)")
-#: Notebooks whose owners have not yet moved their glossary links from GitHub's address to ``glossary.md``.
+#: How the notebooks linked to the glossary before it moved beside them: dead offline.
 ABSOLUTE_LINKS = "https://github.com/nst-teach/nst-teach/blob/main/docs/glossary.md"
 
 
@@ -70,8 +70,7 @@ def _known_exception(name: str, reason: str) -> object:
 
 ALL = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
 LONG_CELLS = {
-    "05_style_transfer_live.ipynb": "05[22] is split by issue 26's last step",
-    "07_quiz.ipynb": "07's first and last cells (2.4k, 2.6k) are its owner's to split (issue 26 left 07 out)",
+    "05_style_transfer_live.ipynb": "05[22] was split by issue 26's last step; nb05-24 (2.1k characters) is left",
 }
 
 
@@ -114,10 +113,18 @@ def test_each_model_answer_that_needs_the_imagenet_weights_says_so(notebook, que
 # --- the glossary, in the student's copy of the course ---------------------------------------------------------
 
 
+def explicit_anchors(glossary: Path) -> set[str]:
+    """The ``<a id="…"></a>`` anchors of the glossary: what JupyterLab scrolls to (it names headings by their text)."""
+    return set(re.findall(r'^<a id="([^"]+)"></a>$', glossary.read_text(encoding="utf-8"), flags=re.M))
+
+
 def broken_glossary_links(folder: Path) -> dict[str, list[str]]:
-    """Per notebook in ``folder``, its relative glossary links that find no file or no heading there."""
+    """Per notebook in ``folder``, its relative glossary links that find no file, or no entry there.
+
+    An entry is found when GitHub finds it (a heading with that anchor) and JupyterLab too (an explicit anchor).
+    """
     glossary = folder / "glossary.md"
-    entries = anchors(glossary) if glossary.is_file() else set()
+    entries = anchors(glossary) & explicit_anchors(glossary) if glossary.is_file() else set()
     broken = {}
     for path in sorted(folder.glob("*.ipynb")):
         text = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "markdown")
@@ -137,6 +144,16 @@ def copied(tmp_path_factory) -> Path:
     return folder
 
 
+def test_every_glossary_entry_has_an_anchor_that_jupyterlab_finds():
+    """JupyterLab's markdown viewer names a heading after its text ("Gram-matrix"); links use GitHub's anchors."""
+    glossary = NOTEBOOKS / "glossary.md"
+    headings = anchors(glossary) - {"glossary"}
+    assert explicit_anchors(glossary) == headings
+    text = glossary.read_text(encoding="utf-8")
+    for anchor in headings:  # right before its heading, a blank line between (an HTML block ends at one)
+        assert re.search(rf'^<a id="{anchor}"></a>\n\n## ', text, flags=re.M), anchor
+
+
 def test_the_glossary_is_copied_with_the_course_and_every_glossary_link_resolves_there(copied):
     assert (copied / "glossary.md").read_bytes() == (NOTEBOOKS / "glossary.md").read_bytes()
     assert broken_glossary_links(copied) == {}
@@ -147,17 +164,7 @@ def test_the_glossary_is_copied_with_the_course_and_every_glossary_link_resolves
             assert (copied / target.partition("#")[0]).is_file(), f"glossary.md links to {target}: not in the copy"
 
 
-OWNED_ELSEWHERE = {"01_images.ipynb", "05_style_transfer_live.ipynb", "07_quiz.ipynb"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        _known_exception(n, "its owner moves its glossary links to glossary.md (issue 26)") if n in OWNED_ELSEWHERE
-        else n
-        for n in ALL
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize("name", ALL)
 def test_a_notebook_links_the_glossary_relatively_so_that_the_link_works_offline(name):
     raw = (NOTEBOOKS / name).read_text(encoding="utf-8")
     assert ABSOLUTE_LINKS not in raw, f"{name}: link the glossary as glossary.md#entry, not by its GitHub address"
