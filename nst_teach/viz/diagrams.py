@@ -50,7 +50,7 @@ OTHER_LOOK = ("#DDDDDD", "")
 POOL_LOOK = ("#888888", "..")
 COST_LOOK = ("#F5F5F5", "")
 GRADIENT = OKABE_ITO[3]  # reddish purple
-FONT = 9.5
+FONT = 10.5
 #: Labels drawn over lines keep a white background, so the lines pass behind them.
 LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.9}
 
@@ -228,8 +228,8 @@ def pipeline_diagram(
     for block in range(1, 6):
         xs = [where[layer.name][0] for layer in layers if layer.name.startswith(f"block{block}_")]
         ax.text((min(xs) + max(xs)) / 2, mid - 7.6, f"block{block}", fontsize=FONT - 1, ha="center", va="top")
-    ax.text((x0 + x1) / 2, mid - 10.6, "VGG-19: the same network reads all three images (its weights never change)",
-            fontsize=FONT, ha="center", va="top")  # fmt: skip
+    title = "VGG-19: the same network reads all three images (its weights never change)"
+    ax.text((x0 + x1) / 2 + 1.5, mid - 10.6, title, fontsize=FONT - 1, ha="center", va="top")
 
     # The images go in: the same VGG-19 reads each of them.
     for y in rows.values():
@@ -324,8 +324,8 @@ def gram_diagram(layer: str = "block1_conv1", size: tuple[int, int] = IMG_SIZE, 
     conv = _layer(layer)
     n_h, n_w = conv.output_size(size, pooling)
     n_c = conv.channels
-    fig = new_figure(None, (10.5, 4.4), layout="none")
-    ax = _canvas(fig, (0, 105), (0, 44))
+    fig = new_figure(None, (10.9, 4.4), layout="none")
+    ax = _canvas(fig, (-1, 108), (0, 44))
     shown = [0, 1, 2, n_c - 1]
     looks = [(OKABE_ITO[0], "//"), (OKABE_ITO[1], "\\\\"), (OKABE_ITO[2], ".."), (OKABE_ITO[4], "xx")]
 
@@ -337,7 +337,7 @@ def gram_diagram(layer: str = "block1_conv1", size: tuple[int, int] = IMG_SIZE, 
         name = f"channel {channel}" + (" = n_C − 1" if depth == len(shown) - 1 else "")
         ax.text(x + 8.0, y + 14.7, name, fontsize=FONT - 1.5, ha="center", va="center", bbox=LABEL_BOX,
                 zorder=3 + 2 * k)  # fmt: skip
-    ax.text(12.0, 6.5, f"n_H = {n_h} rows, n_W = {n_w} columns\nof positions per channel", fontsize=FONT - 1,
+    ax.text(13.0, 6.5, f"n_H = {n_h} rows, n_W = {n_w} columns\nof positions per channel", fontsize=FONT - 1.5,
             ha="center", va="top")  # fmt: skip
     ax.text(3.0, 42.5, f"activations $a$ of {conv.name}", fontsize=FONT + 0.5, fontweight="bold", va="top")
     ax.text(3.0, 38.8, f"shape (1, n_H, n_W, n_C) = (1, {n_h}, {n_w}, {n_c})", fontsize=FONT, va="top")
