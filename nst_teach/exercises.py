@@ -86,8 +86,9 @@ class Exercise:
         yield self.reference
 
 
-_01, _03, _04, _05 = (
+_01, _02, _03, _04, _05 = (
     "notebooks/01_images.ipynb",
+    "notebooks/02_vgg19.ipynb",
     "notebooks/03_content_cost.ipynb",
     "notebooks/04_gram_and_style_cost.ipynb",
     "notebooks/05_style_transfer_live.ipynb",
@@ -97,6 +98,8 @@ _01, _03, _04, _05 = (
 # fmt: off
 EXERCISES: dict[str, Exercise] = {exercise.name: exercise for exercise in (
     Exercise("preprocess", _01, "preprocess(rgb, size)", "nst_teach.images.preprocess", "check_preprocess"),
+    Exercise("build_extractor", _02, "build_extractor(vgg, layers)", "nst_teach.model.build_extractor",
+             "check_build_extractor"),
     Exercise("content_cost", _03, "content_cost(a_C, a_G)", "nst_teach.costs.content_cost", "check_content_cost",
              "the run's content cost",
              "Called each iteration with the content image's and the generated image's activations at "

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import cv2
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -34,6 +35,7 @@ def test_registry_maps_names_to_check_reference_and_source():
 
     assert list(EXERCISES) == [
         "preprocess",
+        "build_extractor",
         "content_cost",
         "gram_matrix",
         "layer_style_cost",
@@ -57,6 +59,7 @@ def test_solutions_exec_into_functions_that_pass_their_checks(name):
         "tf": tf,
         "np": np,
         "cv2": cv2,
+        "keras": keras,
         "VGG_MEANS_BGR": VGG_MEANS_BGR,
         "gram_matrix": solution("gram_matrix"),  # the earlier exercises' functions, as the solved notebook defines
         "layer_style_cost": solution("layer_style_cost"),  # them (the package's own would be refused)

@@ -147,6 +147,7 @@ def test_the_answer_cells_keep_the_notebooks_signature_and_docstring() -> None:
 
 
 def test_the_hidden_tests_pass_the_reference_solutions_and_fail_typical_mistakes() -> None:
+    import keras
     import numpy as np
     import tensorflow as tf
 
@@ -164,6 +165,7 @@ def test_the_hidden_tests_pass_the_reference_solutions_and_fail_typical_mistakes
 
     mistakes = {
         "preprocess": lambda rgb, size: nst.preprocess(rgb[..., ::-1].copy(), size),  # RGB order
+        "build_extractor": lambda vgg, layers: keras.Model(vgg.input, {n: vgg.get_layer(n).output for n in layers}),
         "content_cost": lambda a_c, a_g: tf.reduce_mean(tf.square(a_c - a_g)),  # the 4 is missing
         "gram_matrix": lambda A: tf.matmul(tf.transpose(A), A),  # AᵀA: (n_H·n_W, n_H·n_W)
         "layer_style_cost": lambda a_s, a_g: 2 * layer_style_cost(a_s, a_g),

@@ -19,6 +19,14 @@ HINTS: dict[str, str] = {
     "preprocess_resize": "resized = cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC)",
     "preprocess_means": "x = resized.astype(np.float32) - np.array(VGG_MEANS_BGR, np.float32)",
     "preprocess_batch": "return x[np.newaxis]",
+    # notebook 02: build_extractor
+    "extractor_input": "inputs = keras.Input(shape=(None, None, 3))",
+    "extractor_pool": (
+        "if isinstance(layer, keras.layers.MaxPooling2D): "
+        'x = keras.layers.AveragePooling2D((2, 2), strides=(2, 2), padding="same")(x)'
+    ),
+    "extractor_loop": "for layer in vgg.layers[1:]: x = (an average pool, or layer(x)); outputs[layer.name] = x",
+    "extractor_model": "return keras.Model(inputs, {name: outputs[name] for name in layers})",
     # notebook 03: content_cost
     "content_cost": (
         "_, n_H, n_W, n_C = a_g.shape, then return tf.reduce_sum(tf.square(a_c - a_g)) / (4 * n_H * n_W * n_C)"

@@ -96,6 +96,26 @@ _x = _np.asarray(preprocess(_rgb, (67, 41)))
 assert _x.shape == (1, 41, 67, 3) and _x.dtype == _np.float32, (_x.shape, _x.dtype)
 _np.testing.assert_allclose(_x.mean(axis=(0, 1, 2)), nst.preprocess(_rgb, (67, 41)).mean(axis=(0, 1, 2)), atol=3)
 del _np, _rgb, _x""",
+    "build_extractor": """\
+import keras as _keras
+import numpy as _np
+_vgg = _keras.applications.VGG19(include_top=False, weights=None)  # Keras' own filters: not the check's
+_x = _np.random.default_rng(8).normal(0, 60, (1, 27, 45, 3)).astype(_np.float32)  # odd sides
+_got = build_extractor(_vgg, ["block3_conv2", "block2_pool"])(_x)
+assert sorted(_got) == ["block2_pool", "block3_conv2"], sorted(_got)
+_a, _by_hand = _x, {}  # VGG-19's own layers in turn; each max pool a 2×2 mean, an odd side's last row kept alone
+for _layer in _vgg.layers[1:12]:
+    if isinstance(_layer, _keras.layers.MaxPooling2D):
+        _h, _w = _a.shape[1:3]
+        _p = _np.pad(_a, ((0, 0), (0, _h % 2), (0, _w % 2), (0, 0)), constant_values=_np.nan)
+        _a = _np.nanmean(_p.reshape(1, (_h + 1) // 2, 2, (_w + 1) // 2, 2, -1), axis=(2, 4))
+    else:
+        _a = _np.asarray(_layer(_a))
+    _by_hand[_layer.name] = _a
+for _name in _got:
+    _scale = _np.abs(_by_hand[_name]).max()
+    _np.testing.assert_allclose(_np.asarray(_got[_name]), _by_hand[_name], rtol=1e-2, atol=1e-2 * _scale)
+del _keras, _np, _vgg, _x, _got, _a, _by_hand, _layer, _h, _w, _p, _name, _scale""",
     "content_cost": """\
 import tensorflow as _tf
 _a, _b = (_tf.random.stateless_normal((1, 7, 5, 9), seed=(s, 1)) for s in (2, 3))

@@ -33,6 +33,20 @@ def preprocess(rgb, size):
     x = bgr.astype(np.float32) - np.array(VGG_MEANS_BGR, np.float32)
     return x[np.newaxis]                                           # a batch of one: (1, height, width, 3)
 ''',
+    "build_extractor": '''\
+def build_extractor(vgg, layers):
+    """Keras' VGG-19 with average pools: a keras.Model from images to {name: activations} of each name in layers."""
+    inputs = keras.Input(shape=(None, None, 3))   # any height and width
+    x = inputs
+    outputs = {}
+    for layer in vgg.layers[1:]:                   # vgg.layers[0] is the input
+        if isinstance(layer, keras.layers.MaxPooling2D):
+            x = keras.layers.AveragePooling2D((2, 2), strides=(2, 2), padding="same")(x)   # in the max pool's place
+        else:
+            x = layer(x)                           # VGG-19's own convolution, with its filters
+        outputs[layer.name] = x                    # this layer's output, under its name
+    return keras.Model(inputs, {name: outputs[name] for name in layers})
+''',
     "content_cost": '''\
 def content_cost(a_c, a_g):
     """J_content = 1/(4·n_H·n_W·n_C) · Σ (a_c − a_g)², for activations of shape (1, n_H, n_W, n_C)."""
@@ -84,6 +98,7 @@ def train_step(generated, optimizer, cost_fn):
 #: constants, and the functions of the exercises it builds on.
 USES: dict[str, tuple[str, ...]] = {
     "preprocess": ("np", "cv2", "VGG_MEANS_BGR"),
+    "build_extractor": ("keras",),
     "content_cost": ("tf",),
     "gram_matrix": ("tf",),
     "layer_style_cost": ("tf", "gram_matrix"),
@@ -97,7 +112,7 @@ def solution_source(name: str) -> str:
     """The reference solution of an exercise, as the code a solved notebook shows.
 
     The code is short and student-facing; it expects the names listed in
-    ``USES[name]`` (``tf``, ``np``, ``cv2``, ``VGG_MEANS_BGR``, or an earlier
+    ``USES[name]`` (``tf``, ``np``, ``cv2``, ``keras``, ``VGG_MEANS_BGR``, or an earlier
     exercise's function) to be defined, as they are in the notebook.
 
     Args:
@@ -118,7 +133,7 @@ def solution_source(name: str) -> str:
 def solution(name: str) -> Callable:
     """The reference solution of an exercise as a function, built from :func:`solution_source`.
 
-    The names the code uses are provided: ``tf``, ``np``, ``cv2``, ``VGG_MEANS_BGR``,
+    The names the code uses are provided: ``tf``, ``np``, ``cv2``, ``keras``, ``VGG_MEANS_BGR``,
     and the solutions of the exercises it builds on.
 
     Args:
@@ -142,6 +157,8 @@ def solution(name: str) -> Callable:
             scope["np"] = np
         elif used == "cv2":
             scope["cv2"] = importlib.import_module("cv2")
+        elif used == "keras":
+            scope["keras"] = importlib.import_module("keras")
         elif used == "VGG_MEANS_BGR":
             scope["VGG_MEANS_BGR"] = VGG_MEANS_BGR
         else:

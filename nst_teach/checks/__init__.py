@@ -28,6 +28,7 @@ The package, one module per idea:
 ``checks.feedback``             running the student's function, explaining errors
 ``checks.diagnosis``            naming the mistake; the recipe of the cost checks
 ``checks.preprocess``           notebook 01: ``check_preprocess``
+``checks.extractor``            notebook 02: ``check_build_extractor``
 ``checks.content``              notebook 03: ``check_content_cost``
 ``checks.style``                notebook 04: Gram matrix, layer and total style cost
 ``checks.total``                notebook 05: ``check_total_cost``
@@ -44,7 +45,7 @@ a hint that comes back a third time shows the code with blanks to fill,
 and the complete line only where the instructor sets ``NST_TEACH_FULL_HINTS=1``
 with the instructor's package installed (``nst_teach_instructor.hints``).
 A check compares the student's function with the package's own
-(:mod:`nst_teach.costs`, :mod:`nst_teach.training`, :mod:`nst_teach.images`),
+(:mod:`nst_teach.costs`, :mod:`nst_teach.training`, :mod:`nst_teach.images`, :mod:`nst_teach.model`),
 so it refuses a student's function that is, or calls, one of the package's
 cost functions or the exercise's reference — however it is reached: an
 alias, a lambda, ``functools.partial``, a class, a decorator, a
@@ -58,6 +59,7 @@ from __future__ import annotations
 from ..exercises import EXERCISES, Exercise
 from .content import check_content_cost
 from .exercises import CheckReport, check_all
+from .extractor import check_build_extractor
 from .feedback import CheckResult
 from .preprocess import check_preprocess
 from .style import check_gram_matrix, check_layer_style_cost, check_style_cost
@@ -70,6 +72,7 @@ __all__ = [
     "Exercise",
     "EXERCISES",
     "check_preprocess",
+    "check_build_extractor",
     "check_content_cost",
     "check_gram_matrix",
     "check_layer_style_cost",

@@ -34,7 +34,8 @@ __all__ = ["PACKAGE_FUNCTIONS"]
 
 #: The package's functions a student's function may not call (nor be) while its check runs: the formulas of
 #: notebooks 03–05 (:mod:`nst_teach.costs`) and the step of notebook 05 (:mod:`nst_teach.training`).  Each
-#: check adds its own exercise's reference (``nst.preprocess`` for ``check_preprocess``).
+#: check adds its own exercise's reference (``nst.preprocess`` for ``check_preprocess``; ``nst.build_extractor``
+#: and the extractor it returns for ``check_build_extractor``).
 PACKAGE_FUNCTIONS: tuple[Callable, ...] = (
     costs.content_cost,
     costs.gram_matrix,
@@ -46,9 +47,13 @@ PACKAGE_FUNCTIONS: tuple[Callable, ...] = (
     training.train_step,
 )
 
+#: What doing the exercise oneself means, where it is not arithmetic.
+_THE_WORK: dict[str, str] = {"build_extractor": "build the model"}
+
 #: What each exercise is written with instead, as its notebook teaches it.
 _YOUR_TOOLS: dict[str, str] = {
     "preprocess": "cv2.cvtColor, cv2.resize, .astype(np.float32), the means VGG_MEANS_BGR and np.newaxis",
+    "build_extractor": "keras.Input, the layers of vgg.layers, keras.layers.AveragePooling2D and keras.Model",
     "content_cost": "the sizes from a_g.shape, tf.square and tf.reduce_sum",
     "gram_matrix": "tf.matmul and tf.transpose",
     "layer_style_cost": "tf.reshape, tf.transpose, your own gram_matrix, tf.square and tf.reduce_sum",
@@ -64,8 +69,8 @@ def _unwrapped(fn: Callable) -> Callable:
 
 
 def _public_name(fn: Callable) -> str:
-    """``nst.costs.gram_cost``: where the student reaches the function."""
-    return f"{fn.__module__.replace('nst_teach', 'nst', 1)}.{fn.__name__}"
+    """``nst.costs.gram_cost``, ``nst.model.Extractor.__call__``: where the student reaches the function."""
+    return f"{fn.__module__.replace('nst_teach', 'nst', 1)}.{fn.__qualname__}"
 
 
 class _Watch:
@@ -141,7 +146,8 @@ class _Watch:
         head = f"Your {exercise} {'calls' if calls else 'is'} the package's own {names}"
         own = [f for f in functions if f is reference or f in self.also]
         if own and reference is not None:
-            runs = "" if reference in own else f", which runs {_public_name(reference)}"
+            does = "part of" if all("." in f.__qualname__ for f in own) else "which runs"  # a method of its result
+            runs = "" if reference in own else f", {does} {_public_name(reference)}"
             why = f"{runs}, the function this check compares your {exercise} with: the check would only compare the "
             why += "package with itself."
         else:
@@ -152,7 +158,8 @@ class _Watch:
         tools = _YOUR_TOOLS.get(exercise)
         how = f" with {tools}" if tools else ""
         return (
-            f"{head}{why} The exercise is to write it yourself: do the arithmetic in a `def {exercise}(...)` of your "
+            f"{head}{why} The exercise is to write it yourself: {_THE_WORK.get(exercise, 'do the arithmetic')} in a "
+            f"`def {exercise}(...)` of your "
             f"own{how}, step by step as the notebook describes, without calling {names}.",
             "uses_reference" if own else "uses_package",
         )
