@@ -139,6 +139,7 @@ _EXPORTS: dict[str, str] = {
     # checks
     "check_preprocess": "checks",
     "check_content_cost": "checks",
+    "check_build_extractor": "checks",
     "check_gram_matrix": "checks",
     "check_layer_style_cost": "checks",
     "check_style_cost": "checks",
