@@ -11,6 +11,11 @@ that serves it, not on the student's device.  Classroom mode keeps each of them 
   unspecified ones, for IPv4 and IPv6 (:func:`check_address`).  Every redirect is checked the same way,
   and the download connects to the address that was checked (:func:`nst_teach.download.fetch`).
 * **Upload** takes at most :data:`MAX_UPLOAD_BYTES`, checked before anything is decoded.
+* **Disk**: the output folder and the URL box's downloads each have a size cap (``nst-teach app
+  --max-output-mb``, ``--max-downloads-mb``, passed to the kernels as :data:`OUTPUT_CAP_ENV` and
+  :data:`DOWNLOADS_CAP_ENV`).  Past the first, Save says so and writes nothing; past the second, the
+  oldest downloads make room, and the URL box refuses when none can.
+* **Errors** show one line on the page; their tracebacks go to the server's log (:func:`hide_tracebacks`).
 
 ``nst-teach app`` turns it on for its kernels (:data:`CLASSROOM_ENV`) and the app notebook calls
 :func:`enable`; a widget given ``classroom=True`` follows the rules too.  Outside classroom mode (a
@@ -22,28 +27,38 @@ Introduced in ``notebooks/app.ipynb``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime
 import ipaddress
 import os
 import re
+import sys
+import time
+import traceback
 import unicodedata
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import download, samples
 from .defaults import OUTPUT_DIR
-from .errors import DownloadError, NSTError, OptionError
+from .errors import DownloadError, NSTError, OptionError, SaveError
 
 __all__ = [
     "Classroom",
     "CLASSROOM_ENV",
+    "OUTPUT_CAP_ENV",
+    "DOWNLOADS_CAP_ENV",
     "MAX_UPLOAD_BYTES",
     "MAX_STEM",
     "enable",
     "disable",
     "current",
+    "hide_tracebacks",
+    "folder_bytes",
     "room_for",
     "safe_stem",
     "file_name",
@@ -56,6 +71,15 @@ __all__ = [
 
 #: Set by ``nst-teach app`` for its kernels: classroom mode, saving into this folder.
 CLASSROOM_ENV = "NST_TEACH_CLASSROOM"
+
+#: Set by ``nst-teach app`` for its kernels: the output folder's size cap, in MB (``--max-output-mb``).
+OUTPUT_CAP_ENV = "NST_TEACH_CLASSROOM_OUTPUT_MB"
+
+#: Set by ``nst-teach app`` for its kernels: the URL box's downloads' size cap, in MB (``--max-downloads-mb``).
+DOWNLOADS_CAP_ENV = "NST_TEACH_CLASSROOM_DOWNLOADS_MB"
+
+#: A download younger than this is never removed to make room: another page may be reading it.
+DOWNLOAD_KEEP_S = 600.0
 
 #: The largest upload the classroom app accepts, in bytes (a phone's photo fits; Jupyter's websocket
 #: takes messages up to 10 MiB, so a bigger file would cut the page off its kernel instead).
@@ -75,10 +99,14 @@ class Classroom:
     Attributes:
         output_dir: the one folder Save writes into (absolute).
         max_upload_bytes: the largest upload accepted.
+        max_output_bytes: the output folder's size cap (None: none): Save refuses what would pass it.
+        max_downloads_bytes: the URL box's downloads' size cap (None: none).
     """
 
     output_dir: Path
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    max_output_bytes: int | None = None
+    max_downloads_bytes: int | None = None
 
     # -- Save --------------------------------------------------------------------------------------
 
@@ -102,12 +130,14 @@ class Classroom:
         name = file_name(typed)
         folder = self.output_dir
         folder.mkdir(parents=True, exist_ok=True)
-        path = _reserve(folder, name)
-        try:
-            save_image(image, path)  # replaces the empty file reserved for it, and nothing else
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+        with _locked(folder):  # the room's kernels save one at a time: the cap holds for all of them
+            self._check_room_for(image)
+            path = _reserve(folder, name)
+            try:
+                save_image(image, path)  # replaces the empty file reserved for it, and nothing else
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
         stem = _split(os.fspath(typed or "").strip())[0]
         why = []
         if stem and safe_stem(stem) != stem:
@@ -116,6 +146,21 @@ class Classroom:
             why.append(f"{name} was taken, and the app never replaces a file")
         because = f" ({'; '.join(why)})" if why else ""
         return path, f"as {path.name} in the class's output folder {folder}{os.sep}{because}"
+
+    def _check_room_for(self, image: Any) -> None:
+        """Refuses a picture that could take the output folder past its cap (before anything is written).
+
+        A picture's file is at most its pixels' bytes (8-bit RGB) and a little more: that is what is counted.
+        """
+        if self.max_output_bytes is None:
+            return
+        used = folder_bytes(self.output_dir)
+        pixels = int(getattr(image, "size", 0) or 0) or 3 * 4096 * 4096  # unknown: the largest picture
+        if used + int(pixels * 1.1) + 65_536 > self.max_output_bytes:
+            raise SaveError(
+                f"nothing was saved: the class's output folder is full ({_in_mb(used)} of its "
+                f"{_in_mb(self.max_output_bytes)}). Ask your instructor to make room"
+            )
 
     @property
     def save_placeholder(self) -> str:
@@ -146,12 +191,38 @@ class Classroom:
             )
         if parts.username is not None or parts.password is not None:
             raise OptionError(f"the classroom app reads no address with a user name in it ({url!r})")
+        self._make_room_for_a_download()
         path = download.fetch(url, check_address=check_address)  # its size and time limits
         try:
             return read_image(path)
         except NSTError as exc:
             path.unlink(missing_ok=True)  # not a picture we can use: not kept either
             raise type(exc)(str(exc).replace(f"'{path}'", url).replace(str(path), url)) from None
+
+    def _make_room_for_a_download(self) -> None:
+        """Keeps the downloads under their cap: the oldest go (not the last minutes'), or the URL box refuses.
+
+        Room is made for the largest download (:data:`nst_teach.download.MAX_DOWNLOAD_BYTES`) before it starts.
+        """
+        if self.max_downloads_bytes is None:
+            return
+        folder = download.cache_dir() / "downloads-checked"  # where download.fetch keeps the URL box's files
+        wanted = self.max_downloads_bytes - download.MAX_DOWNLOAD_BYTES
+        files = sorted(_files(folder), key=lambda entry: entry[1])  # (path, mtime, bytes), oldest first
+        used = sum(size for _, _, size in files)
+        now = time.time()
+        for path, mtime, size in files:
+            if used <= wanted or now - mtime < DOWNLOAD_KEEP_S:
+                break
+            with contextlib.suppress(OSError):
+                path.unlink()
+                used -= size
+        if used > wanted:
+            raise DownloadError(
+                f"the class's downloaded pictures are full ({_in_mb(used)} of their "
+                f"{_in_mb(self.max_downloads_bytes)}): Upload the picture instead, choose a sample, or ask your "
+                "instructor to make room"
+            )
 
     # -- Upload ------------------------------------------------------------------------------------
 
@@ -191,7 +262,8 @@ def enable(output_dir: str | os.PathLike[str] | None = None) -> Classroom:
     """
     global _ENABLED
     folder = output_dir if output_dir is not None else os.environ.get(CLASSROOM_ENV) or OUTPUT_DIR
-    _ENABLED = Classroom(Path(folder).expanduser().resolve())
+    _ENABLED = _from_environment(folder)
+    hide_tracebacks()
     return _ENABLED
 
 
@@ -206,7 +278,94 @@ def current() -> Classroom | None:
     if _ENABLED is not None:
         return _ENABLED
     folder = os.environ.get(CLASSROOM_ENV)
-    return Classroom(Path(folder).expanduser().resolve()) if folder else None
+    return _from_environment(folder) if folder else None
+
+
+def _from_environment(folder: str | os.PathLike[str]) -> Classroom:
+    """Classroom mode saving into ``folder``, with the disk caps ``nst-teach app`` set for its kernels."""
+    caps = []
+    for variable in (OUTPUT_CAP_ENV, DOWNLOADS_CAP_ENV):
+        text = os.environ.get(variable, "").strip()
+        try:
+            caps.append(int(float(text) * 1e6) if text else None)
+        except ValueError:
+            raise OptionError(f"{variable}={text!r} is not a number of MB; set it to e.g. 500, or unset it") from None
+    return Classroom(Path(folder).expanduser().resolve(), max_output_bytes=caps[0], max_downloads_bytes=caps[1])
+
+
+# -- errors: one line on the page, the traceback in the log --------------------------------------------
+
+
+def hide_tracebacks(shell: Any = None) -> bool:
+    """In this kernel, an error shows one line on the page, and its traceback goes to the server's log only.
+
+    A traceback names the installation's files and folders; a student needs the one line that says what
+    went wrong. Every error IPython shows (a cell's, a widget callback's) is sent to the page as that one
+    line (an nst-teach error's own message, else its kind), and written whole to the kernel's own stderr,
+    which the server writes into its log (``nst-teach-output/app-PORT.log``). An asyncio task's error goes
+    to the log only. :func:`enable` calls it.
+
+    Args:
+        shell: the IPython shell (default: the running one).
+
+    Returns:
+        Whether a kernel was found to change (False in plain Python).
+    """
+    if shell is None:
+        try:
+            from IPython import get_ipython  # IPython: only where a kernel runs
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None or not hasattr(shell, "_showtraceback"):
+        return False
+    if not getattr(shell, "_nst_teach_one_line", False):
+        show = shell._showtraceback
+
+        def one_line(etype: type, evalue: BaseException, stb: list[str]) -> None:
+            _to_the_log("\n".join(stb))
+            line = _one_line(evalue)
+            show(etype, line, [line])  # what the page gets: ename, this line, and this line as the "traceback"
+
+        shell._showtraceback = one_line
+        shell._nst_teach_one_line = True
+    with contextlib.suppress(RuntimeError):  # no running loop (plain Python): nothing to change
+        asyncio.get_running_loop().set_exception_handler(_loop_error_to_the_log)
+    return True
+
+
+def _one_line(error: BaseException) -> str:
+    """The line the page shows for ``error``: an nst-teach error's message (first line), else its kind."""
+    if isinstance(error, NSTError):
+        return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return (
+        f"Something went wrong ({type(error).__name__}). Try again; if it happens again, ask your instructor "
+        "(the app's log says what went wrong)."
+    )
+
+
+def _to_the_log(text: str) -> None:
+    """Writes ``text`` to the kernel's own stderr, which the server logs, not to the page.
+
+    In an ipykernel, ``sys.stderr`` goes to the page and ``sys.stderr.fileno()`` is a copy of the
+    process's original stderr (the server's log); elsewhere it is the process's stderr itself.
+    """
+    data = (text.rstrip("\n") + "\n").encode("utf-8", errors="replace")
+    ansi = re.compile(rb"\x1b\[[0-9;]*m")
+    for stream in (sys.stderr, sys.__stderr__):
+        try:
+            os.write(stream.fileno(), ansi.sub(b"", data))
+            return
+        except (AttributeError, OSError, ValueError):
+            continue
+
+
+def _loop_error_to_the_log(loop: Any, context: dict[str, Any]) -> None:
+    error = context.get("exception")
+    lines = [str(context.get("message", "an asyncio task failed"))]
+    if error is not None:
+        lines += traceback.format_exception(type(error), error, error.__traceback__)
+    _to_the_log("nst-teach (classroom): " + "".join(lines))
 
 
 def room_for(classroom: bool | Classroom | None) -> Classroom | None:
@@ -279,6 +438,44 @@ def unused_path(folder: Path, name: str) -> Path:
         counter += 1
         path = folder / f"{stem}-{counter}{suffix}"
     return path
+
+
+def _files(folder: Path) -> Iterator[tuple[Path, float, int]]:
+    """``(path, mtime, bytes)`` of the files directly in ``folder`` (links counted, never followed)."""
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                stat = entry.stat(follow_symlinks=False)
+                if not entry.is_dir(follow_symlinks=False):
+                    yield Path(entry.path), stat.st_mtime, stat.st_size
+
+
+def folder_bytes(folder: Path) -> int:
+    """The bytes the files directly in ``folder`` take (0 when it does not exist).
+
+    >>> folder_bytes(Path("/nowhere"))
+    0
+    """
+    return sum(size for _, _, size in _files(Path(folder)))
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Holds a lock on ``folder`` itself (``flock``) for the block: the room's kernels save one at a time.
+
+    Where there is no ``fcntl`` (Windows), the block runs unlocked.
+    """
+    try:
+        import fcntl  # POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 def _reserve(folder: Path, name: str) -> Path:

@@ -280,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the one folder the app's Save writes into (default ./{defaults.OUTPUT_DIR}/)",
     )
     app.add_argument("--token", help="the login token students type (default: a new random one each start)")
+    for limit in servers.ROOM_FLAGS:  # the room's limits: one table (nst_teach/servers/room.py), its defaults computed
+        app.add_argument(limit.flag, dest=limit.name, metavar=limit.metavar, type=limit.kind, help=limit.help)
 
     nb = sub.add_parser(
         "notebooks",
@@ -464,8 +466,9 @@ def _app(args: argparse.Namespace) -> int:
             f"--output-dir {args.output_dir}: cannot create it ({exc.strerror or exc}); name a folder you can write to"
         ) from None
     port = servers.choose_port(args.ip, args.port, VOILA_PORT)
+    limits = {limit.name: getattr(args, limit.name) for limit in servers.ROOM_FLAGS}  # None: computed
     command = servers.voila_command(
-        notebook, ip=args.ip, port=port, quick=args.quick, token=args.token, output_dir=output_dir
+        notebook, ip=args.ip, port=port, quick=args.quick, token=args.token, output_dir=output_dir, limits=limits
     )
     return servers.serve(command, open_browser=not args.no_browser)
 

@@ -56,7 +56,7 @@ def port_is_free(port: int) -> bool:
 
 @pytest.mark.parametrize("euid, root", [(0, True), (1000, False)])
 def test_jupyterlab_gets_allow_root_exactly_when_the_user_is_root(monkeypatch, euid, root):
-    monkeypatch.setattr(servers.os, "geteuid", lambda: euid)
+    monkeypatch.setattr(servers.commands.os, "geteuid", lambda: euid)
     lab = lab_command(ROOT, "notebooks/00_welcome.ipynb", port=8890, token="t0k")
     assert ("--allow-root" in lab.argv) is root
     assert bool(lab.notices) is root
@@ -130,7 +130,7 @@ def test_a_busy_port_is_refused_when_asked_for_and_skipped_otherwise():
 
 @pytest.mark.parametrize("env, expected", [({}, False), ({"DISPLAY": ":0"}, True), ({"WAYLAND_DISPLAY": "w"}, True)])
 def test_a_display_is_found_from_the_environment_on_linux(monkeypatch, env, expected):
-    monkeypatch.setattr(servers.sys, "platform", "linux")
+    monkeypatch.setattr(servers.commands.sys, "platform", "linux")
     for name in ("DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
@@ -225,7 +225,7 @@ FAKE_SERVER = textwrap.dedent("""\
 DRIVER = textwrap.dedent("""\
     import sys
     from nst_teach import servers
-    servers.STOP_GRACE = float(sys.argv[4])
+    servers.processes.STOP_GRACE = float(sys.argv[4])
     port = int(sys.argv[2])
     command = servers.ServerCommand("FakeLab", [sys.executable, sys.argv[1], str(port), sys.argv[3]], "127.0.0.1",
                                     port, f"http://127.0.0.1:{port}/lab/tree/a.ipynb?token=t", "fake.log", {})
