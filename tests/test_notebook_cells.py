@@ -69,9 +69,7 @@ def _known_exception(name: str, reason: str) -> object:
 
 
 ALL = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
-LONG_CELLS = {
-    "05_style_transfer_live.ipynb": "05[22] was split by issue 26's last step; nb05-24 (2.1k characters) is left",
-}
+LONG_CELLS: dict[str, str] = {}  # a notebook known to hold a longer cell, and why (none now)
 
 
 @pytest.mark.parametrize(
