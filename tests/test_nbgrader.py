@@ -237,6 +237,8 @@ def test_cli_writes_the_course_and_keeps_what_the_instructor_changed(tmp_path: P
     for name in course.NOTEBOOKS:
         written = json.loads((folder / "source" / Path(name).stem / name).read_text(encoding="utf-8"))
         assert written == grader.source_notebook(_raw(name))
+        glossary = folder / "source" / Path(name).stem / course.GLOSSARY  # what its relative links open
+        assert glossary.read_bytes() == (NOTEBOOK_DIR / course.GLOSSARY).read_bytes()
     assert "nbgrader generate_assignment 00_welcome" in capsys.readouterr().err
     config = folder / "nbgrader_config.py"
     config.write_text(grader.CONFIG + "c.Execute.timeout = 60\n", encoding="utf-8")
@@ -341,6 +343,7 @@ def test_nbgrader_generates_the_release_and_autogrades_the_submissions(tmp_path:
         shown = "\n".join(_text(cell) for cell in raw["cells"])  # a line the lesson itself shows is no leak
         release = nbformat.read(folder / "release" / Path(name).stem / name, as_version=4)
         MetadataValidator().validate_nb(release)
+        assert (folder / "release" / Path(name).stem / course.GLOSSARY).is_file(), "the glossary links would be dead"
         text = "\n".join(cell.source for cell in release.cells)
         assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
         for cell in release.cells:

@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nst_teach.course import GLOSSARY
 from nst_teach.errors import NSTError, OptionError
 from nst_teach.exercises import exercise
 
@@ -381,7 +382,10 @@ def _put(path: Path, data: str, done: NbgraderCourse, force: bool) -> None:
 def write_course(
     dest: str | os.PathLike[str], source: Path, names: tuple[str, ...], *, force: bool = False
 ) -> NbgraderCourse:
-    """Writes the nbgrader source course: ``dest/nbgrader_config.py`` and ``dest/source/<assignment>/<notebook>``.
+    """Writes the nbgrader source course: ``dest/nbgrader_config.py``, ``dest/source/<assignment>/<notebook>``.
+
+    Each assignment's folder also holds the glossary (``glossary.md``) its notebook links to, so that
+    ``nbgrader generate_assignment`` releases it beside the notebook.
 
     Args:
         dest: the course directory (created if needed).
@@ -405,5 +409,8 @@ def write_course(
         assignment = assignment_name(name)
         text = json.dumps(source_notebook(notebook), indent=1, ensure_ascii=False) + "\n"
         _put(folder / "source" / assignment / name, text, done, force)
+        glossary = Path(source) / GLOSSARY
+        if glossary.is_file():  # the notebook's glossary links are relative: the file goes beside it, and is released
+            _put(folder / "source" / assignment / GLOSSARY, glossary.read_text(encoding="utf-8"), done, force)
         done.assignments.append(assignment)
     return done
