@@ -79,10 +79,13 @@ class Page:
         self.states: dict[str, dict[str, Any]] = {}  # comm id -> widget state
         self.updates: list[tuple[float, str, dict[str, Any], int]] = []  # (time, comm id, state, buffers)
         self._ws: Any = None
-        self._idle: dict[str, asyncio.Event] = {}
+        self._idle: dict[str, asyncio.Event] = {}  # msg id -> set when the kernel is done with it
+        self._waits: dict[str, str] = {}  # msg id -> what "done" means: "idle" (status) or "reply"
+        self._replies: dict[str, dict[str, Any]] = {}
         self._reader: asyncio.Task | None = None
         self.session = uuid.uuid4().hex
         self.closed = False
+        self.messages: list[dict[str, Any]] = []  # every message the kernel sent the page (buffers left out)
 
     async def open(self, timeout: float) -> tuple[int, str]:
         """GETs the page; returns (HTTP status, the body). A page with a kernel connects to it."""
@@ -125,13 +128,14 @@ class Page:
                   "date": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime()), "version": "5.3"}  # fmt: skip
         message = {"header": header, "parent_header": {}, "metadata": {}, "content": content}
         done = self._idle[msg_id] = asyncio.Event()
-        self._replies: dict[str, dict] = getattr(self, "_replies", {})
+        self._waits[msg_id] = wait
         self._ws.write_message(serialize_msg_to_ws_v1(message, "shell", pack=lambda part: json.dumps(part).encode()),
                                binary=True)  # fmt: skip
         try:
             await asyncio.wait_for(done.wait(), timeout)
         finally:
             self._idle.pop(msg_id, None)
+            self._waits.pop(msg_id, None)
         if wait == "reply":
             return self._replies.pop(msg_id)
         return {}
@@ -146,6 +150,8 @@ class Page:
                 return
             channel, parts = deserialize_msg_from_ws_v1(frame)
             header, parent, _, content = (json.loads(part) for part in parts[:4])
+            if len(self.messages) < 20_000:  # what reached the page, less the pictures' bytes (tests read it)
+                self.messages.append({"channel": channel, "msg_type": header["msg_type"], "content": content})
             buffers = len(parts) - 4
             kind, parent_id = header["msg_type"], parent.get("msg_id")
             if kind == "comm_msg" and content.get("data", {}).get("method") in ("update", "echo_update"):
@@ -153,11 +159,10 @@ class Page:
                 self.states.setdefault(comm_id, {}).update(state)
                 self.updates.append((time.monotonic(), comm_id, state, buffers))
             elif kind.endswith("_reply") and parent_id in self._idle:
-                self._replies = getattr(self, "_replies", {})
                 self._replies[parent_id] = {"content": content}
-                if kind == "comm_info_reply":
+                if self._waits.get(parent_id) == "reply":
                     self._idle[parent_id].set()
-            elif kind == "status" and content.get("execution_state") == "idle" and parent_id in self._idle:
+            elif kind == "status" and content.get("execution_state") == "idle" and self._waits.get(parent_id) == "idle":
                 self._idle[parent_id].set()
 
     # -- the widgets, found as a student finds them: by what they show ----------------------------------
@@ -363,8 +368,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_app(folder: Path, args: argparse.Namespace, env: dict[str, str]) -> tuple[subprocess.Popen, str, int]:
-    """Starts ``nst-teach app`` on 127.0.0.1 in ``folder``; returns (process, base URL, its --max-kernels)."""
+def start_app(
+    folder: Path, args: argparse.Namespace, env: dict[str, str], extra: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, str, int]:
+    """Starts ``nst-teach app`` on 127.0.0.1 in ``folder``; returns (process, base URL, its --max-kernels).
+
+    ``extra``: more of ``nst-teach app``'s arguments (flags, another notebook to serve).
+    """
     port, token = free_port(), secrets.token_urlsafe(16)
     argv = [sys.executable, "-m", "nst_teach", "app", "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
             "--token", token, "--output-dir", str(folder / "saved")]  # fmt: skip
@@ -373,6 +383,7 @@ def start_app(folder: Path, args: argparse.Namespace, env: dict[str, str]) -> tu
             argv += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
     if args.quick:
         argv.append("--quick")
+    argv += extra
     log = (folder / "app.txt").open("w")
     process = subprocess.Popen(argv, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip

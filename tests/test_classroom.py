@@ -559,6 +559,128 @@ def test_the_classroom_dashboard_saves_into_the_output_folder_only(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------
+# Disk: the output folder's cap and the downloads' cap
+# ----------------------------------------------------------------------------------------------
+
+
+def test_save_past_the_output_folders_cap_writes_nothing_and_says_so(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "earlier.jpg").write_bytes(b"x" * 10_000)
+    bound = int(IMAGE.size * 1.1) + 65_536  # what Save counts for a picture: its pixels' bytes, and a little more
+    room = Classroom(out, max_output_bytes=10_000 + bound + 100)  # room for one 32×48 picture, not two
+    path, _ = room.save(IMAGE, "first")
+    assert path == out / "first.jpg" and classroom.folder_bytes(out) > 10_000
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(SaveError, match=r"nothing was saved: the class's output folder is full \(0\.0\d+ MB of"):
+        room.save(IMAGE, "second")
+    assert sorted(p.name for p in out.iterdir()) == before, "the refused Save left a file"
+    assert "ask your instructor" in str(pytest.raises(SaveError, room.save, IMAGE, "third").value).lower()
+
+
+def test_the_classroom_dashboards_save_past_the_cap_says_so_in_its_status_line(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    monkeypatch.setenv(classroom.CLASSROOM_ENV, str(out))
+    monkeypatch.setenv(classroom.OUTPUT_CAP_ENV, "0.01")  # 10 kB: less than one picture may take
+    room = classroom.enable()
+    assert room.max_output_bytes == 10_000 and room.max_downloads_bytes is None
+    dash = widgets.StyleTransferDashboard(
+        load_sample("cottage"), load_sample("swirls"), iterations=2, size=(48, 32), weights="random"
+    )
+
+    async def scenario():
+        dash.start()
+        await dash.wait()
+
+    asyncio.run(asyncio.wait_for(scenario(), 120))
+    dash.save_path.value = "mine"
+    dash.save_button.click()
+    assert "nothing was saved" in dash.status and "output folder is full" in dash.status
+    assert list(out.glob("*.jpg")) == []
+
+
+def test_the_caps_come_from_the_environment_nst_teach_app_sets(tmp_path, monkeypatch):
+    monkeypatch.setenv(classroom.CLASSROOM_ENV, str(tmp_path))
+    monkeypatch.setenv(classroom.OUTPUT_CAP_ENV, "500")
+    monkeypatch.setenv(classroom.DOWNLOADS_CAP_ENV, "250.5")
+    room = classroom.current()
+    assert (room.max_output_bytes, room.max_downloads_bytes) == (500_000_000, 250_500_000)
+    monkeypatch.setenv(classroom.OUTPUT_CAP_ENV, "lots")
+    with pytest.raises(OptionError, match="NST_TEACH_CLASSROOM_OUTPUT_MB='lots' is not a number of MB"):
+        classroom.current()
+
+
+def _downloaded(folder, name: str, size: int, age_s: float) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(b"x" * size)
+    when = datetime.datetime.now().timestamp() - age_s
+    os.utime(folder / name, (when, when))
+
+
+def test_the_oldest_downloads_make_room_and_recent_ones_are_kept(tmp_path, monkeypatch):
+    folder = download.cache_dir() / "downloads-checked"
+    _downloaded(folder, "old.jpg", 30_000_000, 3600)
+    _downloaded(folder, "older.jpg", 30_000_000, 7200)
+    _downloaded(folder, "new.jpg", 10_000_000, 5)
+    fetched = []
+    monkeypatch.setattr(download, "fetch", lambda url, **kw: fetched.append(url) or (_ for _ in ()).throw(
+        DownloadError("stand-in: no download in the tests")))  # fmt: skip
+    room = Classroom(tmp_path / "out", max_downloads_bytes=100_000_000)  # 70 MB held, 50 MB wanted: one goes
+    with pytest.raises(DownloadError, match="stand-in"):
+        room.read_url("http://93.184.216.34/x.jpg")
+    assert sorted(p.name for p in folder.iterdir()) == ["new.jpg", "old.jpg"] and fetched
+
+
+def test_the_url_box_refuses_when_only_recent_downloads_fill_the_cap(tmp_path, monkeypatch):
+    folder = download.cache_dir() / "downloads-checked"
+    _downloaded(folder, "a.jpg", 40_000_000, 10)
+    _downloaded(folder, "b.jpg", 40_000_000, 20)
+    monkeypatch.setattr(download, "fetch", lambda url, **kw: pytest.fail("downloaded past the cap"))
+    room = Classroom(tmp_path / "out", max_downloads_bytes=100_000_000)
+    with pytest.raises(DownloadError, match=r"downloaded pictures are full \(80 MB of their 100 MB\): Upload"):
+        room.read_url("http://93.184.216.34/x.jpg")
+    assert sorted(p.name for p in folder.iterdir()) == ["a.jpg", "b.jpg"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Errors: one line on the page, the traceback in the log
+# ----------------------------------------------------------------------------------------------
+
+
+class FakeShell:
+    """IPython's shell as ``hide_tracebacks`` meets it: ``_showtraceback`` sends what the page gets."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple] = []
+
+    def _showtraceback(self, etype, evalue, stb):
+        self.sent.append((etype.__name__, str(evalue), stb))
+
+
+@pytest.mark.parametrize(
+    "error, line",
+    [
+        (ZeroDivisionError("division by zero"), "Something went wrong (ZeroDivisionError). Try again; if it happens"),
+        (OptionError("alpha must be a finite number, got nan\nmore"), "alpha must be a finite number, got nan"),
+    ],
+)
+def test_an_error_shows_one_line_on_the_page_and_its_traceback_in_the_log(error, line, capfd):
+    shell = FakeShell()
+    assert classroom.hide_tracebacks(shell) is True
+    assert classroom.hide_tracebacks(shell) is True  # twice: still one hook
+    traceback = ["\x1b[31mTraceback (most recent call last)\x1b[0m", '  File "/srv/nst/secret.py", line 3', "Boom"]
+    shell._showtraceback(type(error), error, traceback)
+    ((name, evalue, stb),) = shell.sent
+    assert name == type(error).__name__ and evalue.startswith(line) and stb == [evalue] and "\n" not in evalue
+    logged = capfd.readouterr().err
+    assert 'Traceback (most recent call last)\n  File "/srv/nst/secret.py", line 3\nBoom' in logged  # colours gone
+
+
+def test_without_a_kernel_there_is_no_traceback_to_hide():
+    assert classroom.hide_tracebacks(None) is False  # plain Python: no IPython shell running
+
+
+# ----------------------------------------------------------------------------------------------
 # nst-teach app
 # ----------------------------------------------------------------------------------------------
 

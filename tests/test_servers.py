@@ -10,6 +10,7 @@ that the port is free and no process is left.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -136,6 +137,99 @@ def test_a_display_is_found_from_the_environment_on_linux(monkeypatch, env, expe
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert servers.has_display() is expected
+
+
+# --- the room's limits (nst_teach/servers/room.py, voila_room.py) ------------------------------------------
+
+GiB = 2**30
+
+
+@pytest.mark.parametrize(
+    "quick, ip, budget, expected",
+    [
+        (False, "localhost", 24 * GiB, (16, 16, 2)),  # (24 − 1) GiB / 1300 MiB: 18 fit, 2 of them warm; one user
+        (True, "0.0.0.0", 8 * GiB, (9, 2, 2)),  # (8 − 1) GiB / 640 MiB: 11 fit; the room's network: 2 a device
+        (False, "0.0.0.0", 2 * GiB, (1, 1, 0)),  # a Binder-sized machine: one painting, no warm kernel
+    ],
+)
+def test_the_default_limits_come_from_the_memory_and_the_measured_kernel_peak(quick, ip, budget, expected, tmp_path):
+    limits = servers.room_limits(quick=quick, ip=ip, output_dir=tmp_path, budget=budget, downloads_dir=tmp_path)
+    assert (limits.max_kernels, limits.max_kernels_per_client, limits.warm_kernels) == expected
+    assert limits.idle_minutes == servers.room.IDLE_MINUTES and f"{budget / GiB:.1f} GiB free" in limits.basis
+    assert 0 < limits.max_output_mb <= servers.room.OUTPUT_MB
+    assert 0 < limits.max_downloads_mb <= servers.room.DOWNLOADS_MB
+
+
+def test_the_instructors_flags_win_and_impossible_ones_are_refused(tmp_path):
+    given = {"max_kernels": 3, "max_kernels_per_client": 1, "warm_kernels": 0, "idle_minutes": 0,
+             "max_output_mb": 5, "max_downloads_mb": None}  # fmt: skip
+    limits = servers.room_limits(quick=False, ip="0.0.0.0", output_dir=tmp_path, given=given, budget=64 * GiB)
+    assert (limits.max_kernels, limits.max_kernels_per_client, limits.warm_kernels) == (3, 1, 0)
+    assert (limits.idle_minutes, limits.max_output_mb) == (0, 5) and limits.max_downloads_mb > 0
+    argv = servers.room.voila_arguments(limits)
+    assert "--Seats.max_kernels=3" in argv and "--Seats.max_kernels_per_client=1" in argv
+    assert not any("preheat" in a or "cull" in a for a in argv), "no warm kernels, no culling asked for"
+    with pytest.raises(OptionError, match="--max-kernels must be at least 1"):
+        servers.room_limits(quick=False, ip="::", output_dir=tmp_path, given={"max_kernels": 0})
+    with pytest.raises(OptionError, match=r"--max-kernels-per-client must be between 1 and --max-kernels \(2\)"):
+        servers.room_limits(quick=False, ip="::", output_dir=tmp_path, given={"max_kernels": 2,
+                                                                            "max_kernels_per_client": 5})  # fmt: skip
+
+
+def test_the_voila_command_keeps_the_room_and_hides_tracebacks(tmp_path):
+    limits = servers.RoomLimits(4, 2, warm_kernels=1, idle_minutes=10, max_output_mb=300, max_downloads_mb=200)
+    app = voila_command(tmp_path / "app.ipynb", ip="0.0.0.0", limits=limits)
+    assert app.argv[1:3] == ["-m", "nst_teach.servers.voila_room"] and app.limits == limits
+    for arg in ("--Seats.max_kernels=4", "--Seats.max_kernels_per_client=2", "--preheat_kernel=True", "--pool_size=1",
+                "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_connected=True",
+                "--show_tracebacks=False", f"--VoilaExecutor.cell_error_instruction={servers.CELL_ERROR}"):  # fmt: skip
+        assert arg in app.argv
+    assert app.env["NST_TEACH_CLASSROOM_OUTPUT_MB"] == "300" and app.env["NST_TEACH_CLASSROOM_DOWNLOADS_MB"] == "200"
+    said = app.notices[-1]
+    assert said.startswith("nst-teach: room for 4 paintings at once (--max-kernels") and "--idle-minutes" in said
+
+
+def test_nst_teach_app_takes_the_room_flags(tmp_path, monkeypatch, capsys):
+    from nst_teach import cli
+
+    seen = []
+    monkeypatch.setattr(servers, "choose_port", lambda ip, port, usual: 8872)
+    monkeypatch.setattr(servers, "serve", lambda command, open_browser: seen.append(command) or 0)
+    notebook = tmp_path / "lesson.ipynb"
+    notebook.write_text("{}")
+    flags = ["--max-kernels", "6", "--max-kernels-per-client", "2", "--warm-kernels", "1", "--idle-minutes", "7.5",
+             "--max-output-mb", "100", "--max-downloads-mb", "50"]  # fmt: skip
+    assert cli.main(["app", str(notebook), "--output-dir", str(tmp_path / "out"), *flags]) == 0
+    (command,) = seen
+    assert dataclasses.astuple(command.limits)[:6] == (6, 2, 1, 7.5, 100, 50)
+    with pytest.raises(SystemExit):  # argparse's own refusal
+        cli.main(["app", str(notebook), "--max-kernels", "-1"])
+    assert "invalid whole number (0 or more) value: '-1'" in capsys.readouterr().err
+    assert cli.main(["app", str(notebook), "--max-kernels", "0"]) == 2
+    assert "--max-kernels must be at least 1" in capsys.readouterr().err
+
+
+def test_a_seat_per_page_per_device_and_the_page_that_says_the_room_is_full():
+    from nst_teach.servers.voila_room import Full, Seats, framed, full_page
+
+    seats, kernels = Seats(max_kernels=2, max_kernels_per_client=1), set()
+    a = seats.take("10.0.0.5", kernels)
+    assert seats.take("10.0.0.5", kernels) == Full("device", 1, 1)
+    b = seats.take("10.0.0.6", kernels)
+    full = seats.take("10.0.0.7", kernels)
+    assert full == Full("room", 2, 2) and "The room is full: 2 paintings are running" in full_page(full)
+    seats.settle(b)  # its page ended without a kernel: the seat is free again
+    a.kernel_id = "k1"
+    kernels.add("k1")
+    c = seats.take("10.0.0.7", kernels)
+    c.kernel_id = "k2"
+    kernels.add("k2")
+    assert isinstance(seats.take("10.0.0.8", kernels), Full)
+    kernels.discard("k1")  # culled, or its tab closed
+    assert seats.take("10.0.0.8", kernels).client == "10.0.0.8"
+    page = full_page(Full("device", 2, 2))
+    assert "This device already has 2 paintings open" in page and "<script" not in page and "://" not in page
+    assert not framed(b"") and not framed((3).to_bytes(8, "little") + (99).to_bytes(8, "little") * 3)
 
 
 # --- the filter ------------------------------------------------------------------------------------------

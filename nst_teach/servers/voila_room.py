@@ -60,14 +60,15 @@ class Full:
     @property
     def message(self) -> str:
         """What the student reads."""
+        paintings = f"{self.running} painting{'s' if self.running != 1 else ''}"
         if self.reason == "device":
             return (
-                f"This device already has {self.running} paintings open, as many as one device may have. "
-                "Close one of its tabs (that frees its painting), then reload this page; or ask your instructor."
+                f"This device already has {paintings} open, as many as one device may have. Close one of its "
+                "tabs (that frees its painting), then reload this page; or ask your instructor."
             )
         return (
-            f"The room is full: {self.running} paintings are running on this machine, as many as it has room "
-            "for. Try again in a minute (this page tries again by itself), or ask your instructor."
+            f"The room is full: {paintings} {'are' if self.running != 1 else 'is'} running on this machine, as "
+            "many as it has room for. Try again in a minute (this page tries again by itself), or ask your instructor."
         )
 
 
