@@ -100,14 +100,15 @@ class Page:
         found = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', body) if status == 200 else None
         if found:
             self.kernel_id = found.group(1)
-            ws_url = (
-                f"ws{self.base[4:]}api/kernels/{self.kernel_id}/channels?session_id={self.session}&token={self.token}"
-            )
-            self._ws = await websocket_connect(
-                HTTPRequest(ws_url, network_interface=self.source, connect_timeout=30), subprotocols=[PROTOCOL]
-            )
-            self._reader = asyncio.ensure_future(self._read())
+            await self.connect(f"{self.base}api/kernels/{self.kernel_id}/channels?token={self.token}")
         return status, body
+
+    async def connect(self, url: str, headers: dict[str, str] | None = None) -> None:
+        """Opens the kernel's websocket at ``url`` (``http://…/api/kernels/ID/channels``), as a page does."""
+        ws_url = f"ws{url[4:]}{'&' if '?' in url else '?'}session_id={self.session}"
+        request = HTTPRequest(ws_url, headers=headers, network_interface=self.source, connect_timeout=30)
+        self._ws = await websocket_connect(request, subprotocols=[PROTOCOL])
+        self._reader = asyncio.ensure_future(self._read())
 
     async def load_widgets(self, timeout: float) -> None:
         """What the page's widget manager does: the widgets' ids, then each one's state."""

@@ -1,0 +1,244 @@
+"""The course on a real JupyterHub: ``deploy/jupyterhub/jupyterhub_config.py``, tested.
+
+The test starts JupyterHub with that file (configurable-http-proxy in front, everything on 127.0.0.1, its state
+in a temporary folder), with two students, alice and bob. Each logs in through the hub's REST API (a token
+asked for with the class's password: the DummyAuthenticator), starts a server of their own, and runs notebook 05
+(``05_style_transfer_live``, as ``nst-teach notebooks`` copied it into their folder, quick mode, the exercises
+unsolved, as a student first meets it) cell by cell in a kernel of that server, over the proxy and the kernel's
+websocket, the two at the same time. Then each student's folder holds the course and their own work, and
+nothing of the other's; both kernels read the one shared weights file (``NST_TEACH_WEIGHTS``) and the memory
+budget the hub gives.
+
+The hub, the proxy, the servers and their kernels are stopped at the end, pass or fail. Without
+configurable-http-proxy (``.ci/run`` installs Debian's ``node-configurable-http-proxy``) or JupyterHub (the
+``test`` extra) the test is skipped, and under CI it fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
+BENCH = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCH))
+import bench_app_load  # noqa: E402  (the kernel websocket's client, shared with the load test)
+
+sys.path.remove(str(BENCH))
+
+USERS = ("alice", "bob")
+NOTEBOOK = "05_style_transfer_live.ipynb"
+PROXY = "configurable-http-proxy"
+NODE_MODULES = Path("/usr/share/nodejs")  # where Debian's package keeps the proxy's modules
+
+pytestmark = pytest.mark.slow
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def api(base: str, method: str, path: str, token: str | None = None, body: dict | None = None) -> tuple[int, dict]:
+    """A request to the hub (or a server behind it) at ``base`` + ``path``: its status and its JSON."""
+    request = urllib.request.Request(
+        base + path, method=method, data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **({"Authorization": f"token {token}"} if token else {})},
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            text = response.read().decode()
+            return response.status, json.loads(text) if text.strip() else {}
+    except urllib.error.HTTPError as exc:
+        return exc.code, {"error": exc.read().decode(errors="replace")}
+    except (urllib.error.URLError, OSError) as exc:  # not listening (yet)
+        return 0, {"error": str(exc)}
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[dict]:
+    """JupyterHub with the course's configuration, alice and bob allowed; stopped with all it started."""
+    pytest.importorskip("jupyterhub", reason="JupyterHub is in the test extra: pip install -e '.[test]'")
+    if shutil.which(PROXY) is None:
+        message = f"{PROXY} is not installed (.ci/run installs Debian's node-configurable-http-proxy)"
+        if _in_ci():
+            pytest.fail(message + "; CI must run the hub test", pytrace=False)
+        pytest.skip(message)
+    from nst_teach.weights import write_random_weights
+
+    state, homes = tmp_path / "hub", tmp_path / "homes"
+    state.mkdir()
+    weights = tmp_path / "shared" / "vgg19_random.h5"
+    weights.parent.mkdir()
+    write_random_weights(weights, seed=0)  # the one weights file every student reads (random: no download)
+    port = free_port()
+    settings = {
+        "password": secrets.token_urlsafe(12),
+        "service_token": secrets.token_hex(24),
+        "base": f"http://127.0.0.1:{port}",
+        "homes": homes,
+        "weights": weights,
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "NST_TEACH_HOME"))}
+    env.update(
+        NST_TEACH_HUB_PASSWORD=settings["password"], NST_TEACH_HUB_SERVICE_TOKEN=settings["service_token"],
+        NST_TEACH_HUB_USERS=",".join(USERS), NST_TEACH_HUB_HOMES=str(homes), NST_TEACH_HUB_PORT=str(port),
+        NST_TEACH_HUB_PROXY_API_PORT=str(free_port()), NST_TEACH_HUB_HUB_PORT=str(free_port()),
+        NST_TEACH_WEIGHTS=str(weights), NST_TEACH_QUICK="1", NST_TEACH_OFFLINE="1", PYTHONUNBUFFERED="1",
+    )  # fmt: skip
+    if NODE_MODULES.is_dir():  # Debian's proxy finds its modules there; a Node.js from elsewhere needs telling
+        env["NODE_PATH"] = os.pathsep.join(p for p in (str(NODE_MODULES), env.get("NODE_PATH", "")) if p)
+    log = (state / "hub.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=state, env=env,
+                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               start_new_session=True)  # fmt: skip
+    seen: dict[int, psutil.Process] = {}
+
+    def remember() -> None:
+        with contextlib.suppress(psutil.Error):
+            for child in psutil.Process(process.pid).children(recursive=True):
+                seen.setdefault(child.pid, child)
+
+    settings.update(process=process, remember=remember, log=state / "hub.log")
+    try:
+        deadline = time.monotonic() + 120
+        while api(settings["base"], "GET", "/hub/api/")[0] != 200:
+            assert process.poll() is None, (state / "hub.log").read_text()[-4000:]
+            assert time.monotonic() < deadline, "the hub did not answer:\n" + (state / "hub.log").read_text()[-4000:]
+            time.sleep(0.5)
+        remember()
+        yield settings
+    finally:
+        remember()
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)  # the hub stops the students' servers and the proxy (cleanup_*)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        _, alive = psutil.wait_procs(list(seen.values()), timeout=15)
+        for child in alive:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        log.close()
+
+
+async def run_notebook(hub: dict, user: str, token: str, cells: list[str]) -> list[str]:
+    """Runs ``cells`` in a new kernel of ``user``'s server, through the proxy; returns what each printed."""
+    base = f"{hub['base']}/user/{user}/"
+    status, kernel = api(base, "POST", "api/kernels", token, {"name": "python3", "path": "nst-teach-course"})
+    assert status == 201, kernel
+    channel = bench_app_load.Page(base, token, "127.0.0.1")
+    await channel.connect(f"{base}api/kernels/{kernel['id']}/channels", headers={"Authorization": f"token {token}"})
+    printed = []
+    try:
+        for index, code in enumerate(cells):
+            seen = len(channel.messages)
+            reply = await channel.request("execute_request", {"code": code, "silent": False, "store_history": True,
+                                                              "user_expressions": {}, "allow_stdin": False,
+                                                              "stop_on_error": True}, 600, wait="reply")  # fmt: skip
+            await asyncio.sleep(0.2)  # the last outputs, which may follow the reply
+            out = "".join(m["content"].get("text", "") for m in channel.messages[seen:] if m["msg_type"] == "stream")
+            errors = [m["content"] for m in channel.messages[seen:] if m["msg_type"] == "error"]
+            assert reply["content"]["status"] == "ok", f"{user}: cell {index} failed: {errors}\n{code[:500]}"
+            printed.append(out)
+    finally:
+        await channel.close()
+        api(base, "DELETE", f"api/kernels/{kernel['id']}", token)
+    return printed
+
+
+@pytest.mark.timeout(1500)
+def test_two_students_log_in_spawn_and_run_notebook_05_each_in_their_own_folder(hub):
+    base = hub["base"]
+    tokens = {}
+    for user in USERS:  # logging in through the REST API: a token for the class's password
+        status, answer = api(base, "POST", f"/hub/api/users/{user}/tokens",
+                             body={"auth": {"username": user, "password": hub["password"]}})  # fmt: skip
+        assert status in (200, 201), answer
+        tokens[user] = answer["token"]
+        wrong = {"auth": {"username": user, "password": "wrong-word"}}
+        status, _ = api(base, "POST", f"/hub/api/users/{user}/tokens", body=wrong)
+        assert status == 403, "a wrong password got a token"
+    for user in USERS:
+        status, answer = api(base, "POST", f"/hub/api/users/{user}/server", tokens[user])
+        assert status in (201, 202), answer
+    deadline = time.monotonic() + 300
+    for user in USERS:
+        while (
+            not api(base, "GET", f"/hub/api/users/{user}", tokens[user])[1].get("servers", {}).get("", {}).get("ready")
+        ):
+            assert time.monotonic() < deadline, f"{user}'s server did not start:\n{hub['log'].read_text()[-4000:]}"
+            time.sleep(1)
+    hub["remember"]()
+    status, users = api(base, "GET", "/hub/api/users", hub["service_token"])
+    assert status == 200 and sorted(u["name"] for u in users) == list(USERS)
+    status, _ = api(base, "GET", "/user/bob/api/contents", tokens["alice"])
+    assert status == 403, "alice's token opened bob's server"
+
+    for user in USERS:  # the course, copied at spawn into each one's folder
+        course = hub["homes"] / user / "nst-teach-course"
+        assert (course / NOTEBOOK).is_file() and (course / "00_welcome.ipynb").is_file(), sorted(course.iterdir())
+    cells = [c.source for c in nbformat.read(hub["homes"] / USERS[0] / "nst-teach-course" / NOTEBOOK, 4).cells
+             if c.cell_type == "code"]  # fmt: skip
+    work = (
+        "import os, pathlib\n"
+        "pathlib.Path('my-work.txt').write_text(os.environ['USER'])\n"
+        "print('ENV', os.environ['NST_TEACH_WEIGHTS'], os.environ['NST_TEACH_MEMORY_BUDGET_MB'], os.getcwd())"
+    )
+
+    async def both() -> list[list[str]]:
+        return await asyncio.gather(*(run_notebook(hub, user, tokens[user], [*cells, work]) for user in USERS))
+
+    started = time.monotonic()
+    printed = asyncio.run(both())
+    hub["remember"]()
+    print(f"notebook 05 in both kernels: {time.monotonic() - started:.0f} s")
+    for user, out in zip(USERS, printed):
+        weights, budget, cwd = out[-1].split("ENV ", 1)[1].split()
+        assert weights == str(hub["weights"]), "each student reads the one shared weights file"
+        assert int(budget) > 1000 and cwd == str((hub["homes"] / user / "nst-teach-course").resolve())
+        assert any("quick mode" in text for text in out), "the notebook ran in quick mode"
+
+    assert sorted(p.name for p in hub["homes"].iterdir()) == list(USERS)
+    trees = {}
+    for user in USERS:
+        home = hub["homes"] / user
+        files = {p.relative_to(home).as_posix() for p in home.rglob("*") if p.is_file()}
+        trees[user] = files
+        assert (home / "nst-teach-course" / "my-work.txt").read_text() == user
+        for other in USERS:
+            if other != user:
+                assert not any(other in path for path in files), f"{user}'s folder holds {other}'s work"
+                contents = " ".join(
+                    (home / path).read_text(errors="replace") for path in files if path.endswith((".txt", ".json"))
+                )
+                assert str(hub["homes"] / other) not in contents
+    courses = [{path for path in trees[user] if path.startswith("nst-teach-course/")} for user in USERS]
+    assert courses[0] == courses[1], "the two course folders hold the same files, each their own"
+    assert "nst-teach-course/my-work.txt" in courses[0] and f"nst-teach-course/{NOTEBOOK}" in courses[0]
