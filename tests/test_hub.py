@@ -49,8 +49,6 @@ NOTEBOOK = "05_style_transfer_live.ipynb"
 PROXY = "configurable-http-proxy"
 NODE_MODULES = Path("/usr/share/nodejs")  # where Debian's package keeps the proxy's modules
 
-pytestmark = pytest.mark.slow
-
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
@@ -173,6 +171,7 @@ async def run_notebook(hub: dict, user: str, token: str, cells: list[str]) -> li
     return printed
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(1500)
 def test_two_students_log_in_spawn_and_run_notebook_05_each_in_their_own_folder(hub):
     base = hub["base"]
@@ -242,3 +241,20 @@ def test_two_students_log_in_spawn_and_run_notebook_05_each_in_their_own_folder(
     courses = [{path for path in trees[user] if path.startswith("nst-teach-course/")} for user in USERS]
     assert courses[0] == courses[1], "the two course folders hold the same files, each their own"
     assert "nst-teach-course/my-work.txt" in courses[0] and f"nst-teach-course/{NOTEBOOK}" in courses[0]
+
+
+def test_the_zero_to_jupyterhub_config_carries_the_measured_memory_and_says_it_is_untested():
+    import yaml
+
+    from nst_teach.servers.room import KERNEL_PEAK_BYTES
+
+    path = ROOT / "deploy" / "zero-to-jupyterhub" / "config.yaml"
+    text = path.read_text()
+    config = yaml.safe_load(text)
+    assert "UNTESTED ON KUBERNETES" in text
+    memory = config["singleuser"]["memory"]
+    assert float(memory["guarantee"].rstrip("G")) * 1e9 >= KERNEL_PEAK_BYTES["normal"] * 0.95
+    assert float(memory["limit"].rstrip("G")) * 1e9 >= KERNEL_PEAK_BYTES["normal"] + 0.5e9
+    budget = int(config["singleuser"]["extraEnv"]["NST_TEACH_MEMORY_BUDGET_MB"]) * 2**20
+    assert budget < float(memory["limit"].rstrip("G")) * 1e9
+    assert "nst-teach notebooks" in " ".join(config["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"])
