@@ -2,14 +2,21 @@
 
 Binder gives a session about 2 GB of RAM and one CPU.  The heaviest cells of the
 course are the live dashboard of ``notebooks/05_style_transfer_live.ipynb`` (and
-the classroom app) at the normal-mode size, 400×300 with the "Inside the network"
-panels, and the preview grid of ``notebooks/06_experiments.ipynb``.  This script
-runs each in a fresh ipykernel, as the notebook does (widgets, matplotlib, the
-asyncio runner), for a few iterations — memory levels off after the first ones —
-and prints the kernel's peak resident memory (``VmHWM``).
+the classroom app's Paint tab) at the normal-mode size, 400×300 with its layer grid
+(every style layer's Gram matrices and the content layer's feature maps, live), and
+the preview grid of ``notebooks/06_experiments.ipynb`` (the app's Compare β tab).
+This script runs each in a fresh ipykernel, as the notebook does (widgets, matplotlib,
+the asyncio runner), for a few iterations — memory levels off after the first ones —
+and prints the kernel's peak resident memory (``VmHWM``). The last two cells are the
+classroom app's worst cases: the Paint tab with one layer's detail open too, and Paint
+then Compare β in one page's kernel (it runs one at a time, and keeps both). Their
+largest peak is the figure ``nst_teach/servers/room.py`` keeps as ``KERNEL_PEAK_BYTES``
+(the app's default ``--max-kernels``, the JupyterHub configurations' memory limits):
+the script prints it.
 
     python benchmarks/bench_kernel_memory.py                 # float32 (what a Binder CPU runs), 10 iterations
     python benchmarks/bench_kernel_memory.py --precision auto
+    python benchmarks/bench_kernel_memory.py --course-mode quick  # nst-teach app --quick's sizes (64×48)
     python benchmarks/bench_kernel_memory.py --quick         # 2 iterations: checks the script, same sizes
 
 Seeded random VGG-19 weights are used when the ImageNet file is not available; the
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import tempfile
@@ -33,7 +41,7 @@ SETUP = """
 from nst_teach.course import settings
 from nst_teach.samples import load_sample, sample_names
 course = settings(full_size=True)  # the seed's sizes: the most a student can choose, and nothing timed
-assert not course.quick, "unset NST_TEACH_QUICK: this measures normal mode"
+assert course.quick == {quick}, "NST_TEACH_QUICK is not as --course-mode asks"
 content, style = load_sample(sample_names("content")[0]), load_sample(sample_names("style")[0])
 """
 
@@ -56,7 +64,32 @@ grid.start()
 await grid.wait()
 print(grid.status)
 """,
+    "app's Paint tab: the dashboard, its layer grid and one layer's detail open": """
+from nst_teach.widgets import StyleTransferDashboard
+dashboard = StyleTransferDashboard(content, style, size=course.size, iterations={iterations}, every=1,
+                                   precision={precision!r}, panel_layer="block4_conv1")
+display(dashboard)
+dashboard.start()
+await dashboard.wait()
+print(dashboard.status)
+""",
+    "app: Paint (layer grid, one layer open), then Compare β, in one page's kernel": """
+from nst_teach.widgets import PreviewGrid, StyleTransferDashboard
+dashboard = StyleTransferDashboard(content, style, size=course.size, iterations={iterations}, every=1,
+                                   precision={precision!r}, panel_layer="block4_conv1")
+grid = PreviewGrid(content, style, vary={{"beta": [1e1, 1e2, 1e3, 1e4]}}, size=course.small_size,
+                   iterations={iterations}, precision={precision!r})
+display(dashboard, grid)
+dashboard.start()
+await dashboard.wait()
+grid.start()  # one run at a time in a kernel (starting the grid would stop the dashboard's run): one after the other
+await grid.wait()
+print(dashboard.status.split(".")[0], "|", grid.status)
+""",
 }
+
+#: The cells whose largest peak is the app's kernel peak (``KERNEL_PEAK_BYTES`` in nst_teach/servers/room.py).
+APP_CELLS = tuple(name for name in CELLS if name.startswith("app"))
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -67,7 +100,7 @@ def peak_rss_mib(pid: int) -> float:
     raise RuntimeError("no VmHWM in /proc/<pid>/status (Linux only)")
 
 
-def run_in_kernel(code: str, env: dict[str, str], timeout: float = 1800) -> tuple[float, str]:
+def run_in_kernel(code: str, env: dict[str, str], quick: bool = False, timeout: float = 1800) -> tuple[float, str]:
     """Runs ``SETUP`` and ``code`` in a fresh ipykernel; returns (peak RSS in MiB, what it printed)."""
     from jupyter_client.manager import KernelManager
 
@@ -85,7 +118,7 @@ def run_in_kernel(code: str, env: dict[str, str], timeout: float = 1800) -> tupl
             elif msg["header"]["msg_type"] == "error":
                 printed.append("\n".join(msg["content"]["traceback"]))
 
-        for source in (SETUP, code):
+        for source in (SETUP.format(quick=quick), code):
             reply = client.execute_interactive(source, timeout=timeout, output_hook=keep)
             if reply["content"]["status"] != "ok":
                 raise RuntimeError("the cell failed:\n" + "".join(printed))
@@ -101,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=10, help="iterations per run (default 10)")
     parser.add_argument("--precision", default="float32", choices=["float32", "bfloat16", "auto"])
     parser.add_argument("--quick", action="store_true", help="2 iterations per run")
+    parser.add_argument("--course-mode", choices=["normal", "quick"], default="normal",
+                        help="the sizes: normal (400×300, the default) or quick (nst-teach app --quick)")  # fmt: skip
     parser.add_argument("--json", default=str(HERE / "results" / "bench_kernel_memory.json"))
     args = parser.parse_args(argv)
     iterations = 2 if args.quick else args.iterations
@@ -109,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="nst-kernel-mem-") as tmp:
         env = {k: v for k, v in os.environ.items() if k != "NST_TEACH_QUICK"}
+        quick = args.course_mode == "quick"
+        if quick:
+            env["NST_TEACH_QUICK"] = "1"
         env.update(NST_TEACH_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="3")
         status = weights_status("auto")
         if status.kind == "imagenet" and status.path and Path(status.path).exists():
@@ -118,26 +156,33 @@ def main(argv: list[str] | None = None) -> int:
             write_random_weights(weights, seed=0)
             env["NST_TEACH_WEIGHTS"] = str(weights)
             note = "seeded random VGG-19 (same shapes as ImageNet)"
-        print(f"weights: {note}; precision: {args.precision}; {iterations} iterations per run")
+        print(f"weights: {note}; precision: {args.precision}; {iterations} iterations per run; "
+              f"{args.course_mode} mode")  # fmt: skip
         figures: dict[str, float] = {}
         for name, template in CELLS.items():
             code = textwrap.dedent(template.format(iterations=iterations, precision=args.precision))
             started = time.perf_counter()
-            peak, printed = run_in_kernel(code, env)
+            peak, printed = run_in_kernel(code, env, quick)
             figures[name] = round(peak, 1)
             last = printed.splitlines()[-1] if printed else ""
             print(
                 f"{name}: kernel peak RSS {peak:.0f} MiB ({time.perf_counter() - started:.0f} s) — {last[:100]}",
                 flush=True,
             )
+    app_peak = max(figures[name] for name in APP_CELLS)
+    print(
+        f"the app's kernel peak in {args.course_mode} mode: {app_peak:.0f} MiB; nst_teach/servers/room.py keeps "
+        f"KERNEL_PEAK_BYTES[{args.course_mode!r}] = {math.ceil(app_peak / 10) * 10} * MiB (rounded up to 10 MiB)"
+    )
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         json.dumps(
-            {"weights": note, "precision": args.precision, "iterations": iterations, "kernel_peak_rss_mib": figures},
+            {"weights": note, "precision": args.precision, "iterations": iterations, "course_mode": args.course_mode,
+             "kernel_peak_rss_mib": figures, "app_kernel_peak_mib": app_peak},
             indent=2,
         )
-    )
+    )  # fmt: skip
     print(f"wrote {out}")
     return 0
 
