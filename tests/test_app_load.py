@@ -136,7 +136,8 @@ def test_an_idle_page_and_a_closed_tab_give_their_kernel_and_seat_back(app):
 
     async def scenario() -> None:
         idle = bench_app_load.Page(base, token, "127.0.0.21")
-        assert (await idle.open(300))[0] == 200
+        status, body = await idle.open(300)
+        assert status == 200 and 'id="nst-teach-gone"' in body  # what the page says once its kernel is gone
         await idle.load_widgets(120)
         kernel = f"{base}api/kernels/{idle.kernel_id}?token={token}"
         assert await status_of(kernel) == 200
