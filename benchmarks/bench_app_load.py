@@ -397,7 +397,7 @@ def start_app(
             stop_app(process)
             raise RuntimeError(f"nst-teach app did not start:\n{text[-3000:]}")
         time.sleep(0.5)
-    warm = re.search(r"(\d+) warm kernels", text)
+    warm = re.search(r"(\d+) warm kernels?", text)
     log = next(folder.glob("nst-teach-output/app-*.log"), None)
     while warm and int(warm.group(1)) and log and "Kernel pool of" not in log.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:  # the warm kernels: ready before the class

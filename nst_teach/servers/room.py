@@ -282,6 +282,7 @@ def describe(limits: RoomLimits) -> str:
     return (
         f"nst-teach: room for {limits.max_kernels} paintings at once (--max-kernels{basis}), "
         f"{limits.max_kernels_per_client} per device (--max-kernels-per-client), {limits.warm_kernels} warm "
-        f"kernels (--warm-kernels); {idle}; Save stops at {limits.max_output_mb:g} MB (--max-output-mb), "
+        f"kernel{'s' if limits.warm_kernels != 1 else ''} (--warm-kernels); {idle}; Save stops at "
+        f"{limits.max_output_mb:g} MB (--max-output-mb), "
         f"downloads at {limits.max_downloads_mb:g} MB (--max-downloads-mb)"
     )
