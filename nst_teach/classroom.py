@@ -58,6 +58,7 @@ __all__ = [
     "disable",
     "current",
     "hide_tracebacks",
+    "error_line",
     "folder_bytes",
     "room_for",
     "safe_stem",
@@ -332,6 +333,19 @@ def hide_tracebacks(shell: Any = None) -> bool:
     with contextlib.suppress(RuntimeError):  # no running loop (plain Python): nothing to change
         asyncio.get_running_loop().set_exception_handler(_loop_error_to_the_log)
     return True
+
+
+def error_line(error: BaseException) -> str:
+    """The line a widget's status shows for an error its button caught: in classroom mode, :func:`hide_tracebacks`'s.
+
+    Outside classroom mode it is the error's kind and message. In classroom mode a message may name the
+    installation's files, so the page gets one line (an nst-teach error's own message, else its kind) and
+    the traceback goes to the server's log.
+    """
+    if current() is None:
+        return str(error) if isinstance(error, NSTError) else f"{type(error).__name__}: {error}"
+    _to_the_log("".join(traceback.format_exception(type(error), error, error.__traceback__)))
+    return _one_line(error)
 
 
 def _one_line(error: BaseException) -> str:

@@ -676,6 +676,29 @@ def test_an_error_shows_one_line_on_the_page_and_its_traceback_in_the_log(error,
     assert 'Traceback (most recent call last)\n  File "/srv/nst/secret.py", line 3\nBoom' in logged  # colours gone
 
 
+def test_a_widgets_caught_error_is_one_line_in_the_classroom_and_the_log_has_the_rest(tmp_path, capfd):
+    from nst_teach import widgets
+    from nst_teach.samples import load_sample
+
+    dashboard = widgets.StyleTransferDashboard(load_sample("cottage"), load_sample("swirls"), size=(48, 32),
+                                               weights="random")  # fmt: skip
+
+    def broken() -> None:
+        raise FileNotFoundError("/srv/nst/secret/folder/picture.jpg")
+
+    callback = widgets._base._safe(dashboard, broken)
+    callback()
+    assert "/srv/nst/secret" in dashboard.status  # a notebook of one's own: the whole message helps
+    classroom.enable(tmp_path)
+    try:
+        callback()
+        assert "/srv/nst/secret" not in dashboard.status
+        assert "Something went wrong (FileNotFoundError)" in dashboard.status
+        assert "/srv/nst/secret/folder/picture.jpg" in capfd.readouterr().err  # the server's log has it
+    finally:
+        classroom.disable()
+
+
 def test_without_a_kernel_there_is_no_traceback_to_hide():
     assert classroom.hide_tracebacks(None) is False  # plain Python: no IPython shell running
 

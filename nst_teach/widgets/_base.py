@@ -19,8 +19,8 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
-from .. import images
-from ..errors import ImageError, LayerError, NSTError, OptionError
+from .. import classroom, images
+from ..errors import ImageError, LayerError, OptionError
 from ..layers import layer_name
 from ..validate import is_batch
 
@@ -166,7 +166,7 @@ def _safe(owner: _Widget, method: Callable[[], Any]) -> Callable[[Any], None]:
         try:
             method()
         except Exception as exc:  # noqa: BLE001 - a click never raises into the browser
-            owner._set_status(f"{type(exc).__name__}: {exc}" if not isinstance(exc, NSTError) else str(exc), "error")
+            owner._set_status(classroom.error_line(exc), "error")  # in the classroom app: one line, the log the rest
 
     return callback
 

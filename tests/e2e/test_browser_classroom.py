@@ -110,13 +110,21 @@ def test_the_saved_pictures_are_not_served_by_voila(voila_app: Any, course_dir: 
         assert status == (200 if path == "figure.png" else 403), f"/voila/files/{path}: {status}"
 
 
-def _decode(frame: str | bytes) -> dict[str, Any]:
-    """One kernel message from the websocket's (legacy) wire format: JSON, or binary with JSON first."""
-    if isinstance(frame, str):
-        return json.loads(frame)
-    count = int.from_bytes(frame[:4], "big")
-    offsets = [int.from_bytes(frame[4 * (i + 1) : 4 * (i + 2)], "big") for i in range(count)]
-    return json.loads(frame[offsets[0] : offsets[1] if count > 1 else None])
+def _decode(frame: bytes) -> dict[str, Any]:
+    """One kernel message from the page's wire format (``v1.kernel.websocket.jupyter.org``)."""
+    from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
+
+    _, parts = deserialize_msg_from_ws_v1(frame)
+    header, parent, metadata, content = (json.loads(part) for part in parts[:4])
+    return {"header": header, "parent_header": parent, "metadata": metadata, "content": content}
+
+
+def _encode(message: dict[str, Any]) -> bytes:
+    """``message`` in the page's wire format, on its channel."""
+    from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
+
+    body = {key: value for key, value in message.items() if key != "channel"}
+    return serialize_msg_to_ws_v1(body, message["channel"], pack=lambda part: json.dumps(part).encode())
 
 
 def _message(msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -128,6 +136,7 @@ def _message(msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
 def test_code_sent_to_the_kernel_over_its_websocket_is_refused(
     app_page: Any, voila_app: Any, tmp_path: Path, output_dir: Path
 ) -> None:
+    from websockets.exceptions import InvalidStatus
     from websockets.sync.client import connect
 
     kernel = app_page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
@@ -139,9 +148,12 @@ def test_code_sent_to_the_kernel_over_its_websocket_is_refused(
     address = voila_app.url.replace("http://", "ws://")
     assert address.startswith("ws://127.0.0.1:")
     answers: list[dict[str, Any]] = []
-    with connect(f"{address}/api/kernels/{kernel}/channels?token={voila_app.token}", open_timeout=30) as ws:
-        ws.send(json.dumps(execute))
-        ws.send(json.dumps(info))  # allowed: its reply proves the connection reaches the kernel
+    channels = f"{address}/api/kernels/{kernel}/channels?token={voila_app.token}"
+    with pytest.raises(InvalidStatus, match="400"):  # the old protocol: refused (SECURITY.md, forged messages)
+        connect(channels, open_timeout=30)
+    with connect(channels, open_timeout=30, subprotocols=["v1.kernel.websocket.jupyter.org"]) as ws:
+        ws.send(_encode(execute))
+        ws.send(_encode(info))  # allowed: its reply proves the connection reaches the kernel
         deadline = time.monotonic() + 60
         replied = False
         while time.monotonic() < deadline and not replied:
