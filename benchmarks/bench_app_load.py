@@ -429,6 +429,9 @@ def stop_app(process: subprocess.Popen) -> None:
 
 async def room(n: int, base: str, token: str, app_pid: int, max_kernels: int, args: argparse.Namespace) -> dict:
     """N students on the app at ``base``: their reports and the memory, as one dict of figures."""
+    # Every student's requests at once, as N browsers send them: Tornado's client otherwise queues all but
+    # 10 and times them out itself ("HTTP 599: Timeout in request queue"), which no server did.
+    AsyncHTTPClient.configure(None, max_clients=4 * n + 10)
     reports = [StudentReport(i, f"127.0.0.{10 + i % args.devices}") for i in range(n)]
     first = min(n, max_kernels)
     painted = [asyncio.Event() for _ in range(n)]
