@@ -24,7 +24,7 @@ What it sets up:
 - **The weights, once.** ``$NST_TEACH_WEIGHTS`` (the ImageNet file, downloaded once with
   ``KERAS_HOME=/opt/nst-teach nst-teach weights --download``) is passed to every server, as are
   ``NST_TEACH_OFFLINE`` and ``NST_TEACH_QUICK`` when the hub has them.
-- **Memory.** A course kernel peaks at ``nst_teach.servers.room.KERNEL_PEAK_BYTES`` (about 1.3 GB, measured by
+- **Memory.** A course kernel peaks at ``nst_teach.servers.room.KERNEL_PEAK_BYTES`` (about 1.4 GB, measured by
   ``benchmarks/bench_kernel_memory.py``): each student is guaranteed that and limited to it plus 0.5 GB for
   the server (2 GB), and ``NST_TEACH_MEMORY_BUDGET_MB`` tells nst-teach the same, so that a run which would
   not fit is refused with a size that does instead of the kernel dying. This spawner cannot enforce the
