@@ -187,8 +187,8 @@ def room_limits(
         OptionError: ``--max-kernels 0``, or a per-client limit above the machine's.
 
     >>> limits = room_limits(quick=True, ip="0.0.0.0", output_dir=Path("out"), budget=8 * 2**30)
-    >>> limits.max_kernels, limits.max_kernels_per_client, limits.warm_kernels
-    (9, 2, 2)
+    >>> limits.max_kernels, limits.max_kernels_per_client, limits.warm_kernels  # (8 − 1) GiB / 1190 MiB: 6 fit
+    (5, 2, 1)
     """
     given = {name: value for name, value in (given or {}).items() if value is not None}
     mode = "quick" if quick else "normal"
