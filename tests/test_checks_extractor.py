@@ -11,32 +11,15 @@ import functools
 
 import keras
 import numpy as np
-import pytest
 import tensorflow as tf
+from test_checks import assert_fails, first_attempt  # noqa: F401 - the autouse fixture applies here too
 
 import nst_teach as nst
-from nst_teach.checks import EXERCISES, CheckResult, check_build_extractor
+from nst_teach.checks import EXERCISES, check_build_extractor
 from nst_teach.checks.extractor import _CASES, _networks, _references
 from nst_teach.checks.hints import _forget_attempts
 from nst_teach.layers import layer_index
 from nst_teach_instructor.solutions import solution
-
-
-@pytest.fixture(autouse=True)
-def first_attempt():
-    """Every test starts at the gentlest hint: the count of repeated mistakes is per process."""
-    _forget_attempts()
-    yield
-    _forget_attempts()
-
-
-def assert_fails(result: CheckResult, mistake: str | None, *keywords: str) -> None:
-    assert isinstance(result, CheckResult)
-    assert not result.passed and not result, str(result)
-    if mistake is not None:
-        assert result.mistake is not None and mistake in result.mistake.split("+"), (result.mistake, str(result))
-    for word in keywords:
-        assert word in result.message, (word, result.message)
 
 
 def _path(vgg, pool=None, start=None):
