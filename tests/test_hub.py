@@ -45,6 +45,7 @@ import bench_app_load  # noqa: E402  (the kernel websocket's client, shared with
 sys.path.remove(str(BENCH))
 
 USERS = ("alice", "bob")
+INSTRUCTOR = "teacher"  #: a hub user with nbgrader's instructor configuration (NST_TEACH_HUB_INSTRUCTORS)
 NOTEBOOK = "05_style_transfer_live.ipynb"
 PROXY = "configurable-http-proxy"
 NODE_MODULES = Path("/usr/share/nodejs")  # where Debian's package keeps the proxy's modules
@@ -99,11 +100,13 @@ def hub(tmp_path: Path) -> Iterator[dict]:
         "base": f"http://127.0.0.1:{port}",
         "homes": homes,
         "weights": weights,
+        "exchange": tmp_path / "exchange",
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "NST_TEACH_HOME"))}
     env.update(
         NST_TEACH_HUB_PASSWORD=settings["password"], NST_TEACH_HUB_SERVICE_TOKEN=settings["service_token"],
-        NST_TEACH_HUB_USERS=",".join(USERS), NST_TEACH_HUB_HOMES=str(homes), NST_TEACH_HUB_PORT=str(port),
+        NST_TEACH_HUB_USERS=",".join([*USERS, INSTRUCTOR]), NST_TEACH_HUB_INSTRUCTORS=INSTRUCTOR,
+        NST_TEACH_HUB_HOMES=str(homes), NST_TEACH_HUB_PORT=str(port), NST_TEACH_HUB_EXCHANGE=str(tmp_path / "exchange"),
         NST_TEACH_HUB_PROXY_API_PORT=str(free_port()), NST_TEACH_HUB_HUB_PORT=str(free_port()),
         NST_TEACH_WEIGHTS=str(weights), NST_TEACH_QUICK="1", NST_TEACH_OFFLINE="1", PYTHONUNBUFFERED="1",
     )  # fmt: skip
@@ -171,12 +174,10 @@ async def run_notebook(hub: dict, user: str, token: str, cells: list[str]) -> li
     return printed
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(1500)
-def test_two_students_log_in_spawn_and_run_notebook_05_each_in_their_own_folder(hub):
-    base = hub["base"]
-    tokens = {}
-    for user in USERS:  # logging in through the REST API: a token for the class's password
+def log_in_and_start(hub: dict, users: tuple[str, ...]) -> dict[str, str]:
+    """Each user logs in through the hub's REST API (a token for the class's password) and starts a server."""
+    base, tokens = hub["base"], {}
+    for user in users:
         status, answer = api(base, "POST", f"/hub/api/users/{user}/tokens",
                              body={"auth": {"username": user, "password": hub["password"]}})  # fmt: skip
         assert status in (200, 201), answer
@@ -184,19 +185,28 @@ def test_two_students_log_in_spawn_and_run_notebook_05_each_in_their_own_folder(
         wrong = {"auth": {"username": user, "password": "wrong-word"}}
         status, _ = api(base, "POST", f"/hub/api/users/{user}/tokens", body=wrong)
         assert status == 403, "a wrong password got a token"
-    for user in USERS:
+    for user in users:
         status, answer = api(base, "POST", f"/hub/api/users/{user}/server", tokens[user])
         assert status in (201, 202), answer
     deadline = time.monotonic() + 300
-    for user in USERS:
+    for user in users:
         while (
             not api(base, "GET", f"/hub/api/users/{user}", tokens[user])[1].get("servers", {}).get("", {}).get("ready")
         ):
             assert time.monotonic() < deadline, f"{user}'s server did not start:\n{hub['log'].read_text()[-4000:]}"
             time.sleep(1)
     hub["remember"]()
+    return tokens
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+def test_two_students_log_in_spawn_and_run_notebook_05_each_in_their_own_folder(hub):
+    base = hub["base"]
+    tokens = log_in_and_start(hub, USERS)
+    hub["remember"]()
     status, users = api(base, "GET", "/hub/api/users", hub["service_token"])
-    assert status == 200 and sorted(u["name"] for u in users) == list(USERS)
+    assert status == 200 and sorted(u["name"] for u in users) == sorted([*USERS, INSTRUCTOR])
     status, _ = api(base, "GET", "/user/bob/api/contents", tokens["alice"])
     assert status == 403, "alice's token opened bob's server"
 
@@ -241,6 +251,99 @@ def test_two_students_log_in_spawn_and_run_notebook_05_each_in_their_own_folder(
     courses = [{path for path in trees[user] if path.startswith("nst-teach-course/")} for user in USERS]
     assert courses[0] == courses[1], "the two course folders hold the same files, each their own"
     assert "nst-teach-course/my-work.txt" in courses[0] and f"nst-teach-course/{NOTEBOOK}" in courses[0]
+
+
+ASSIGNMENT = "04_gram_and_style_cost"  #: released, fetched, handed in and graded on the hub
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+def test_nbgrader_exchange_on_the_hub_release_fetch_submit_collect_and_autograde(hub):
+    """The instructor releases an assignment from a terminal of their server; alice and bob fetch it and hand it
+    in through their servers' Assignments tab (its requests: ``/assignments``, ``fetch``, ``submit``), alice
+    with her answers saved as JupyterLab saves them; the instructor collects and autogrades."""
+    pytest.importorskip("nbgrader", reason="nbgrader: pip install './instructor[nbgrader]'")
+    pytest.importorskip("nst_teach_instructor", reason="the instructor's package: pip install ./instructor")
+    from nbgrader.api import Gradebook
+    from test_nbgrader import _text, solved_notebook
+
+    from nst_teach_instructor.nbgrader import COURSE_ID
+
+    base, homes, name = hub["base"], hub["homes"], f"{ASSIGNMENT}.ipynb"
+    tokens = log_in_and_start(hub, (*USERS, INSTRUCTOR))
+    config = (homes / INSTRUCTOR / ".jupyter" / "nbgrader_config.py").read_text()
+    assert f"c.CourseDirectory.course_id = {COURSE_ID!r}" in config, "the hub's course is the instructor package's"
+    assert f"c.Exchange.root = {str(hub['exchange'].resolve())!r}" in config and "student_id" not in config
+    for user in USERS:
+        assert f"student_id = {user!r}" in (homes / user / ".jupyter" / "nbgrader_config.py").read_text()
+
+    def in_a_terminal(*commands: str) -> None:
+        """The instructor's shell commands, run in their server (from a kernel there, as its terminal would)."""
+        code = (
+            "import subprocess\n"
+            f"for command in {list(commands)!r}:\n"
+            "    done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=900)\n"
+            "    assert done.returncode == 0 and '[ERROR]' not in done.stderr, (command, done.stderr[-3000:])\n"
+        )
+        asyncio.run(run_notebook(hub, INSTRUCTOR, tokens[INSTRUCTOR], [code]))
+
+    in_a_terminal(  # nst-teach and nbgrader by name: the hub puts this environment's commands on the PATH
+        "nst-teach notebooks --nbgrader ~/grading",
+        f"cd ~/grading && nbgrader generate_assignment {ASSIGNMENT} --force",
+        f"cd ~/grading && nbgrader release_assignment {ASSIGNMENT}",
+    )
+    source = json.loads((homes / INSTRUCTOR / "grading" / "source" / ASSIGNMENT / name).read_text())
+    for user in USERS:
+        server = f"{base}/user/{user}/"
+        status, listed = api(server, "GET", f"assignments?course_id={COURSE_ID}", tokens[user])
+        assert status == 200 and listed["success"], listed
+        assert [a["assignment_id"] for a in listed["value"] if a["status"] == "released"] == [ASSIGNMENT], listed
+        status, fetched = api(server, "POST", "assignments/fetch", tokens[user],
+                              {"course_id": COURSE_ID, "assignment_id": ASSIGNMENT})  # fmt: skip
+        assert status == 200 and fetched["success"], fetched
+        assert (homes / user / ASSIGNMENT / name).is_file(), f"{user} fetched nothing into their folder"
+    path = f"api/contents/{ASSIGNMENT}/{name}"
+    status, model = api(f"{base}/user/alice/", "GET", path, tokens["alice"])
+    assert status == 200, model
+    answered = {"type": "notebook", "format": "json", "content": solved_notebook(model["content"], source)}
+    assert api(f"{base}/user/alice/", "PUT", path, tokens["alice"], answered)[0] == 200  # saved, as Lab saves
+    for user in USERS:  # bob hands the assignment in as fetched
+        status, submitted = api(f"{base}/user/{user}/", "POST", "assignments/submit", tokens[user],
+                                {"course_id": COURSE_ID, "assignment_id": ASSIGNMENT})  # fmt: skip
+        assert status == 200 and submitted["success"], submitted
+    inbound = sorted(p.name.split("+")[0] for p in (hub["exchange"] / COURSE_ID / "inbound").iterdir())
+    assert inbound == sorted(USERS), f"the submissions are named by the hub's users, not the system's: {inbound}"
+
+    in_a_terminal(f"cd ~/grading && nbgrader collect {ASSIGNMENT} && nbgrader autograde {ASSIGNMENT} --force")
+    grading = homes / INSTRUCTOR / "grading"
+    with Gradebook(f"sqlite:///{grading / 'gradebook.db'}") as gradebook:
+        scores = {}
+        for user in USERS:
+            graded = gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, user)
+            scores[user] = [(g.auto_score, g.max_score) for g in graded.grades if g.cell_type == "code"]
+    assert scores["alice"] and all(score == top > 0 for score, top in scores["alice"]), scores
+    assert scores["bob"] and all(score == 0 for score, _ in scores["bob"]), scores
+    answers = [  # the lines of the instructor's solutions, between nbgrader's markers
+        line
+        for cell in source["cells"]
+        for block in _text(cell).split("### BEGIN SOLUTION")[1:]
+        for line in block.split("### END SOLUTION")[0].splitlines()
+        if line.strip()
+    ]
+    handed_in = {  # each student's answer cells, as collected
+        user: "\n".join(
+            _text(cell)
+            for cell in json.loads((grading / "submitted" / user / ASSIGNMENT / name).read_text())["cells"]
+            if cell["metadata"].get("nbgrader", {}).get("solution")
+        )
+        for user in USERS
+    }
+    assert answers and all(line in handed_in["alice"] for line in answers), "alice's answers were collected"
+    assert not any(line in handed_in["bob"] for line in answers), "bob's submission holds alice's answers"
+    for user in USERS:  # each folder: their own copy of the assignment, and nothing of the other's
+        files = [p.relative_to(homes / user).as_posix() for p in (homes / user).rglob("*") if p.is_file()]
+        assert f"{ASSIGNMENT}/{name}" in files and not [f for f in files if any(o in f for o in USERS if o != user)]
+    print("nbgrader on the hub, the autograded scores:", scores)
 
 
 def test_the_zero_to_jupyterhub_config_carries_the_measured_memory_and_says_it_is_untested():

@@ -315,17 +315,24 @@ def _run(args: list[str], folder: Path, env: dict[str, str], db: Path) -> str:
     return done.stderr
 
 
+def solved_notebook(release: dict, source: dict) -> dict:
+    """The released notebook ``release`` with each answer cell filled with the source's (the instructor's)."""
+    answers = {_nbgrader(c)["grade_id"]: _text(c) for c in source["cells"] if _nbgrader(c).get("solution")}
+    release = json.loads(json.dumps(release))
+    for cell in release["cells"]:
+        if _nbgrader(cell).get("solution"):
+            kept = [line for line in answers[_nbgrader(cell)["grade_id"]].split("\n") if "SOLUTION" not in line]
+            cell["source"] = "\n".join(kept)
+    return release
+
+
 def _submit(folder: Path, student: str, name: str, solved: bool) -> None:
     """A student's submission: the release as handed out, or with each answer cell filled with the source's."""
     assignment = Path(name).stem
     release = json.loads((folder / "release" / assignment / name).read_text(encoding="utf-8"))
-    source = json.loads((folder / "source" / assignment / name).read_text(encoding="utf-8"))
-    answers = {_nbgrader(c)["grade_id"]: _text(c) for c in source["cells"] if _nbgrader(c).get("solution")}
     if solved:
-        for cell in release["cells"]:
-            if _nbgrader(cell).get("solution"):
-                kept = [line for line in answers[_nbgrader(cell)["grade_id"]].split("\n") if "SOLUTION" not in line]
-                cell["source"] = "\n".join(kept)
+        source = json.loads((folder / "source" / assignment / name).read_text(encoding="utf-8"))
+        release = solved_notebook(release, source)
     target = folder / "submitted" / student / assignment / name
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(release, indent=1), encoding="utf-8")

@@ -24,11 +24,21 @@ What it sets up:
 - **The weights, once.** ``$NST_TEACH_WEIGHTS`` (the ImageNet file, downloaded once with
   ``KERAS_HOME=/opt/nst-teach nst-teach weights --download``) is passed to every server, as are
   ``NST_TEACH_OFFLINE`` and ``NST_TEACH_QUICK`` when the hub has them.
-- **Memory.** A course kernel peaks at ``nst_teach.servers.room.KERNEL_PEAK_BYTES`` (about 1.4 GB, measured by
-  ``benchmarks/bench_kernel_memory.py``): each student is guaranteed that and limited to it plus 0.5 GB for
-  the server (2 GB), and ``NST_TEACH_MEMORY_BUDGET_MB`` tells nst-teach the same, so that a run which would
-  not fit is refused with a size that does instead of the kernel dying. This spawner cannot enforce the
-  limit (SystemdSpawner and Kubernetes do): the machine needs about 2 GB per student painting at once.
+- **Memory.** A course kernel peaks at ``nst_teach.servers.room.KERNEL_PEAK_BYTES`` (about 1.7 GB, measured by
+  ``benchmarks/bench_app_load.py``): each student is guaranteed that and limited to it plus 0.5 GB for
+  the server, in 0.5 GB steps (2.5 GB), and ``NST_TEACH_MEMORY_BUDGET_MB`` tells nst-teach the same, so
+  that a run which would not fit is refused with a size that does instead of the kernel dying. This
+  spawner cannot enforce the limit (SystemdSpawner and Kubernetes do): the machine needs about 2 GB per
+  student painting at once (the kernels share TensorFlow's pages).
+- **nbgrader's exchange.** Every server finds ``~/.jupyter/nbgrader_config.py``, written at each start: the
+  exchange folder ``$NST_TEACH_HUB_EXCHANGE`` (default ``./exchange``, created readable and writable by all,
+  as nbgrader asks) and the course ``nst-teach``. The instructors (``$NST_TEACH_HUB_INSTRUCTORS``,
+  comma-separated hub users) run ``nst-teach notebooks --nbgrader``, ``nbgrader release_assignment``,
+  ``collect`` and ``autograde`` in a terminal of their own server; the students fetch and submit in
+  JupyterLab's Assignments tab. Since every server here runs as one system user, a student's submissions
+  are named by their hub name (nbgrader would use the system user's), and a student could hand in as
+  another from a terminal: for graded work give each an account of their own (LocalProcessSpawner,
+  SystemdSpawner, Kubernetes) and drop ``student_id`` from :func:`nbgrader_config`.
 - **A checker** (the tests'): ``$NST_TEACH_HUB_SERVICE_TOKEN``, if set, is the API token of a service that
   may list users and their servers.
 """
@@ -85,10 +95,33 @@ c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 
 
+# --- nbgrader's exchange ----------------------------------------------------------------------------------------
+EXCHANGE = Path(os.environ.get("NST_TEACH_HUB_EXCHANGE", STATE / "exchange")).resolve()
+COURSE = "nst-teach"  # nst_teach_instructor.nbgrader.COURSE_ID (the instructor's package; tests/test_hub.py)
+INSTRUCTORS = {name.strip() for name in os.environ.get("NST_TEACH_HUB_INSTRUCTORS", "").split(",") if name.strip()}
+if not EXCHANGE.is_dir():
+    EXCHANGE.mkdir(parents=True)
+    EXCHANGE.chmod(0o777)  # as nbgrader's documentation sets up its exchange: every user writes there
+
+
+def nbgrader_config(user: str) -> str:
+    """The ``~/.jupyter/nbgrader_config.py`` of ``user``'s server: the hub's exchange and course."""
+    lines = [
+        "# Written by the hub at each start (deploy/jupyterhub/jupyterhub_config.py): nbgrader's exchange.",
+        "c = get_config()  # noqa: F821 - nbgrader defines it",
+        f"c.Exchange.root = {str(EXCHANGE)!r}",
+        f"c.CourseDirectory.course_id = {COURSE!r}",
+    ]
+    if user not in INSTRUCTORS:  # one system user for all: name the submissions by the hub's name
+        lines.append(f"c.CourseDirectory.student_id = {user!r}")
+    return "\n".join(lines) + "\n"
+
+
 def copy_the_course(spawner) -> None:
-    """Copies the course into the student's folder (``nst-teach notebooks``) before their server starts."""
+    """Before a server starts: the course copied into the user's folder, and their nbgrader configuration."""
     home = Path(spawner.home_dir)
-    home.mkdir(parents=True, exist_ok=True)
+    (home / ".jupyter").mkdir(parents=True, exist_ok=True)
+    (home / ".jupyter" / "nbgrader_config.py").write_text(nbgrader_config(spawner.user.name), encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "nst_teach", "notebooks", str(home / "nst-teach-course")],
         capture_output=True,
@@ -111,6 +144,8 @@ c.Spawner.mem_guarantee = int(PEAK)
 c.Spawner.mem_limit = int(LIMIT)
 c.Spawner.environment = {
     "NST_TEACH_MEMORY_BUDGET_MB": str(int((LIMIT - 0.25 * GB) / 2**20)),  # the kernel's share of the limit
+    # A terminal finds this environment's commands (nst-teach, nbgrader) first, activated or not.
+    "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)]),
     **{
         name: os.environ[name]
         for name in ("NST_TEACH_WEIGHTS", "NST_TEACH_OFFLINE", "NST_TEACH_QUICK")

@@ -61,18 +61,30 @@ from .answers import answers_for, questions
 from .quiz import solution_source as quiz_solution_source
 from .solutions import solution_source
 
-__all__ = ["POINTS", "CONFIG", "HIDDEN_TESTS", "assignment_name", "source_notebook", "write_course", "NbgraderCourse"]
+__all__ = [
+    "POINTS",
+    "COURSE_ID",
+    "CONFIG",
+    "HIDDEN_TESTS",
+    "assignment_name",
+    "source_notebook",
+    "write_course",
+    "NbgraderCourse",
+]
 
 #: Points of each kind of graded cell: a check of an exercise, a quiz question, an open question.
 POINTS: dict[str, float] = {"check": 2.0, "quiz": 1.0, "question": 1.0}
 
+#: The course's nbgrader id: the exchange's folder, and what students fetch from (``--course``).
+COURSE_ID = "nst-teach"
+
 #: The ``nbgrader_config.py`` written at the root of the course.
-CONFIG = """\
+CONFIG = f"""\
 # nbgrader's configuration of the nst-teach course, written by `nst-teach notebooks --nbgrader`.
 # Run the nbgrader commands from this folder, the course directory (docs: nbgrader.readthedocs.io).
 c = get_config()  # noqa: F821 - nbgrader defines it
 
-c.CourseDirectory.course_id = "nst-teach"
+c.CourseDirectory.course_id = "{COURSE_ID}"
 
 # `nbgrader autograde` runs each submission top to bottom. A grade depends only on the checks, not on the
 # paintings, so its kernels run the course in quick mode (tiny pictures, a few iterations: seconds per
