@@ -16,7 +16,7 @@ The students up to ``--max-kernels`` arrive together; the others arrive once tho
 picture, so that they meet a full room while the first ones paint: what they saw is reported, and whether
 the painting students kept receiving pictures after the refusals. Meanwhile the memory of the server and of
 every kernel is sampled each second: **peak memory** in all (PSS, shared pages counted once) and the
-largest kernel's peak (RSS).
+largest kernel's peak (RSS, its high-water mark `VmHWM`).
 
     python benchmarks/bench_app_load.py --students 1 5 10 20 30             # normal mode, the app's limits
     python benchmarks/bench_app_load.py --students 3 --max-kernels 2 --quick # what tests/test_app_load.py runs
@@ -331,7 +331,7 @@ class MemorySampler:
     def __init__(self, pid: int, every: float = 1.0) -> None:
         self.pid, self.every = pid, every
         self.peak_pss = self.peak_rss = 0  # all processes together, bytes
-        self.kernel_peaks: dict[int, int] = {}  # a kernel's pid -> its peak RSS, bytes
+        self.kernel_peaks: dict[int, int] = {}  # a kernel's pid -> its peak RSS (VmHWM), bytes
         self.most_kernels = 0
         self._stop = asyncio.Event()
 
@@ -349,7 +349,8 @@ class MemorySampler:
                 pss += getattr(info, "pss", resident) if info is not None else resident
                 if "ipykernel_launcher" in " ".join(process.cmdline()):
                     kernels += 1
-                    self.kernel_peaks[process.pid] = max(self.kernel_peaks.get(process.pid, 0), resident)
+                    peak = max(resident, high_water_mark(process.pid))  # between samples too
+                    self.kernel_peaks[process.pid] = max(self.kernel_peaks.get(process.pid, 0), peak)
         self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
         self.most_kernels = max(self.most_kernels, kernels)
 
@@ -361,6 +362,15 @@ class MemorySampler:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def high_water_mark(pid: int) -> int:
+    """A process's peak resident memory so far (Linux's ``VmHWM``), in bytes; 0 where there is none."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def free_port() -> int:

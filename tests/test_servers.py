@@ -147,7 +147,7 @@ GiB = 2**30
 @pytest.mark.parametrize(
     "quick, ip, budget, expected",
     [
-        (False, "localhost", 24 * GiB, (15, 15, 2)),  # (24 − 1) GiB / 1370 MiB: 17 fit, 2 of them warm; one user
+        (False, "localhost", 24 * GiB, (12, 12, 2)),  # (24 − 1) GiB / 1660 MiB: 14 fit, 2 of them warm; one user
         (True, "0.0.0.0", 8 * GiB, (5, 2, 1)),  # (8 − 1) GiB / 1190 MiB: 6 fit, 1 warm; the room's network: 2 a device
         (False, "0.0.0.0", 2 * GiB, (1, 1, 0)),  # a Binder-sized machine: one painting, no warm kernel
     ],
