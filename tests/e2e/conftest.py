@@ -281,16 +281,16 @@ def nst_teach_server(command: list[str], cwd: Path, env: dict[str, str], log: Pa
 
 
 @contextlib.contextmanager
-def nst_teach_app(notebook: Path, env: dict[str, str], log: Path) -> Iterator[Server]:
-    """``nst-teach app NOTEBOOK --no-browser`` on 127.0.0.1 at a free port; ``page`` is the address it printed."""
-    command = ["app", str(notebook), "--no-browser", "--ip=127.0.0.1", f"--port={free_port()}"]
+def nst_teach_app(notebook: Path, env: dict[str, str], log: Path, flags: tuple[str, ...] = ()) -> Iterator[Server]:
+    """``nst-teach app NOTEBOOK --no-browser [FLAGS]`` on 127.0.0.1, a free port; ``page``: the address it printed."""
+    command = ["app", str(notebook), "--no-browser", "--ip=127.0.0.1", f"--port={free_port()}", *flags]
     with nst_teach_server(command, notebook.parent, env, log) as app:
         yield app
 
 
 @pytest.fixture(scope="module")
 def serve_app(server_env: dict[str, str]) -> Any:
-    """``with serve_app(notebook, log=path) as app:``: ``nst-teach app`` on another notebook (:func:`nst_teach_app`)."""
+    """``with serve_app(notebook, log=path[, flags=(...)]) as app:``: ``nst-teach app`` (:func:`nst_teach_app`)."""
     return functools.partial(nst_teach_app, env=server_env)
 
 

@@ -178,3 +178,31 @@ def test_code_sent_to_the_kernel_over_its_websocket_is_refused(
     port = voila_app.url.rsplit(":", 1)[1]
     log = (output_dir / f"app-{port}.log").read_text(errors="replace")
     assert 'Received message of type "execute_request", which is not allowed' in log
+
+
+def test_a_student_past_the_rooms_limit_sees_in_plain_words_that_it_is_full(
+    course_dir: Path, serve_app: Any, new_page: Any, offline: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    """A room for one painting: the first tab gets it; a second tab gets the page that says the room is full."""
+    flags = ("--max-kernels", "1", "--warm-kernels", "0")
+    with serve_app(course_dir / "app.ipynb", log=tmp_path / "app-full.log", flags=flags) as app:
+        with new_page("room-first") as first:
+            first.goto(app.page, timeout=RUN_TIMEOUT * 1000)
+            first.locator(".nst-app").wait_for(state="visible", timeout=RUN_TIMEOUT * 1000)
+            with new_page("room-full") as second:
+                outside = offline(second)
+                response = second.goto(app.page, timeout=60_000)
+                assert response.status == 503 and response.headers.get("retry-after") == "60"
+                message = second.locator("#nst-teach-room-full")
+                said = message.inner_text()
+                assert said.startswith("The room is full: 1 painting is running on this machine"), said
+                assert "Try again in a minute (this page tries again by itself), or ask your instructor." in said
+                assert second.locator("meta[http-equiv='refresh']").get_attribute("content") == "60"
+                box = message.bounding_box()
+                size = float(message.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px"))
+                assert box and box["width"] <= 1280 and size >= 20, "readable on a phone and from the back"
+                assert second.locator(".nst-app").count() == 0 and not outside, outside
+                second.screenshot(path=str(artifacts / "room-full.png"))
+            # The first student's page is untouched: still the app, its kernel still running.
+            assert first.locator(".nst-app").is_visible()
+        assert "was refused: The room is full" in app.log.read_text(errors="replace")
