@@ -771,3 +771,30 @@ def test_nst_teach_app_passes_the_output_folder_and_the_token(tmp_path, monkeypa
     (tmp_path / "a-file").write_text("")
     assert cli.main(["app", str(notebook), "--output-dir", str(tmp_path / "a-file" / "x")]) == 2
     assert "--output-dir" in capsys.readouterr().err
+
+
+def test_the_apps_page_never_times_the_machine_and_uses_the_reference_recipes_sizes(monkeypatch, tmp_path):
+    """Each page's kernel would spend 5 s of CPU and 250 MB timing the machine (nst_teach.pace), as many times as
+    the room has students, for sizes a shared machine's timing cannot fit: the app takes the recipe's sizes."""
+    import nbformat
+
+    from nst_teach import pace
+    from nst_teach.course import modes, settings
+
+    timed = []
+    monkeypatch.setattr(pace, "measure", lambda *a, **k: timed.append(a) or pytest.fail("the app timed the machine"))
+    monkeypatch.setattr(modes, "measure", pace.measure)
+    monkeypatch.delenv("NST_TEACH_QUICK", raising=False)
+    monkeypatch.setenv(classroom.CLASSROOM_ENV, str(tmp_path / "out"))
+    notebook = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "app.ipynb", as_version=4)
+    page: dict = {}
+    try:
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                exec(compile(cell.source, "app.ipynb", "exec"), page)  # as the page's kernel runs them
+    finally:
+        classroom.disable()
+    recipe = settings(full_size=True)
+    assert page["dashboard"].size.value == recipe.size == (400, 300)
+    assert page["grid"].size == recipe.small_size == pace.COURSE["small"].full_size
+    assert timed == []
