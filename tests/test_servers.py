@@ -147,7 +147,7 @@ GiB = 2**30
 @pytest.mark.parametrize(
     "quick, ip, budget, expected",
     [
-        (False, "localhost", 24 * GiB, (12, 12, 2)),  # (24 − 1) GiB / 1660 MiB: 14 fit, 2 of them warm; one user
+        (False, "localhost", 24 * GiB, (13, 13, 2)),  # (24 − 1) GiB / 1500 MiB: 15 fit, 2 of them warm; one user
         (True, "0.0.0.0", 8 * GiB, (5, 2, 1)),  # (8 − 1) GiB / 1190 MiB: 6 fit, 1 warm; the room's network: 2 a device
         (False, "0.0.0.0", 2 * GiB, (1, 1, 0)),  # a Binder-sized machine: one painting, no warm kernel
     ],
@@ -182,8 +182,10 @@ def test_the_voila_command_keeps_the_room_and_hides_tracebacks(tmp_path):
     assert app.argv[1:3] == ["-m", "nst_teach.servers.voila_room"] and app.limits == limits
     for arg in ("--Seats.max_kernels=4", "--Seats.max_kernels_per_client=2", "--preheat_kernel=True", "--pool_size=1",
                 "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_connected=True",
-                "--show_tracebacks=False", f"--VoilaExecutor.cell_error_instruction={servers.CELL_ERROR}"):  # fmt: skip
+                "--show_tracebacks=False", f"--VoilaExecutor.cell_error_instruction={servers.CELL_ERROR}",
+                f"--VoilaExecutor.iopub_timeout={servers.commands.IOPUB_TIMEOUT_S}"):  # fmt: skip
         assert arg in app.argv
+    assert servers.commands.IOPUB_TIMEOUT_S >= 60, "a room's widgets may come a minute after their cell's reply"
     assert app.env["NST_TEACH_CLASSROOM_OUTPUT_MB"] == "300" and app.env["NST_TEACH_CLASSROOM_DOWNLOADS_MB"] == "200"
     said = app.notices[-1]
     assert said.startswith("nst-teach: room for 4 paintings at once (--max-kernels") and "--idle-minutes" in said

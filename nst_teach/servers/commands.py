@@ -49,6 +49,9 @@ PORT_TRIES = 50  #: how many ports after the usual one are tried
 #: Servers find it first on ``JUPYTER_PATH`` and ``JUPYTER_CONFIG_PATH``.
 JUPYTER_DATA = Path(__file__).resolve().parents[1] / "data" / "jupyter"
 VOILA_TEMPLATE = "nst-teach"
+#: Seconds Voila waits for a cell's outputs after its reply. nbclient's default, 4, lost the app's widgets of 9 pages
+#: of 16 when twenty students opened the app at once on 2 cores: their kernels sent them later, the pages stayed empty.
+IOPUB_TIMEOUT_S = 120
 
 ALL_INTERFACES = {"", "0.0.0.0", "::"}
 
@@ -286,6 +289,7 @@ def voila_command(
         "--show_tracebacks=False",  # a failing cell says CELL_ERROR; its traceback goes to the log
         f"--VoilaExecutor.cell_error_instruction={CELL_ERROR}",
         "--VoilaExecutor.timeout=300",  # the first cell imports TensorFlow: slow on a cold laptop
+        f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",  # a room's pages keep their widgets under load
         *room_limits.voila_arguments(limits),
     ]
     argv += [f"--VoilaConfiguration.file_denylist={pattern}" for pattern in _denied_files(notebook, room.output_dir)]
