@@ -47,6 +47,12 @@ CELL_TARGET_S, COURSE_TARGET_S, FIRST_PAINTING_TARGET_S = 60.0, 15 * 60.0, 20.0
 FORECAST = re.compile(r"^(this run|these \d+ runs|quick mode): .*$", re.M)
 
 
+#: The cell appended to each notebook: the kernel's peak resident memory so far (Linux's VmHWM, in kB).
+PEAK_CELL = (
+    "print('NST-KERNEL-PEAK', *[line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')])"
+)
+
+
 def cpu() -> dict:
     """The CPU's name (lscpu), its cores, and whether it computes bfloat16 (avx512_bf16, amx_bf16)."""
     from nst_teach.pace import cpu_name
@@ -115,6 +121,7 @@ def run_notebook(path: Path, timeout: float) -> dict:
     log.unlink(missing_ok=True)
     os.environ[RUN_LOG_ENV] = str(log)  # every run the kernel makes appends its size (nst_teach.history.log_run)
     nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(PEAK_CELL))  # last: the kernel's memory peak, read by the kernel
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -129,6 +136,7 @@ def run_notebook(path: Path, timeout: float) -> dict:
     except (CellExecutionError, CellTimeoutError, RuntimeError) as exc:
         error = " ".join(str(exc).split())[-400:]
     wall = time.perf_counter() - started
+    peak = re.search(r"NST-KERNEL-PEAK (\d+)", _text(nb.cells.pop().outputs))
     cells, first_painting, seen_transfer, elapsed = [], None, False, 0.0
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -155,6 +163,7 @@ def run_notebook(path: Path, timeout: float) -> dict:
         "wall_s": wall,  # with the kernel's start and shutdown
         "slowest": max(cells, key=lambda c: c["seconds"]) if cells else None,
         "first_painting": first_painting,
+        "kernel_peak_mib": round(int(peak.group(1)) / 1024) if peak else None,  # VmHWM: its resident peak
         "error": error,
     }
 
@@ -239,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
             slow = result["slowest"] or {"seconds": 0.0, "cell": "-"}
             failed = f"; FAILED: {result['error']}" if result["error"] else ""
             print(f"  {result['total_s']:.1f} s of cells ({result['wall_s']:.1f} s with the kernel), "
-                  f"slowest cell [{slow['cell']}] {slow['seconds']:.1f} s{failed}", flush=True)  # fmt: skip
+                  f"slowest cell [{slow['cell']}] {slow['seconds']:.1f} s, kernel peak "
+                  f"{result['kernel_peak_mib']} MiB{failed}", flush=True)  # fmt: skip
     figures["load_after"] = os.getloadavg()
     figures["course_s"] = sum(nb["total_s"] for nb in figures["notebooks"])
     figures["slowest_s"] = max((nb["slowest"]["seconds"] for nb in figures["notebooks"] if nb["slowest"]), default=0.0)

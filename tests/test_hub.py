@@ -349,15 +349,15 @@ def test_nbgrader_exchange_on_the_hub_release_fetch_submit_collect_and_autograde
 def test_the_zero_to_jupyterhub_config_carries_the_measured_memory_and_says_it_is_untested():
     import yaml
 
-    from nst_teach.servers.room import KERNEL_PEAK_BYTES
+    from nst_teach.servers.room import NOTEBOOK_PEAK_BYTES
 
     path = ROOT / "deploy" / "zero-to-jupyterhub" / "config.yaml"
     text = path.read_text()
     config = yaml.safe_load(text)
     assert "UNTESTED ON KUBERNETES" in text
     memory = config["singleuser"]["memory"]
-    assert float(memory["guarantee"].rstrip("G")) * 1e9 >= KERNEL_PEAK_BYTES["normal"] * 0.95
-    assert float(memory["limit"].rstrip("G")) * 1e9 >= KERNEL_PEAK_BYTES["normal"] + 0.5e9
+    assert float(memory["guarantee"].rstrip("G")) * 1e9 >= NOTEBOOK_PEAK_BYTES * 0.95
+    assert float(memory["limit"].rstrip("G")) * 1e9 >= NOTEBOOK_PEAK_BYTES + 0.5e9
     budget = int(config["singleuser"]["extraEnv"]["NST_TEACH_MEMORY_BUDGET_MB"]) * 2**20
     assert budget < float(memory["limit"].rstrip("G")) * 1e9
     assert "nst-teach notebooks" in " ".join(config["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"])

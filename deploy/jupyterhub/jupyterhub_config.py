@@ -24,12 +24,12 @@ What it sets up:
 - **The weights, once.** ``$NST_TEACH_WEIGHTS`` (the ImageNet file, downloaded once with
   ``KERAS_HOME=/opt/nst-teach nst-teach weights --download``) is passed to every server, as are
   ``NST_TEACH_OFFLINE`` and ``NST_TEACH_QUICK`` when the hub has them.
-- **Memory.** A course kernel peaks at ``nst_teach.servers.room.KERNEL_PEAK_BYTES`` (about 1.7 GB, measured by
-  ``benchmarks/bench_app_load.py``): each student is guaranteed that and limited to it plus 0.5 GB for
-  the server, in 0.5 GB steps (2.5 GB), and ``NST_TEACH_MEMORY_BUDGET_MB`` tells nst-teach the same, so
-  that a run which would not fit is refused with a size that does instead of the kernel dying. This
-  spawner cannot enforce the limit (SystemdSpawner and Kubernetes do): the machine needs about 2 GB per
-  student painting at once (the kernels share TensorFlow's pages).
+- **Memory.** A student's notebook kernel peaks at ``nst_teach.servers.room.NOTEBOOK_PEAK_BYTES`` (about 2.1 GB:
+  notebook 06 run top to bottom, measured by ``benchmarks/bench_course.py``): each student is guaranteed that
+  and limited to it plus 0.5 GB for the server, in 0.5 GB steps (3 GB), and ``NST_TEACH_MEMORY_BUDGET_MB``
+  tells nst-teach the same, so that a run which would not fit is refused with a size that does instead of
+  the kernel dying. This spawner cannot enforce the limit (SystemdSpawner and Kubernetes do): the machine
+  needs about 2 GB per student running a notebook at once (the kernels share TensorFlow's pages).
 - **nbgrader's exchange.** Every server finds ``~/.jupyter/nbgrader_config.py``, written at each start: the
   exchange folder ``$NST_TEACH_HUB_EXCHANGE`` (default ``./exchange``, created readable and writable by all,
   as nbgrader asks) and the course ``nst-teach``. The instructors (``$NST_TEACH_HUB_INSTRUCTORS``,
@@ -51,7 +51,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nst_teach.servers.room import KERNEL_PEAK_BYTES
+from nst_teach.servers.room import NOTEBOOK_PEAK_BYTES
 
 c = get_config()  # noqa: F821 - JupyterHub's loader defines it
 
@@ -138,7 +138,7 @@ c.Spawner.pre_spawn_hook = copy_the_course
 
 # --- memory and the environment --------------------------------------------------------------------------------
 GB = 10**9
-PEAK = KERNEL_PEAK_BYTES["normal"]
+PEAK = NOTEBOOK_PEAK_BYTES
 LIMIT = math.ceil((PEAK + 0.5 * GB) / (0.5 * GB)) * 0.5 * GB  # the peak and 0.5 GB for the server, in 0.5 GB steps
 c.Spawner.mem_guarantee = int(PEAK)
 c.Spawner.mem_limit = int(LIMIT)
