@@ -12,8 +12,9 @@ kernel's peak resident memory (``VmHWM``). The last two cells are the
 classroom app's worst cases: the Paint tab with one layer's detail open too, and Paint
 then Compare β in one page's kernel (it runs one at a time, and keeps both). Their
 largest peak is one of the two figures whose larger ``nst_teach/servers/room.py`` keeps as
-``KERNEL_PEAK_BYTES`` (the app's default ``--max-kernels``, the JupyterHub configurations' memory
-limits); the other is the real page's kernel, measured by ``benchmarks/bench_app_load.py``.
+``KERNEL_PEAK_BYTES`` (the app's default ``--max-kernels``); the other is the real page's kernel,
+measured by ``benchmarks/bench_app_load.py``. A student's notebook kernel, run top to bottom, is
+measured by ``benchmarks/bench_course.py`` (``NOTEBOOK_PEAK_BYTES``: the hubs' memory per student).
 
     python benchmarks/bench_kernel_memory.py                 # float32 (what a Binder CPU runs), runs to their end
     python benchmarks/bench_kernel_memory.py --precision auto

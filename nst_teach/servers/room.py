@@ -1,9 +1,10 @@
 """The room's limits: how many paintings the classroom app runs at once, for how long, and how much disk it fills.
 
 Every browser tab of ``nst-teach app`` gets a kernel of its own, and a kernel that paints holds about
-:data:`KERNEL_PEAK_BYTES` of memory (measured by ``benchmarks/bench_kernel_memory.py``). A room of thirty
-devices, or one student who opens twelve tabs, would fill the machine's memory. So the app keeps to
-limits, each one a flag of ``nst-teach app`` (:data:`FLAGS`, from which the CLI makes its flags):
+:data:`KERNEL_PEAK_BYTES` of memory (measured by ``benchmarks/bench_kernel_memory.py`` and
+``bench_app_load.py``). A room of thirty devices, or one student who opens twelve tabs, would fill the
+machine's memory. So the app keeps to limits, each one a flag of ``nst-teach app`` (:data:`FLAGS`, from
+which the CLI makes its flags):
 
 - ``--max-kernels N``: paintings at once on this machine. Default: what fits the memory available now
   (:func:`nst_teach.memory.memory_budget`, a container's limit included), less :data:`MACHINE_RESERVE_BYTES`
