@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from bench_kernel_memory import peak_rss_mib  # the kernel's VmHWM: one reader, in the kernel-memory benchmark
 from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1, serialize_msg_to_ws_v1
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
@@ -349,7 +350,9 @@ class MemorySampler:
                 pss += getattr(info, "pss", resident) if info is not None else resident
                 if "ipykernel_launcher" in " ".join(process.cmdline()):
                     kernels += 1
-                    peak = max(resident, high_water_mark(process.pid))  # between samples too
+                    peak = resident
+                    with contextlib.suppress(OSError, RuntimeError):  # its high-water mark: between samples too
+                        peak = max(peak, int(peak_rss_mib(process.pid) * 2**20))
                     self.kernel_peaks[process.pid] = max(self.kernel_peaks.get(process.pid, 0), peak)
         self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
         self.most_kernels = max(self.most_kernels, kernels)
@@ -362,15 +365,6 @@ class MemorySampler:
 
     def stop(self) -> None:
         self._stop.set()
-
-
-def high_water_mark(pid: int) -> int:
-    """A process's peak resident memory so far (Linux's ``VmHWM``), in bytes; 0 where there is none."""
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def free_port() -> int:
