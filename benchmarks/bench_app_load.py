@@ -382,7 +382,7 @@ def start_app(
     """
     port, token = free_port(), secrets.token_urlsafe(16)
     argv = [sys.executable, "-m", "nst_teach", "app", "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
-            "--token", token, "--output-dir", str(folder / "saved")]  # fmt: skip
+            f"--token={token}", "--output-dir", str(folder / "saved")]  # fmt: skip
     for flag in ("max_kernels", "max_kernels_per_client", "warm_kernels", "idle_minutes"):
         if getattr(args, flag) is not None:
             argv += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
