@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -258,10 +260,11 @@ ASSIGNMENT = "04_gram_and_style_cost"  #: released, fetched, handed in and grade
 
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
-def test_nbgrader_exchange_on_the_hub_release_fetch_submit_collect_and_autograde(hub):
+def test_nbgrader_exchange_on_the_hub_release_fetch_submit_collect_autograde_and_feedback(hub):
     """The instructor releases an assignment from a terminal of their server; alice and bob fetch it and hand it
     in through their servers' Assignments tab (its requests: ``/assignments``, ``fetch``, ``submit``), alice
-    with her answers saved as JupyterLab saves them; the instructor collects and autogrades."""
+    with her answers saved as JupyterLab saves them; the instructor collects, autogrades and releases the
+    feedback, which each student fetches (``fetch_feedback``): a page with their own score and code."""
     pytest.importorskip("nbgrader", reason="nbgrader: pip install './instructor[nbgrader]'")
     pytest.importorskip("nst_teach_instructor", reason="the instructor's package: pip install ./instructor")
     from nbgrader.api import Gradebook
@@ -317,10 +320,11 @@ def test_nbgrader_exchange_on_the_hub_release_fetch_submit_collect_and_autograde
     in_a_terminal(f"cd ~/grading && nbgrader collect {ASSIGNMENT} && nbgrader autograde {ASSIGNMENT} --force")
     grading = homes / INSTRUCTOR / "grading"
     with Gradebook(f"sqlite:///{grading / 'gradebook.db'}") as gradebook:
-        scores = {}
+        scores, totals = {}, {}
         for user in USERS:
             graded = gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, user)
             scores[user] = [(g.auto_score, g.max_score) for g in graded.grades if g.cell_type == "code"]
+            totals[user] = (graded.score, graded.max_score)  # the written answers too (0 until graded by hand)
     assert scores["alice"] and all(score == top > 0 for score, top in scores["alice"]), scores
     assert scores["bob"] and all(score == 0 for score, _ in scores["bob"]), scores
     answers = [  # the lines of the instructor's solutions, between nbgrader's markers
@@ -343,6 +347,31 @@ def test_nbgrader_exchange_on_the_hub_release_fetch_submit_collect_and_autograde
     for user in USERS:  # each folder: their own copy of the assignment, and nothing of the other's
         files = [p.relative_to(homes / user).as_posix() for p in (homes / user).rglob("*") if p.is_file()]
         assert f"{ASSIGNMENT}/{name}" in files and not [f for f in files if any(o in f for o in USERS if o != user)]
+    in_a_terminal(f"cd ~/grading && nbgrader generate_feedback {ASSIGNMENT} --force",
+                  f"cd ~/grading && nbgrader release_feedback {ASSIGNMENT}")  # fmt: skip
+    feedback = {}
+    for user in USERS:  # the Assignments tab's "Fetch Feedback"
+        status, listed = api(f"{base}/user/{user}/", "POST", "assignments/fetch_feedback", tokens[user],
+                             {"course_id": COURSE_ID, "assignment_id": ASSIGNMENT})  # fmt: skip
+        assert status == 200 and listed["success"], listed
+        (page,) = (homes / user / ASSIGNMENT / "feedback").rglob(f"{ASSIGNMENT}.html")
+        feedback[user] = page.read_text()
+
+    def flat(text: str) -> str:  # without its spaces and line breaks
+        return re.sub(r"\s+", "", text)
+
+    def shown(page: str) -> str:  # the text a feedback page shows (its code is highlighted, in many tags)
+        return flat(html.unescape(re.sub(r"<[^>]+>", "", page)))
+
+    for user in USERS:  # each student's page: their own score, and their own answers only
+        assert f"(Score:{totals[user][0]:.1f}/{totals[user][1]:.1f})" in shown(feedback[user]), (user, totals)
+    code = [line for cell in source["cells"] if cell["cell_type"] == "code" for line in answers if line in _text(cell)]
+    missing = [line for line in code if flat(line) not in shown(feedback["alice"])]
+    assert code and not missing, f"alice's feedback page lacks her code: {missing}"
+    bobs = json.loads((grading / "submitted" / "bob" / ASSIGNMENT / name).read_text())["cells"]
+    given = flat("\n".join(_text(cell) for cell in bobs))  # what bob handed in: the notebook's given code
+    leaked = [line for line in code if flat(line) in shown(feedback["bob"]) and flat(line) not in given]
+    assert not leaked, f"bob's feedback page holds alice's code: {leaked}"
     print("nbgrader on the hub, the autograded scores:", scores)
 
 
