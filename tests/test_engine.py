@@ -464,3 +464,24 @@ def test_adams_best_image_includes_the_image_after_the_last_update():
     result = st.result()
     np.testing.assert_array_equal(result.best_image, images_module.to_rgb(batches[-1]))
     assert not np.array_equal(result.best_image, images_module.to_rgb(batches[-2]))  # not the one step behind
+
+
+def test_a_dropped_runs_vgg19_is_freed_when_the_next_run_is_made():
+    """A Keras model is full of reference cycles, so a finished run's VGG-19 waits for Python's cycle collector,
+    which seldom reaches it: notebook 06's 24 runs in one kernel grew by 1 GB (benchmarks/bench_course.py). Each
+    new StyleTransfer collects first, so a notebook holds at most the runs it still refers to."""
+    import gc
+    import weakref
+
+    gc.collect()
+    gc.disable()  # no collection by chance: only the one StyleTransfer makes
+    try:
+        first = _make()
+        first.run(2)
+        model = weakref.ref(first.extractor.model)
+        del first
+        assert model() is not None, "freed without a collection: this test would not see the fix"
+        _make().run(1)
+        assert model() is None, "the first run's VGG-19 is still in memory after the second was made"
+    finally:
+        gc.enable()
