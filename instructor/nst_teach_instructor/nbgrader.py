@@ -40,7 +40,8 @@ The workflow, from the course folder (``cd course``; nbgrader 0.9: ``pip install
     nbgrader collect 03_content_cost                   # their submissions, into course/submitted/
     nbgrader autograde 03_content_cost                 # runs them (quick mode) and scores the checks
 
-then grade the open questions in the formgrader, and ``nbgrader generate_feedback 03_content_cost``.
+then grade the open questions in the formgrader, ``nbgrader generate_feedback 03_content_cost`` and
+``nbgrader release_feedback 03_content_cost`` (the students press Fetch Feedback).
 """
 
 from __future__ import annotations
