@@ -387,6 +387,6 @@ def test_the_zero_to_jupyterhub_config_carries_the_measured_memory_and_says_it_i
     memory = config["singleuser"]["memory"]
     assert float(memory["guarantee"].rstrip("G")) * 1e9 >= NOTEBOOK_PEAK_BYTES * 0.95
     assert float(memory["limit"].rstrip("G")) * 1e9 >= NOTEBOOK_PEAK_BYTES + 0.5e9
-    budget = int(config["singleuser"]["extraEnv"]["NST_TEACH_MEMORY_BUDGET_MB"]) * 2**20
-    assert budget < float(memory["limit"].rstrip("G")) * 1e9
+    megabytes = int(config["singleuser"]["extraEnv"]["NST_TEACH_MEMORY_BUDGET_MB"])
+    assert megabytes == int((float(memory["limit"].rstrip("G")) - 0.25) * 1e9 / 2**20), "jupyterhub_config.py's rule"
     assert "nst-teach notebooks" in " ".join(config["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"])

@@ -24,9 +24,9 @@ What it sets up:
 - **The weights, once.** ``$NST_TEACH_WEIGHTS`` (the ImageNet file, downloaded once with
   ``KERAS_HOME=/opt/nst-teach nst-teach weights --download``) is passed to every server, as are
   ``NST_TEACH_OFFLINE`` and ``NST_TEACH_QUICK`` when the hub has them.
-- **Memory.** A student's notebook kernel peaks at ``nst_teach.servers.room.NOTEBOOK_PEAK_BYTES`` (about 2.1 GB:
-  notebook 06 run top to bottom, measured by ``benchmarks/bench_course.py``): each student is guaranteed that
-  and limited to it plus 0.5 GB for the server, in 0.5 GB steps (3 GB), and ``NST_TEACH_MEMORY_BUDGET_MB``
+- **Memory.** A student's notebook kernel peaks at ``nst_teach.servers.room.NOTEBOOK_PEAK_BYTES`` (about 2 GB:
+  notebook 05 run top to bottom, measured by ``benchmarks/bench_course.py``): each student is guaranteed that
+  and limited to it plus 0.5 GB for the server, in 0.5 GB steps (2.5 GB), and ``NST_TEACH_MEMORY_BUDGET_MB``
   tells nst-teach the same, so that a run which would not fit is refused with a size that does instead of
   the kernel dying. This spawner cannot enforce the limit (SystemdSpawner and Kubernetes do): the machine
   needs about 2 GB per student running a notebook at once (the kernels share TensorFlow's pages).
