@@ -1,14 +1,13 @@
 r"""The optimization loop of Neural Style Transfer: :class:`StyleTransfer`.
 
-Style transfer trains an *image*, not a network.  The generated image ``G`` is
-a variable; VGG-19 stays frozen; each iteration computes
+Style transfer trains an *image*, not a network.  The generated image ``G`` is a variable; VGG-19 stays
+frozen; each iteration computes
 
 .. math:: J(G) = \alpha J_{content}(C, G) + \beta J_{style}(S, G) \;[+\; w_{TV} J_{TV}(G)]
 
-and its gradient with respect to the pixels of ``G``, and moves the pixels
-downhill.  The targets — the content image's activations and the style
-image's Gram matrices — do not change, so they are computed once, when the
-:class:`StyleTransfer` is created.
+and its gradient with respect to the pixels of ``G``, and moves the pixels downhill.  The targets — the
+content image's activations and the style image's Gram matrices — do not change, so they are computed
+once, when the :class:`StyleTransfer` is created.
 
 >>> st = StyleTransfer("content.jpg", "style.jpg")  # doctest: +SKIP
 >>> for step in st.steps(10):                         # doctest: +SKIP
@@ -39,9 +38,8 @@ gram_matrix=gram_matrix, train_step=train_step, optimizer="adam")`` computes eve
 steps with their ``train_step``; one that cannot run (it raises, has the wrong shape, NumPy inside)
 is refused at once, in the words of its exercise's check.
 
-Introduced in ``notebooks/05_style_transfer_live.ipynb``; the extras (several
-styles, ``style_scale``, ``preserve_colors``, ``tv_weight``, ``scales``) in
-``notebooks/06_experiments.ipynb``.
+Introduced in ``notebooks/05_style_transfer_live.ipynb``; the extras (several styles, ``style_scale``,
+``preserve_colors``, ``tv_weight``, ``scales``) in ``notebooks/06_experiments.ipynb``.
 """
 
 from __future__ import annotations
@@ -177,10 +175,8 @@ class StyleTransfer:
         init = settings["init"]
         init_src = Source("init", init) if not (isinstance(init, str) and init in INIT_KEYWORDS) else None
 
-        # VGG-19, cut after the deepest layer used. Earlier runs' VGG-19s and traced functions are freed only by
-        # Python's cycle collector (a Keras model is full of reference cycles), which seldom reaches them: notebook
-        # 06's 24 runs grew its kernel by 1 GB. Collected here, once per run (about 0.15 s), before the next is built.
-        gc.collect()
+        gc.collect()  # dropped runs' VGG-19s: Keras' reference cycles wait for a rare collection (06 grew 1 GB); 0.15 s
+        # VGG-19, cut after the deepest layer used.
         content_layer = settings["content_layer"]
         layers = [content_layer, *[name for name in settings["style_layers"] if name != content_layer]]
         self.extractor: Extractor = build_extractor(
