@@ -765,7 +765,7 @@ def test_nst_teach_app_passes_the_output_folder_and_the_token(tmp_path, monkeypa
     out = tmp_path / "results"
     argv = ["app", str(notebook), "--ip", "0.0.0.0", "--token", "monet", "--output-dir", str(out), "--no-browser"]
     assert cli.main(argv) == 0
-    command = seen[0]
+    (command,) = seen
     assert out.is_dir() and command.env[classroom.CLASSROOM_ENV] == str(out)
     assert command.url.endswith("?token=monet") and any("CANNOT" in line for line in command.notices)
     # A random token may begin with "-" (secrets.token_urlsafe): the "--token=VALUE" form passes it.
